@@ -1,0 +1,122 @@
+// Package meeting loads and validates a samvad meeting file: the meeting's
+// identity and schedule, how its server listens, where recordings go, and
+// the rooms that may join with their tokens.
+//
+// A bad file is refused as a whole, with the file, the field path and the
+// reason ("configs/x.yaml: rooms[3].id: duplicate \"dumka\" (first at rooms[1])"),
+// so that IT staff find the mistake before the meeting, not during it.
+package meeting
+
+import (
+	"time"
+)
+
+// File is a loaded, validated meeting file. It is immutable after Load.
+type File struct {
+	// Path is the file the meeting was loaded from, for messages.
+	Path string
+
+	Meeting       Info      `yaml:"meeting"`
+	Server        Server    `yaml:"server"`
+	Recording     Recording `yaml:"recording"`
+	RecorderToken Token     `yaml:"recorder_token"`
+	StaffToken    Token     `yaml:"staff_token"`
+	Rooms         []Room    `yaml:"rooms"`
+
+	byID map[string]int
+}
+
+// Info identifies the meeting and its schedule.
+type Info struct {
+	ID      string `yaml:"id"`
+	Title   string `yaml:"title"`
+	TitleHi string `yaml:"title_hi"`
+	// StartsAt is the scheduled start; its UTC offset is the meeting's time
+	// zone for every time shown to secretaries.
+	StartsAt Time `yaml:"starts_at"`
+	// LateAfter: a room that first joins later than StartsAt+LateAfter is late.
+	LateAfter Duration `yaml:"late_after"`
+	// Demo allows {plain: ...} tokens. Only demo and test meetings set it.
+	Demo bool `yaml:"demo"`
+}
+
+// Server is how `samvad serve` and `samvad run` listen.
+type Server struct {
+	Listen         string   `yaml:"listen"`
+	PublicURL      string   `yaml:"public_url"`
+	ICE            ICE      `yaml:"ice"`
+	TLS            TLS      `yaml:"tls"`
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	// ForwardLoudest limits how many rooms each room hears at once, besides
+	// the host: 0 means every room hears every other room. Recorders always
+	// receive every room.
+	ForwardLoudest int `yaml:"forward_loudest"`
+}
+
+// ICE configures the media transport of the relay.
+type ICE struct {
+	// UDPPort, when not 0, carries all media on this one UDP port.
+	UDPPort int `yaml:"udp_port"`
+	// PublicIPs are announced instead of the host's own addresses, for a
+	// server behind 1:1 NAT.
+	PublicIPs []string `yaml:"public_ips"`
+	// STUN servers as stun:host:port URLs.
+	STUN []string `yaml:"stun"`
+}
+
+// TLS names the certificate and key that turn ws/http into wss/https.
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// Enabled reports whether the server serves TLS.
+func (t TLS) Enabled() bool { return t.Cert != "" }
+
+// Recording is where and what the bot records.
+type Recording struct {
+	Dir string `yaml:"dir"`
+	// Mix, when nil, defaults to true.
+	Mix *bool `yaml:"mix"`
+}
+
+// MixEnabled reports whether the bot writes mix.ogg.
+func (r Recording) MixEnabled() bool { return r.Mix == nil || *r.Mix }
+
+// Room kinds.
+const (
+	KindHost     = "host"
+	KindCentral  = "central"
+	KindDistrict = "district"
+	KindGuest    = "guest"
+)
+
+// Room is one room that may join: the host, the central committee room, or a
+// district committee's room.
+type Room struct {
+	ID       string `yaml:"id"`
+	Kind     string `yaml:"kind"`
+	Name     string `yaml:"name"`
+	NameHi   string `yaml:"name_hi"`
+	Location string `yaml:"location"`
+	Token    Token  `yaml:"token"`
+}
+
+// Room returns the configured room with the given id.
+func (f *File) Room(id string) (*Room, bool) {
+	i, ok := f.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return &f.Rooms[i], true
+}
+
+// Location returns the meeting's time zone: the UTC offset of starts_at.
+func (f *File) Location() *time.Location {
+	return f.Meeting.StartsAt.Location()
+}
+
+// LateAt is the instant after which a first join counts as late.
+func (f *File) LateAt() time.Time {
+	return f.Meeting.StartsAt.Add(f.Meeting.LateAfter.D())
+}
