@@ -11,9 +11,12 @@ func resample(pcm []float32, from, to int) []float32 {
 	if from == to {
 		return append([]float32(nil), pcm...)
 	}
-	const zeroCrossings = 16 // each side: the kernel's length and sharpness
-	cutoff := 0.95 * math.Min(1, float64(to)/float64(from)) // of the input's Nyquist
-	half := float64(zeroCrossings) / cutoff                 // in input samples
+	// Zero crossings of the kernel on each side: its length and sharpness.
+	const zeroCrossings = 16
+	// The cutoff as a fraction of the input's Nyquist frequency, and the
+	// kernel's half length in input samples.
+	cutoff := 0.95 * math.Min(1, float64(to)/float64(from))
+	half := float64(zeroCrossings) / cutoff
 	step := float64(from) / float64(to)
 	out := make([]float32, int(float64(len(pcm))*float64(to)/float64(from)))
 	for j := range out {

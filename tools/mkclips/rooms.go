@@ -8,7 +8,9 @@ type room struct {
 
 // districtSentence is how a district committee answers the roll call:
 // "<district> जिला समिति उपस्थित है", "<district> district committee present".
-func districtSentence(name string) string { return name + " जिला समिति उपस्थित है" }
+func districtSentence(name string) string {
+	return name + " जिला समिति उपस्थित है"
+}
 
 // rooms is every clip that mkclips makes: the host, the central committee
 // and the 24 districts of Jharkhand of the real meeting file. It is the one
