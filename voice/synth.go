@@ -20,6 +20,7 @@ import (
 func Synth(seed int64, d time.Duration) Utterance {
 	pcm := make([]float32, framesFor(d)*FrameSamples)
 	newSynth(seed).render(pcm)
+	fadeOut(pcm, SampleRate/100)
 	normalize(pcm, synthPeak)
 	return mustEncode(pcm, speechProfile)
 }
@@ -177,6 +178,15 @@ func (r *resonator) step(x float64) float64 {
 	y := r.gain*x + r.a1*r.y1 + r.a2*r.y2
 	r.y2, r.y1 = r.y1, y
 	return y
+}
+
+// fadeOut ramps the last n samples of pcm down to zero: the end of d may
+// cut a syllable, and a player loops straight into silence after it.
+func fadeOut(pcm []float32, n int) {
+	n = min(n, len(pcm))
+	for i := range n {
+		pcm[len(pcm)-1-i] *= float32(i) / float32(n)
+	}
 }
 
 // normalize scales pcm so that its peak is peak; silence stays silence.
