@@ -1,0 +1,219 @@
+// Package relay is samvad's media relay (an SFU for audio): each room sends
+// its microphone once, and the relay forwards it to the other rooms and to
+// every recorder. The relay is always the offerer; it speaks to clients only
+// through the Signal callback each peer is given, so it knows nothing of
+// websockets.
+package relay
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// Opus as the contract fixes it: payload type 111, 48 kHz, in-band FEC.
+var opusCodec = webrtc.RTPCodecParameters{
+	RTPCodecCapability: webrtc.RTPCodecCapability{
+		MimeType:    webrtc.MimeTypeOpus,
+		ClockRate:   48000,
+		Channels:    2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1",
+	},
+	PayloadType: 111,
+}
+
+// AudioLevelURI is the RFC 6464 header extension the relay negotiates.
+const AudioLevelURI = sdp.AudioLevelURI
+
+// ErrClosed is returned by Join after Close.
+var ErrClosed = errors.New("relay: closed")
+
+// Config is how the relay's media transport is reached.
+type Config struct {
+	// UDPPort, when not 0, carries all media on this one UDP port, so that a
+	// firewall needs one rule.
+	UDPPort int
+	// PublicIPs replace the host addresses in candidates, for a server behind
+	// 1:1 NAT.
+	PublicIPs []string
+	// STUN server URLs for clients behind NAT.
+	STUN []string
+	// Loopback offers candidates on loopback, for tests and a demo on one
+	// machine.
+	Loopback bool
+}
+
+// Relay forwards every room's audio to the rooms that listen and to every
+// recorder.
+type Relay struct {
+	log    *slog.Logger
+	api    *webrtc.API
+	config webrtc.Configuration
+	mux    ice.UDPMux
+
+	mu      sync.Mutex
+	closed  bool
+	peers   map[*Peer]struct{}
+	sources map[string]*source // by session
+
+	goMu     sync.Mutex // guards wg.Add against Close's Wait
+	goClosed bool
+	wg       sync.WaitGroup
+}
+
+// Option configures a Relay.
+type Option func(*Relay)
+
+// WithLogger sets the relay's logger.
+func WithLogger(l *slog.Logger) Option { return func(r *Relay) { r.log = l } }
+
+// New builds a relay. Close releases its UDP port and every peer.
+func New(cfg Config, opts ...Option) (*Relay, error) {
+	r := &Relay{
+		log:     slog.Default(),
+		peers:   map[*Peer]struct{}{},
+		sources: map[string]*source{},
+	}
+	for _, o := range opts {
+		o(r)
+	}
+	r.log = r.log.With("component", "relay")
+
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(opusCodec, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register opus: %w", err)
+	}
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register audio level extension: %w", err)
+	}
+	// Only RTCP reports: NACK is useless for Opus (a late retransmission is
+	// worse than concealment) and congestion feedback is for video.
+	reg := &interceptor.Registry{}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, fmt.Errorf("rtcp reports: %w", err)
+	}
+
+	se := webrtc.SettingEngine{}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIncludeLoopbackCandidate(cfg.Loopback)
+	if len(cfg.PublicIPs) > 0 {
+		se.SetNAT1To1IPs(cfg.PublicIPs, webrtc.ICECandidateTypeHost)
+	}
+	if cfg.UDPPort != 0 {
+		muxOpts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4)}
+		if cfg.Loopback {
+			muxOpts = append(muxOpts, ice.UDPMuxFromPortWithLoopback())
+		}
+		mux, err := ice.NewMultiUDPMuxFromPort(cfg.UDPPort, muxOpts...)
+		if err != nil {
+			return nil, fmt.Errorf("listen for media on UDP port %d: %w", cfg.UDPPort, err)
+		}
+		se.SetICEUDPMux(mux)
+		r.mux = mux
+	}
+	if cfg.Loopback && cfg.UDPPort == 0 {
+		// Loopback only: do not offer every interface of a test machine.
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	r.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	for _, u := range cfg.STUN {
+		r.config.ICEServers = append(r.config.ICEServers, webrtc.ICEServer{URLs: []string{u}})
+	}
+	return r, nil
+}
+
+// Close ends every peer and waits for the relay's goroutines.
+func (r *Relay) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	peers := make([]*Peer, 0, len(r.peers))
+	for p := range r.peers {
+		peers = append(peers, p)
+	}
+	r.mu.Unlock()
+	for _, p := range peers {
+		p.Close()
+	}
+	r.goMu.Lock()
+	r.goClosed = true
+	r.goMu.Unlock()
+	r.wg.Wait()
+	if r.mux != nil {
+		return r.mux.Close()
+	}
+	return nil
+}
+
+// goFunc runs f on a goroutine that Close waits for, unless the relay is
+// closing.
+func (r *Relay) goFunc(f func()) {
+	r.goMu.Lock()
+	defer r.goMu.Unlock()
+	if r.goClosed {
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		f()
+	}()
+}
+
+// listens reports whether p should receive src.
+func listens(p *Peer, src *source) bool {
+	if p.info.Session == src.session {
+		return false
+	}
+	return p.info.Recorder || p.info.Receive
+}
+
+// addSource makes a room's microphone available to every listener.
+func (r *Relay) addSource(src *source) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.sources[src.session] = src
+	var to []*Peer
+	for p := range r.peers {
+		if listens(p, src) {
+			to = append(to, p)
+		}
+	}
+	r.mu.Unlock()
+	for _, p := range to {
+		p.subscribe(src)
+	}
+}
+
+// removeSource takes a room's microphone away from every listener.
+func (r *Relay) removeSource(src *source) {
+	r.mu.Lock()
+	if r.sources[src.session] != src {
+		r.mu.Unlock()
+		return
+	}
+	delete(r.sources, src.session)
+	src.gone.Store(true)
+	to := make([]*Peer, 0, len(r.peers))
+	for p := range r.peers {
+		to = append(to, p)
+	}
+	r.mu.Unlock()
+	for _, p := range to {
+		p.unsubscribe(src)
+	}
+}

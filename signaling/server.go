@@ -1,0 +1,195 @@
+package signaling
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/relay"
+)
+
+// Defaults of the protocol's timers.
+const (
+	DefaultJoinTimeout  = 10 * time.Second
+	DefaultPingInterval = 10 * time.Second
+	DefaultPongTimeout  = 30 * time.Second
+	writeTimeout        = 10 * time.Second
+	// sendQueue is how many messages a client may fall behind before it is
+	// dropped as too slow: far more than a join storm of 300 rooms makes.
+	sendQueue = 1024
+)
+
+// Server is the signalling server of one meeting.
+type Server struct {
+	file         *meeting.File
+	log          *slog.Logger
+	relay        *relay.Relay
+	joinTimeout  time.Duration
+	pingInterval time.Duration
+	pongTimeout  time.Duration
+	upgrader     websocket.Upgrader
+
+	mu        sync.Mutex
+	closed    bool
+	conns     map[*conn]struct{}
+	joined    map[*conn]struct{}
+	rooms     map[string]*conn // the current connection of each room
+	roster    map[string]*rosterEntry
+	recorders int
+	status    *RecorderStatus // the recorder's last report, for staff
+	wg        sync.WaitGroup
+}
+
+type rosterEntry struct {
+	state string
+	since time.Time
+	muted bool
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLogger sets the server's logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithRelay connects the server to a media relay. Without one the server
+// only signals, which is enough for presence and the roll call.
+func WithRelay(r *relay.Relay) Option { return func(s *Server) { s.relay = r } }
+
+// WithTimers overrides the join timeout, ping interval and pong timeout,
+// for tests that cannot wait 30 s for a dead peer.
+func WithTimers(join, ping, pong time.Duration) Option {
+	return func(s *Server) { s.joinTimeout, s.pingInterval, s.pongTimeout = join, ping, pong }
+}
+
+// New makes the signalling server for a meeting.
+func New(f *meeting.File, opts ...Option) *Server {
+	s := &Server{
+		file:         f,
+		log:          slog.Default(),
+		joinTimeout:  DefaultJoinTimeout,
+		pingInterval: DefaultPingInterval,
+		pongTimeout:  DefaultPongTimeout,
+		conns:        map[*conn]struct{}{},
+		joined:       map[*conn]struct{}{},
+		rooms:        map[string]*conn{},
+		roster:       map[string]*rosterEntry{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.log = s.log.With("component", "signaling")
+	for _, r := range f.Rooms {
+		s.roster[r.ID] = &rosterEntry{state: StateAbsent}
+	}
+	s.upgrader = websocket.Upgrader{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
+		CheckOrigin:     s.checkOrigin,
+	}
+	return s
+}
+
+func (s *Server) now() time.Time { return time.Now().In(s.file.Location()) }
+
+// Handler serves the websocket at /ws and health at /healthz.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ws", s.ServeWS)
+	mux.HandleFunc("GET /healthz", s.serveHealth)
+	return mux
+}
+
+// ServeWS upgrades a request to the protocol's websocket and serves it until
+// the connection ends.
+func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, "meeting server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.log.Info("websocket upgrade refused", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	c := newConn(s, ws, r.RemoteAddr)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ws.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	c.serve()
+}
+
+// checkOrigin admits clients without an Origin (the bot, the simulator),
+// and browsers from the allowed origins: by default the server's own host.
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if allowed := s.file.Server.AllowedOrigins; len(allowed) > 0 {
+		for _, a := range allowed {
+			if strings.EqualFold(strings.TrimSuffix(a, "/"), origin) {
+				return true
+			}
+		}
+		s.log.Warn("websocket from a foreign origin refused", "origin", origin, "remote", r.RemoteAddr)
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err == nil && strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	s.log.Warn("websocket from a foreign origin refused", "origin", origin, "host", r.Host, "remote", r.RemoteAddr)
+	return false
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	h := struct {
+		Status    string `json:"status"`
+		Meeting   string `json:"meeting"`
+		Rooms     int    `json:"rooms_connected"`
+		Recording bool   `json:"recording"`
+	}{"ok", s.file.Meeting.ID, len(s.rooms), s.recorders > 0}
+	if s.closed {
+		h.Status = "shutting_down"
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(h)
+}
+
+// Close tells every client the meeting server is going away, closes their
+// connections and waits for their goroutines.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.fatal(CodeShuttingDown, "the meeting server is shutting down")
+	}
+	s.wg.Wait()
+	return nil
+}

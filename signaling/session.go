@@ -1,0 +1,273 @@
+package signaling
+
+import (
+	"github.com/google/uuid"
+
+	"github.com/samvad/samvad/relay"
+)
+
+// handle acts on one decoded message; false means the connection is ending.
+func (c *conn) handle(m Message) bool {
+	if m.Type == TypeJoin {
+		return c.join(m)
+	}
+	c.s.mu.Lock()
+	joined, role := c.joined, c.role
+	c.s.mu.Unlock()
+	if !joined {
+		return !c.strike(CodeNotJoined, "join first")
+	}
+	switch m.Type {
+	case TypeAnswer:
+		if c.peer == nil {
+			return !c.strike(CodeBadMessage, "no offer to answer")
+		}
+		if err := c.peer.Answer(m.SDP); err != nil {
+			return !c.strike(CodeBadMessage, err.Error())
+		}
+	case TypeCandidate:
+		if c.peer == nil {
+			return !c.strike(CodeBadMessage, "no media connection for this candidate")
+		}
+		if err := c.peer.AddCandidate(*m.Candidate); err != nil {
+			return !c.strike(CodeBadMessage, err.Error())
+		}
+	case TypeMute:
+		if role == RoleRoom {
+			c.s.setMuted(c, *m.Muted)
+		}
+	case TypeStatus:
+		if role == RoleRecorder && m.Status != nil {
+			c.s.recorderStatus(*m.Status)
+		}
+	case TypeLeave:
+		c.s.mu.Lock()
+		c.ending = EventLeft
+		c.s.mu.Unlock()
+		c.closeNormally()
+		return false
+	}
+	return true
+}
+
+// join admits the client, or refuses it for good.
+func (c *conn) join(m Message) bool {
+	s := c.s
+	s.mu.Lock()
+	if c.joined {
+		s.mu.Unlock()
+		return !c.strike(CodeBadMessage, "already joined")
+	}
+	code, text := s.admit(m)
+	if code != "" {
+		s.mu.Unlock()
+		// Never log the token, only who tried.
+		c.logger().Warn("join refused", "code", code, "meeting", m.Meeting, "role", m.Role, "room", m.Room)
+		c.fatal(code, text)
+		return false
+	}
+	now := s.now()
+	c.joined = true
+	c.session = uuid.NewString()
+	c.role = m.Role
+	c.receive = m.Receive == nil || *m.Receive
+	if m.Role == RoleRoom {
+		c.room = m.Room
+	}
+	c.log.Store(c.log.Load().With("session", c.session, "role", c.role, "room", c.room))
+
+	if c.role == RoleRoom {
+		if old := s.rooms[c.room]; old != nil {
+			old.ending = EventReplaced
+			s.broadcastLocked(Message{Type: TypePresence, Event: EventReplaced, Room: c.room, Session: old.session, At: Timestamp(now)})
+			old.fatal(CodeReplaced, "this room joined again from another connection")
+		}
+		s.rooms[c.room] = c
+		s.roster[c.room] = &rosterEntry{state: StateConnected, since: now}
+	}
+	s.joined[c] = struct{}{}
+	c.sendMsg(s.welcomeLocked(c))
+	if c.role == RoleStaff && s.status != nil {
+		c.sendMsg(Message{Type: TypeStatus, Status: s.status})
+	}
+	if c.role == RoleRoom {
+		s.broadcastLocked(Message{Type: TypePresence, Event: EventJoined, Room: c.room, Session: c.session, At: Timestamp(now)})
+	}
+	if c.role == RoleRecorder {
+		s.recorders++
+		if s.recorders == 1 {
+			s.broadcastLocked(Message{Type: TypeRecording, Active: boolPtr(true)})
+		}
+	}
+	s.mu.Unlock()
+	c.logger().Info("joined")
+
+	if s.relay == nil || c.role == RoleStaff {
+		return true
+	}
+	peer, err := s.relay.Join(relay.PeerInfo{
+		Session:  c.session,
+		Room:     c.room,
+		Recorder: c.role == RoleRecorder,
+		Receive:  c.receive,
+	}, relay.Callbacks{
+		Signal: c.relaySignal,
+		Failed: func() { c.fatal(CodeMediaFailed, "the media connection failed: join again") },
+	})
+	if err != nil {
+		c.logger().Error("media peer", "err", err)
+		c.fatal(CodeMediaFailed, "the server could not set up media")
+		return false
+	}
+	c.peer = peer
+	return true
+}
+
+// admit checks a join against the meeting file; it returns an error code
+// and text, or "" to admit.
+func (s *Server) admit(m Message) (code, text string) {
+	if m.Meeting != s.file.Meeting.ID {
+		return CodeUnknownMeeting, "this server runs another meeting"
+	}
+	switch m.Role {
+	case RoleRoom:
+		room, ok := s.file.Room(m.Room)
+		if !ok {
+			return CodeUnknownRoom, "no room \"" + m.Room + "\" in this meeting"
+		}
+		if !room.Token.Match(m.Token) {
+			return CodeBadToken, "wrong token for this room"
+		}
+	case RoleRecorder:
+		if !s.file.RecorderToken.Match(m.Token) {
+			return CodeBadToken, "wrong recorder token"
+		}
+	case RoleStaff:
+		if !s.file.StaffToken.Match(m.Token) {
+			return CodeBadToken, "wrong staff token"
+		}
+	}
+	return "", ""
+}
+
+func (c *conn) relaySignal(sig relay.Signal) {
+	switch {
+	case sig.Offer != "":
+		c.sendMsg(Message{Type: TypeOffer, SDP: sig.Offer})
+	case sig.Candidate != nil:
+		c.sendMsg(Message{Type: TypeCandidate, Candidate: sig.Candidate})
+	case sig.Track != nil:
+		t := sig.Track
+		c.sendMsg(Message{Type: TypeTrack, Room: t.Room, Session: t.Session, Stream: t.Stream, Track: t.Track})
+	}
+}
+
+func (s *Server) welcomeLocked(c *conn) Message {
+	f := s.file
+	roster := make([]RosterItem, 0, len(f.Rooms))
+	for _, r := range f.Rooms {
+		e := s.roster[r.ID]
+		item := RosterItem{Room: r.ID, Name: r.Name, NameHi: r.NameHi, Kind: r.Kind, State: e.state, Muted: e.muted}
+		if !e.since.IsZero() {
+			item.Since = Timestamp(e.since)
+		}
+		roster = append(roster, item)
+	}
+	return Message{
+		Type:    TypeWelcome,
+		Session: c.session,
+		Room:    c.room,
+		Role:    c.role,
+		MeetingInfo: &MeetingInfo{
+			ID:       f.Meeting.ID,
+			Title:    f.Meeting.Title,
+			TitleHi:  f.Meeting.TitleHi,
+			StartsAt: f.Meeting.StartsAt.Format("2006-01-02T15:04:05Z07:00"),
+		},
+		Roster:    roster,
+		Recording: boolPtr(s.recorders > 0),
+	}
+}
+
+// broadcastLocked sends m to every joined client.
+func (s *Server) broadcastLocked(m Message) {
+	for c := range s.joined {
+		c.sendMsg(m)
+	}
+}
+
+func (s *Server) setMuted(c *conn, muted bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.muted == muted || s.rooms[c.room] != c {
+		return
+	}
+	c.muted = muted
+	s.roster[c.room].muted = muted
+	ev := EventUnmuted
+	if muted {
+		ev = EventMuted
+	}
+	s.broadcastLocked(Message{Type: TypePresence, Event: ev, Room: c.room, Session: c.session, At: Timestamp(s.now())})
+}
+
+func (s *Server) recorderStatus(st RecorderStatus) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status = &st
+	for c := range s.joined {
+		if c.role == RoleStaff {
+			c.sendMsg(Message{Type: TypeStatus, Status: &st})
+		}
+	}
+}
+
+// finish runs when the reader ends: the session leaves the meeting, as left,
+// replaced or dropped.
+func (c *conn) finish() {
+	s := c.s
+	s.mu.Lock()
+	delete(s.conns, c)
+	if c.joined {
+		delete(s.joined, c)
+		now := s.now()
+		switch c.role {
+		case RoleRoom:
+			if s.rooms[c.room] == c {
+				delete(s.rooms, c.room)
+				ev, state := EventDropped, StateDropped
+				if c.ending == EventLeft {
+					ev, state = EventLeft, StateLeft
+				}
+				s.roster[c.room] = &rosterEntry{state: state, since: now}
+				s.broadcastLocked(Message{Type: TypePresence, Event: ev, Room: c.room, Session: c.session, At: Timestamp(now)})
+				c.logger().Info(ev)
+			} else {
+				c.logger().Info("replaced")
+			}
+		case RoleRecorder:
+			s.recorders--
+			if s.recorders == 0 {
+				s.broadcastLocked(Message{Type: TypeRecording, Active: boolPtr(false)})
+			}
+			c.logger().Info("recorder gone")
+		}
+	}
+	s.mu.Unlock()
+	close(c.done)
+	c.ws.Close()
+	if c.peer != nil {
+		c.peer.Close()
+	}
+}
+
+// Rooms reports each configured room's state, for tests and the roll call.
+func (s *Server) Rooms() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]string, len(s.roster))
+	for id, e := range s.roster {
+		out[id] = e.state
+	}
+	return out
+}
