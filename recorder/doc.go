@@ -1,0 +1,63 @@
+// Package recorder writes what a meeting bot receives from each district
+// room into Ogg Opus files whose playing time equals wall-clock time, and
+// stitches a room's files into one file on the meeting's timeline.
+//
+// A Segment is one room connection written live: received Opus packets are
+// copied into the file unchanged (never re-encoded), reordered, de-duplicated,
+// and every gap in the sender's stream (loss, DTX, mute, a paused track whose
+// RTP timestamps froze, clock drift) is filled with concealment or silence
+// frames so that sample N of the file is the instant Start()+N/48 kHz. Its
+// pages go through a small buffer that is flushed at least every
+// Config.FlushInterval, so a process killed with -9 leaves a file that plays
+// up to the last flush.
+//
+// Stitch places a room's segments, at their wall-clock starts, into one file
+// whose first played sample is the recording's start and whose length is the
+// recording's length, with silence wherever no segment covers and the later
+// segment winning where two overlap. It reads damaged segments (cut off by a
+// crash, or with a corrupt page) as far as they are readable and reports what
+// it skipped.
+//
+// Concurrency: a Segment is not safe for concurrent use. Its owner calls
+// Push, SenderReport, Tick and Close from one goroutine (typically the one
+// reading the RTP track, with a ticker in the same select loop). The package
+// starts no goroutines and has no package-level mutable state; Stitch and
+// ScanOgg may run concurrently with anything.
+package recorder
+
+import (
+	"errors"
+	"time"
+)
+
+// SampleRate is the Opus clock: RTP timestamps, Ogg granule positions and
+// every sample count in this package are at 48 kHz.
+const SampleRate = 48000
+
+var (
+	// ErrClosed is returned by a Segment used after Close.
+	ErrClosed = errors.New("recorder: segment closed")
+
+	// ErrInvalidRange is returned by Stitch when the recording ends before it
+	// starts.
+	ErrInvalidRange = errors.New("recorder: recording ends before it starts")
+
+	// ErrNotOggOpus means the data has no readable Ogg page carrying an
+	// OpusHead, so nothing of it can be used.
+	ErrNotOggOpus = errors.New("recorder: no readable OpusHead page")
+
+	// ErrInvalidPacket means bytes handed over as an Opus packet do not have
+	// a valid Opus TOC and frame count (RFC 6716 section 3.1).
+	ErrInvalidPacket = errors.New("recorder: invalid Opus packet")
+)
+
+// samplesOf converts a duration to 48 kHz samples, truncating toward zero.
+// Durations up to about 5 years fit without overflow.
+func samplesOf(d time.Duration) int64 {
+	return int64(d) * SampleRate / int64(time.Second)
+}
+
+// durationOf converts 48 kHz samples to a duration.
+func durationOf(samples int64) time.Duration {
+	return time.Duration(samples * int64(time.Second) / SampleRate)
+}

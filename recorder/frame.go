@@ -1,0 +1,60 @@
+package recorder
+
+// FrameKind tells where a frame written to a segment came from.
+type FrameKind uint8
+
+const (
+	// FrameAudio is a received Opus packet, copied unchanged.
+	FrameAudio FrameKind = iota + 1
+	// FramePLC is a TOC-only packet standing in for a lost one; decoders run
+	// packet loss concealment for it.
+	FramePLC
+	// FrameSilence is a CELT silence packet filling DTX, mute, a pause, a
+	// long loss, or a drift correction.
+	FrameSilence
+)
+
+func (k FrameKind) String() string {
+	switch k {
+	case FrameAudio:
+		return "audio"
+	case FramePLC:
+		return "plc"
+	case FrameSilence:
+		return "silence"
+	}
+	return "unknown"
+}
+
+// Frame is one Opus packet as written to a segment, handed to
+// Config.OnFrame so a live mixer or speaking detector can follow the exact
+// timeline of the file.
+type Frame struct {
+	// Pos is the frame's first sample, in 48 kHz samples from the segment's
+	// Start (the file's first played sample).
+	Pos int64
+	// Packet is the Opus packet. It aliases the segment's buffers and is
+	// valid only during the callback; copy it to keep it.
+	Packet []byte
+	// Samples is the packet's duration in 48 kHz samples.
+	Samples int
+	Kind    FrameKind
+}
+
+// Stats counts what a segment did with what it received.
+type Stats struct {
+	Received          int64 `json:"packets_received"`   // packets handed to Push, all of them
+	DuplicatesDropped int64 `json:"duplicates_dropped"` // same sequence number seen again
+	PaddingDropped    int64 `json:"padding_dropped"`    // no payload (padding-only or empty)
+	LateDropped       int64 `json:"late_dropped"`       // arrived after its time was already written
+	InvalidDropped    int64 `json:"invalid_dropped"`    // not a valid Opus packet, or too large
+	FramesConcealed   int64 `json:"frames_concealed"`   // PLC frames written for lost packets
+	SilenceSamples    int64 `json:"silence_samples"`    // silence written, in 48 kHz samples
+	SilenceInsertedMs int64 `json:"silence_inserted_ms"`
+	Reanchors         int64 `json:"reanchors"`         // pauses detected by arrival time (frozen RTP time)
+	TimestampJumps    int64 `json:"timestamp_jumps"`   // RTP time jumped ahead of arrival time
+	SequenceJumps     int64 `json:"sequence_jumps"`    // sequence number jumps or SSRC changes
+	ClockJumps        int64 `json:"clock_jumps"`       // RTCP sender reports disagreeing with RTP time
+	DriftCorrections  int64 `json:"drift_corrections"` // silence added or frames dropped to follow the wall clock
+	SamplesWritten    int64 `json:"samples_written"`   // played length of the segment so far
+}

@@ -1,0 +1,388 @@
+package recorder
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/thesyncim/gopus/container/ogg"
+)
+
+const (
+	// DefaultHold is how long a packet waits in the reorder buffer for the
+	// ones missing before it.
+	DefaultHold = 120 * time.Millisecond
+	// DefaultFlushInterval is how often buffered pages reach the file.
+	DefaultFlushInterval = 500 * time.Millisecond
+	// SegmentPreSkip is the OpusHead pre-skip of every segment. The file
+	// starts with that much silence ahead of the first received packet, so
+	// a player's first sample is the first packet's first sample, the
+	// decoder warms up on silence, and a segment's pre-skip region holds no
+	// received audio.
+	SegmentPreSkip = 480
+
+	// quietFill is how long the sender may send nothing before Tick starts
+	// writing silence to keep the file level with the wall clock. Longer
+	// than the hold and than ordinary jitter, so a packet that is merely
+	// late is not overtaken by silence.
+	quietFill = 400 * time.Millisecond
+	// bufferBytes holds several seconds of 32 kb/s audio between flushes.
+	bufferBytes = 32 << 10
+)
+
+// Config tunes a Segment. The zero value is ready to use.
+type Config struct {
+	// Hold is the reorder buffer's wait for a missing packet; 0 means
+	// DefaultHold. 100 to 200 ms suits WebRTC senders.
+	Hold time.Duration
+	// FlushInterval bounds how long written pages stay in memory; 0 means
+	// DefaultFlushInterval. Flushing happens in Push, Tick and Close.
+	FlushInterval time.Duration
+	// OnFrame, if set, is called for every frame written, in order, from
+	// the goroutine calling Push, Tick or Close. It must not retain
+	// Frame.Packet and should be quick.
+	OnFrame func(Frame)
+}
+
+// Segment writes one room connection's audio as a wall-clock aligned Ogg Opus
+// file. Create it when the connection's first packet arrives and push that
+// packet at once: its arrival is the segment's Start. Then Push every RTP
+// packet with its arrival time, call Tick every 20 to 100 ms (it releases
+// packets held for reordering, writes silence while the sender is quiet and
+// flushes), and Close when the connection ends. A Segment is not safe for
+// concurrent use; see the package documentation.
+//
+// After a write error the segment stops writing and every later call returns
+// that error; Close still closes the file.
+type Segment struct {
+	cfg  Config
+	name string
+	file *os.File // nil when writing to a caller's io.Writer
+	buf  pageBuffer
+	ogg  *ogg.Writer
+
+	started  bool
+	start    time.Time
+	seq      seqUnwrapper
+	ts       tsUnwrapper
+	ssrc     uint32
+	haveSSRC bool
+	ro       reorder
+	tl       timeline
+	lastUseq int64 // sequence number of the last packet released
+	haveLast bool
+	sr       senderReports
+
+	lastFlush time.Time
+	stats     Stats
+	err       error
+	closed    bool
+}
+
+// SegmentName is the conventional name of a room's n-th segment (from 1)
+// inside the output folder: segments/<room>/NNNN.ogg.
+func SegmentName(room string, n int) string {
+	return path.Join("segments", room, fmt.Sprintf("%04d.ogg", n))
+}
+
+// CreateSegment creates the file name (slash-separated, relative to root,
+// parent directories made as needed) and starts a segment in it. It never
+// overwrites: an existing file is an error wrapping fs.ErrExist. The file is
+// created 0640; the OpusHead and OpusTags pages are on disk when it returns.
+func CreateSegment(root *os.Root, name string, cfg Config) (*Segment, error) {
+	if dir := path.Dir(name); dir != "." {
+		if err := root.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("recorder: create segment %s: %w", name, err)
+		}
+	}
+	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("recorder: create segment %s: %w", name, err)
+	}
+	s, err := newSegment(f, name, cfg)
+	if err != nil {
+		return nil, errors.Join(err, f.Close())
+	}
+	s.file = f
+	return s, nil
+}
+
+// NewSegment starts a segment writing to w instead of a file; flushes become
+// writes to w. Useful for tests and for piping a live segment elsewhere.
+func NewSegment(w io.Writer, cfg Config) (*Segment, error) {
+	return newSegment(w, "", cfg)
+}
+
+func newSegment(w io.Writer, name string, cfg Config) (*Segment, error) {
+	if cfg.Hold <= 0 {
+		cfg.Hold = DefaultHold
+	}
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = DefaultFlushInterval
+	}
+	s := &Segment{cfg: cfg, name: name, buf: newPageBuffer(w, bufferBytes), ro: newReorder(cfg.Hold)}
+	s.tl = newTimeline(s, &s.stats)
+	ow, err := ogg.NewWriterWithConfig(&s.buf, ogg.WriterConfig{
+		SampleRate: SampleRate, Channels: 1, PreSkip: SegmentPreSkip, StreamCount: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recorder: segment %s: ogg headers: %w", name, err)
+	}
+	s.ogg = ow
+	warm := s.tl.sil.p480
+	if err := ow.WritePacket(warm[:], SegmentPreSkip); err != nil {
+		return nil, fmt.Errorf("recorder: segment %s: %w", name, err)
+	}
+	if err := s.buf.Flush(); err != nil {
+		return nil, fmt.Errorf("recorder: segment %s: %w", name, err)
+	}
+	return s, nil
+}
+
+// Name is the file name given to CreateSegment ("" for NewSegment).
+func (s *Segment) Name() string { return s.name }
+
+// Start is the arrival time of the first packet pushed: the instant of the
+// segment's first played sample. Zero before the first Push.
+func (s *Segment) Start() time.Time { return s.start }
+
+// Written is how much audio the segment holds so far (its playing time).
+func (s *Segment) Written() time.Duration { return durationOf(s.tl.pos) }
+
+// Stats returns a snapshot of the segment's counters.
+func (s *Segment) Stats() Stats {
+	st := s.stats
+	st.SilenceInsertedMs = st.SilenceSamples * 1000 / SampleRate
+	return st
+}
+
+// Push hands over one received RTP packet and its arrival time (when it was
+// read from the network, as close as possible). The payload is copied; p may
+// be reused afterwards. A change of SSRC is treated as a new stream within
+// the same segment. Dropped packets (duplicates, padding, invalid, late) are
+// counted in Stats, not reported as errors; an error means writing failed.
+func (s *Segment) Push(p *rtp.Packet, arrival time.Time) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	if s.haveSSRC && p.SSRC != s.ssrc {
+		if err := s.newStream(arrival); err != nil {
+			return err
+		}
+	}
+	s.ssrc, s.haveSSRC = p.SSRC, true
+	return s.PushPayload(p.SequenceNumber, p.Timestamp, p.Payload, arrival)
+}
+
+// PushPayload is Push for callers that parse RTP themselves: sequence number,
+// timestamp and Opus payload (without RTP padding; empty for padding-only
+// packets).
+func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival time.Time) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	s.stats.Received++
+	if !s.started {
+		s.started, s.start, s.lastFlush = true, arrival, arrival
+	}
+	useq, uts := s.seq.unwrap(seq), s.ts.unwrap(ts)
+	samples := 0
+	if len(payload) > 0 {
+		n, err := packetSamples(payload)
+		if err != nil || len(payload) > slotBytes {
+			// Not audio we can write; its slot stays missing, so it is
+			// concealed like a lost packet.
+			s.stats.InvalidDropped++
+			return s.advance(arrival)
+		}
+		samples = n
+	}
+	res := s.ro.insert(useq, uts, payload, samples, arrival)
+	if res == tooFar {
+		if err := s.release(arrival, true); err != nil {
+			return err
+		}
+		s.ro.restart()
+		s.haveLast = false
+		s.stats.SequenceJumps++
+		res = s.ro.insert(useq, uts, payload, samples, arrival)
+	}
+	switch {
+	case samples == 0:
+		s.stats.PaddingDropped++
+	case res == duplicate:
+		s.stats.DuplicatesDropped++
+	case res == late:
+		s.stats.LateDropped++
+	}
+	return s.advance(arrival)
+}
+
+// Tick lets time pass: it releases packets that waited the hold time, writes
+// silence when the sender has sent nothing for a while (so the file keeps
+// pace with the wall clock through mutes and pauses), and flushes the buffer
+// if FlushInterval has passed. Call it every 20 to 100 ms.
+func (s *Segment) Tick(now time.Time) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	if s.started {
+		if err := s.release(now, false); err != nil {
+			return err
+		}
+		if s.ro.held == 0 {
+			target := samplesOf(now.Sub(s.start)-quietFill) - s.tl.lag.base()
+			if err := s.tl.fillTo(target); err != nil {
+				return s.fail(err)
+			}
+		}
+	}
+	return s.maybeFlush(now)
+}
+
+// Flush writes buffered pages to the file now.
+func (s *Segment) Flush() error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	if err := s.buf.Flush(); err != nil {
+		return s.fail(err)
+	}
+	return nil
+}
+
+// Close ends the segment at now, the end of the connection: packets still
+// held are written, silence fills up to now, the end-of-stream page is
+// written and the file synced and closed.
+func (s *Segment) Close(now time.Time) error {
+	if s.closed {
+		return ErrClosed
+	}
+	var errs []error
+	if s.err == nil && s.started {
+		if err := s.release(now, true); err == nil {
+			if err := s.tl.fillTo(samplesOf(now.Sub(s.start)) - s.tl.lag.base()); err != nil {
+				s.fail(err)
+			}
+		}
+	}
+	if s.err == nil {
+		if err := s.ogg.Close(); err != nil {
+			s.fail(err)
+		}
+	}
+	if s.err == nil {
+		if err := s.buf.Flush(); err != nil {
+			s.fail(err)
+		}
+	}
+	errs = append(errs, s.err)
+	if s.file != nil {
+		if s.err == nil {
+			if err := s.file.Sync(); err != nil {
+				errs = append(errs, fmt.Errorf("recorder: segment %s: sync: %w", s.name, err))
+			}
+		}
+		if err := s.file.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("recorder: segment %s: close: %w", s.name, err))
+		}
+	}
+	s.closed = true
+	return errors.Join(errs...)
+}
+
+func (s *Segment) usable() error {
+	if s.closed {
+		return ErrClosed
+	}
+	return s.err
+}
+
+func (s *Segment) fail(err error) error {
+	if s.err == nil {
+		s.err = fmt.Errorf("recorder: segment %s: %w", s.name, err)
+	}
+	return s.err
+}
+
+// emit writes one frame to the Ogg stream; the timeline calls it.
+func (s *Segment) emit(f Frame) error {
+	if err := s.ogg.WritePacket(f.Packet, f.Samples); err != nil {
+		return err
+	}
+	if s.cfg.OnFrame != nil {
+		s.cfg.OnFrame(f)
+	}
+	return nil
+}
+
+// newStream handles an SSRC change: what is held of the old stream is
+// written, and the new one is placed by arrival time from its first packet.
+func (s *Segment) newStream(now time.Time) error {
+	if err := s.release(now, true); err != nil {
+		return err
+	}
+	s.seq, s.ts = seqUnwrapper{}, tsUnwrapper{}
+	s.ro.restart()
+	s.haveLast = false
+	s.tl.reanchorNext = true
+	s.sr = senderReports{}
+	s.stats.SequenceJumps++
+	return nil
+}
+
+// advance releases what can be released and flushes if due.
+func (s *Segment) advance(now time.Time) error {
+	if err := s.release(now, false); err != nil {
+		return err
+	}
+	return s.maybeFlush(now)
+}
+
+// release writes every packet the reorder buffer lets go by now; force gives
+// up on all missing packets (draining).
+func (s *Segment) release(now time.Time, force bool) error {
+	for {
+		for sl := s.ro.pop(); sl != nil; sl = s.ro.pop() {
+			if err := s.process(sl); err != nil {
+				return s.fail(err)
+			}
+		}
+		if !s.ro.skipIfExpired(now, force) {
+			return nil
+		}
+	}
+}
+
+func (s *Segment) process(sl *slot) error {
+	var lost int64
+	if s.haveLast {
+		lost = sl.useq - s.lastUseq - 1
+	}
+	s.lastUseq, s.haveLast = sl.useq, true
+	if sl.n == 0 {
+		return nil // padding placeholder: only keeps the sequence contiguous
+	}
+	return s.tl.place(arrivingPacket{
+		uts:     sl.uts,
+		arr:     samplesOf(sl.arrival.Sub(s.start)),
+		data:    sl.payload(),
+		samples: sl.samples,
+		lost:    lost,
+	})
+}
+
+func (s *Segment) maybeFlush(now time.Time) error {
+	if d := now.Sub(s.lastFlush); d >= 0 && d < s.cfg.FlushInterval {
+		return nil
+	}
+	s.lastFlush = now
+	if err := s.buf.Flush(); err != nil {
+		return s.fail(err)
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+package recorder
+
+import (
+	"github.com/thesyncim/gopus"
+)
+
+// Thresholds of the placement logic, in 48 kHz samples.
+const (
+	// plcMaxGap is the longest loss filled with concealment; longer gaps
+	// are an outage and get silence rather than a droning extrapolation.
+	plcMaxGap = 60 * SampleRate / 1000
+	// reanchorLag: when a packet's arrival disagrees with its RTP time by
+	// more than this (beyond the usual lag), the sender's RTP clock stood
+	// still or jumped (a paused track, a restarted encoder), so the packet
+	// is placed by arrival. Smaller disagreements are jitter, or a short
+	// pause that the drift correction absorbs within a second.
+	reanchorLag = 250 * SampleRate / 1000
+	// reanchorLagSR replaces reanchorLag for one packet after an RTCP sender
+	// report showed the sender's RTP clock jumping against its wall clock.
+	reanchorLagSR = 40 * SampleRate / 1000
+	// softDrift: beyond this lag, gaps being filled anyway (DTX, silence)
+	// are lengthened or shortened to follow the wall clock.
+	softDrift = 5 * SampleRate / 1000
+	// hardDrift: beyond this lag, correct at once, with silence if behind or
+	// by dropping the frame at hand if ahead.
+	hardDrift = 10 * SampleRate / 1000
+)
+
+// emitter receives the frames the timeline writes, in order.
+type emitter interface {
+	emit(f Frame) error
+}
+
+// arrivingPacket is a packet released by the reorder buffer.
+type arrivingPacket struct {
+	uts     int64  // unwrapped RTP timestamp
+	arr     int64  // arrival, in samples since the segment's start
+	data    []byte // Opus packet
+	samples int    // its duration
+	lost    int64  // sequence numbers given up on just before it
+}
+
+// timeline decides where each packet goes in the file and what fills the
+// space between: a pure state machine over sample counts with no clock and no
+// I/O of its own, so its decisions are table-tested directly.
+//
+// Position 0 is the arrival of the first packet. A packet's RTP timestamp
+// maps to a position through an anchor (a timestamp and the position it was
+// written at); arrival maps to a position through the lag baseline. The two
+// agree up to jitter; when they disagree by a lot, arrival wins (re-anchor);
+// when they drift apart slowly, silence is added or a frame dropped.
+type timeline struct {
+	out   emitter
+	stats *Stats
+	sil   silenceSet
+	plc   [1]byte // TOC-only concealment packet matching the last audio
+
+	started, haveTOC    bool
+	pos                 int64 // samples written
+	anchorTS, anchorPos int64
+	lag                 lagTracker
+
+	reanchorNext bool // place the next packet by arrival (new SSRC)
+	looseNext    bool // lower the re-anchor threshold once (sender report)
+}
+
+func newTimeline(out emitter, stats *Stats) timeline {
+	return timeline{out: out, stats: stats, sil: newSilenceSet()}
+}
+
+func (t *timeline) place(p arrivingPacket) error {
+	if !t.started {
+		t.started = true
+		t.anchorTS, t.anchorPos = p.uts, t.pos
+		t.lag.add(p.arr, p.arr-t.pos)
+		return t.audio(p)
+	}
+	rtpPos := t.anchorPos + (p.uts - t.anchorTS)
+	base := t.lag.base()
+	dev := p.arr - rtpPos - base
+	limit := int64(reanchorLag)
+	if t.looseNext {
+		limit = reanchorLagSR
+	}
+	force := t.reanchorNext
+	t.reanchorNext, t.looseNext = false, false
+	if force || dev > limit || dev < -limit {
+		// Place the packet where its arrival says, keeping the usual lag.
+		if err := t.silence(max(0, roundQuantum(p.arr-base-t.pos))); err != nil {
+			return err
+		}
+		switch {
+		case force:
+		case dev > 0:
+			t.stats.Reanchors++
+		default:
+			t.stats.TimestampJumps++
+		}
+		t.anchorTS, t.anchorPos = p.uts, t.pos
+		rtpPos = t.pos
+	}
+	t.lag.add(p.arr, p.arr-rtpPos)
+	base = t.lag.base()
+
+	switch gap := rtpPos - t.pos; {
+	case gap < 0 && rtpPos+int64(p.samples) <= t.pos:
+		// Its time is already written (e.g. as silence while it was late).
+		t.stats.LateDropped++
+		return nil
+	case gap < 0:
+		t.shiftAnchor(-gap) // overlaps a little: write it right after
+	case gap > 0:
+		if err := t.fillGap(gap, p.lost, base); err != nil {
+			return err
+		}
+		if d := t.pos - rtpPos; d != 0 {
+			t.shiftAnchor(d)
+		}
+		base = t.lag.base()
+	}
+
+	switch {
+	case base > hardDrift:
+		ins := roundQuantum(base)
+		if err := t.silence(ins); err != nil {
+			return err
+		}
+		t.shiftAnchor(ins)
+		t.stats.DriftCorrections++
+	case base < -hardDrift && -2*base >= int64(p.samples):
+		// Ahead of the wall clock by at least half this frame: dropping
+		// it brings us closer.
+		t.shiftAnchor(-int64(p.samples))
+		t.stats.DriftCorrections++
+		return nil
+	}
+	return t.audio(p)
+}
+
+// fillGap fills gap samples before a packet: concealment for a short loss,
+// silence otherwise, adjusting silence by the lag when it has drifted.
+func (t *timeline) fillGap(gap, lost, base int64) error {
+	if lost > 0 && gap <= plcMaxGap && t.haveTOC {
+		frame := int64(gopus.ParseTOC(t.plc[0]).FrameSize)
+		for ; gap >= frame; gap -= frame {
+			if err := t.write(Frame{Packet: t.plc[:], Samples: int(frame), Kind: FramePLC}); err != nil {
+				return err
+			}
+			t.stats.FramesConcealed++
+		}
+		return t.silence(roundQuantum(gap))
+	}
+	if base > softDrift || base < -softDrift {
+		gap = max(0, gap+base)
+		t.stats.DriftCorrections++
+	}
+	return t.silence(roundQuantum(gap))
+}
+
+// fillTo writes silence up to target (rounded down to whole frames) when the
+// sender has gone quiet, so the file keeps pace with the wall clock.
+func (t *timeline) fillTo(target int64) error {
+	if !t.started || target <= t.pos {
+		return nil
+	}
+	return t.silence((target - t.pos) / frameQuantum * frameQuantum)
+}
+
+// shiftAnchor moves the RTP-to-position mapping by d samples.
+func (t *timeline) shiftAnchor(d int64) {
+	t.anchorPos += d
+	t.lag.shift(-d)
+}
+
+func (t *timeline) audio(p arrivingPacket) error {
+	if err := t.write(Frame{Packet: p.data, Samples: p.samples, Kind: FrameAudio}); err != nil {
+		return err
+	}
+	t.plc[0], t.haveTOC = plcTOC(p.data[0]), true
+	return nil
+}
+
+// silence writes n samples (a multiple of frameQuantum) of silence.
+func (t *timeline) silence(n int64) error {
+	for n > 0 {
+		pkt, k := t.sil.next(n)
+		if err := t.write(Frame{Packet: pkt, Samples: k, Kind: FrameSilence}); err != nil {
+			return err
+		}
+		t.stats.SilenceSamples += int64(k)
+		n -= int64(k)
+	}
+	return nil
+}
+
+func (t *timeline) write(f Frame) error {
+	f.Pos = t.pos
+	if err := t.out.emit(f); err != nil {
+		return err
+	}
+	t.pos += int64(f.Samples)
+	t.stats.SamplesWritten = t.pos
+	return nil
+}
