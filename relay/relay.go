@@ -18,15 +18,18 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// Opus as the contract fixes it: payload type 111, 48 kHz, in-band FEC.
-var opusCodec = webrtc.RTPCodecParameters{
-	RTPCodecCapability: webrtc.RTPCodecCapability{
-		MimeType:    webrtc.MimeTypeOpus,
-		ClockRate:   48000,
-		Channels:    2,
-		SDPFmtpLine: "minptime=10;useinbandfec=1",
-	},
-	PayloadType: 111,
+// OpusCodec returns Opus as the contract fixes it: payload type 111, 48 kHz, in-band
+// FEC. Clients register the same, so that offers and answers agree.
+func OpusCodec() webrtc.RTPCodecParameters {
+	return webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType:    webrtc.MimeTypeOpus,
+			ClockRate:   48000,
+			Channels:    2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1",
+		},
+		PayloadType: 111,
+	}
 }
 
 // AudioLevelURI is the RFC 6464 header extension the relay negotiates.
@@ -87,7 +90,7 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 	r.log = r.log.With("component", "relay")
 
 	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(opusCodec, webrtc.RTPCodecTypeAudio); err != nil {
+	if err := me.RegisterCodec(OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register opus: %w", err)
 	}
 	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {

@@ -12,7 +12,7 @@ import (
 // PeerConnection, written once into a local track that every listener's
 // PeerConnection is bound to.
 type source struct {
-	gone atomic.Bool
+	gone          atomic.Bool
 	room, session string
 	local         *webrtc.TrackLocalStaticRTP
 }
@@ -33,7 +33,7 @@ func (s *source) info() TrackInfo {
 func newSource(room, session string) (*source, error) {
 	// The stream id is the room id, so a receiver can attribute audio
 	// without the track message; the track id names the connection.
-	local, err := webrtc.NewTrackLocalStaticRTP(opusCodec.RTPCodecCapability, "mic-"+session, room)
+	local, err := webrtc.NewTrackLocalStaticRTP(OpusCodec().RTPCodecCapability, "mic-"+session, room)
 	if err != nil {
 		return nil, err
 	}

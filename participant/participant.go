@@ -1,0 +1,296 @@
+// Package participant is the client side of a samvad meeting: a signalling
+// connection plus one answering PeerConnection. The bot records through it,
+// the simulator's rooms speak through it, and the tests use it as a room.
+package participant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/samvad/samvad/relay"
+	"github.com/samvad/samvad/signaling"
+)
+
+// ErrMediaFailed ends a participant whose PeerConnection failed.
+var ErrMediaFailed = errors.New("participant: media connection failed")
+
+// Config says how to join.
+type Config struct {
+	// URL of the server's websocket, ws:// or wss://.
+	URL string
+	// Join is the join message: meeting, role, room, token, receive.
+	Join signaling.Message
+	// Mic, when set, sends a microphone on the offer's first line.
+	Mic bool
+	// Loopback allows ICE over loopback, for tests and local runs.
+	Loopback bool
+	// DialOptions for the websocket (TLS, Origin).
+	DialOptions []signaling.DialOption
+	Logger      *slog.Logger
+}
+
+// Handlers receive what the meeting sends. Each is called on the
+// participant's own goroutines; they may block only as long as they are
+// willing to hold up the same kind of event.
+type Handlers struct {
+	// OnTrack is called once for each forwarded track, on a goroutine of its
+	// own that Close waits for: read the track until it ends. room is the
+	// track's msid stream id.
+	OnTrack func(room string, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver)
+	// OnMessage gets every message but offers and candidates: presence,
+	// track, recording, status, error.
+	OnMessage func(signaling.Message)
+}
+
+// Participant is one joined client.
+type Participant struct {
+	Client *signaling.Client
+
+	cfg  Config
+	h    Handlers
+	log  *slog.Logger
+	pc   *webrtc.PeerConnection
+	mic  *Mic
+	done chan struct{}
+
+	mu         sync.Mutex
+	err        error
+	remoteSet  bool
+	candidates []webrtc.ICECandidateInit
+	wg         sync.WaitGroup
+	closeOnce  sync.Once
+}
+
+// Join connects, joins and starts answering the server's offers.
+func Join(ctx context.Context, cfg Config, h Handlers) (*Participant, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	api, err := newAPI(cfg.Loopback)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, fmt.Errorf("new peer connection: %w", err)
+	}
+	p := &Participant{cfg: cfg, h: h, log: log, pc: pc, done: make(chan struct{})}
+	if cfg.Mic {
+		p.mic, err = newMic(cfg.Join.Room)
+		if err != nil {
+			pc.Close()
+			return nil, err
+		}
+	}
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c == nil {
+			return
+		}
+		init := c.ToJSON()
+		if p.Client != nil {
+			p.Client.Send(signaling.Message{Type: signaling.TypeCandidate, Candidate: &init})
+		}
+	})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateFailed {
+			p.end(ErrMediaFailed)
+		}
+	})
+	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		if h.OnTrack == nil || !p.goFunc(func() { h.OnTrack(t.StreamID(), t, r) }) {
+			return
+		}
+	})
+
+	cfg.Join.Type = signaling.TypeJoin
+	client, err := signaling.Dial(ctx, cfg.URL, cfg.Join, cfg.DialOptions...)
+	if err != nil {
+		pc.Close()
+		return nil, err
+	}
+	p.Client = client
+	p.wg.Add(1)
+	go p.signalLoop()
+	return p, nil
+}
+
+// Welcome is the server's welcome.
+func (p *Participant) Welcome() signaling.Message { return p.Client.Welcome }
+
+// Mic is the microphone, or nil without Config.Mic.
+func (p *Participant) Mic() *Mic { return p.mic }
+
+// Done is closed when the participant has ended, by Close or by failure.
+func (p *Participant) Done() <-chan struct{} { return p.done }
+
+// Err is why the participant ended.
+func (p *Participant) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// Mute tells the meeting the room is muted or not. It does not stop the
+// microphone: the caller decides whether to send silence or nothing.
+func (p *Participant) Mute(muted bool) error {
+	return p.Client.Send(signaling.Message{Type: signaling.TypeMute, Muted: &muted})
+}
+
+// Leave says goodbye (the room shows as left) and closes.
+func (p *Participant) Leave() error {
+	p.Client.Leave()
+	return p.Close()
+}
+
+// Close ends the participant without a goodbye (the room shows as dropped)
+// and waits for its goroutines.
+func (p *Participant) Close() error {
+	p.end(signaling.ErrClientClosed)
+	p.wg.Wait()
+	return nil
+}
+
+func (p *Participant) end(err error) {
+	p.closeOnce.Do(func() {
+		p.mu.Lock()
+		p.err = err
+		p.mu.Unlock()
+		close(p.done)
+		if p.Client != nil {
+			p.Client.Close()
+		}
+		p.pc.Close()
+	})
+}
+
+// goFunc runs f on a goroutine Close waits for, unless already ended.
+func (p *Participant) goFunc(f func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.done:
+		return false
+	default:
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
+	return true
+}
+
+func (p *Participant) signalLoop() {
+	defer p.wg.Done()
+	for {
+		select {
+		case m, ok := <-p.Client.Messages():
+			if !ok {
+				p.end(fmt.Errorf("signalling ended: %w", p.Client.Err()))
+				return
+			}
+			if err := p.handle(m); err != nil {
+				p.log.Warn("signalling", "type", m.Type, "err", err)
+			}
+		case <-p.done:
+			return
+		}
+	}
+}
+
+func (p *Participant) handle(m signaling.Message) error {
+	switch m.Type {
+	case signaling.TypeOffer:
+		return p.answer(m.SDP)
+	case signaling.TypeCandidate:
+		if m.Candidate == nil || m.Candidate.Candidate == "" {
+			return nil
+		}
+		p.mu.Lock()
+		if !p.remoteSet {
+			p.candidates = append(p.candidates, *m.Candidate)
+			p.mu.Unlock()
+			return nil
+		}
+		p.mu.Unlock()
+		return p.pc.AddICECandidate(*m.Candidate)
+	default:
+		if p.h.OnMessage != nil {
+			p.h.OnMessage(m)
+		}
+	}
+	return nil
+}
+
+func (p *Participant) answer(sdp string) error {
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return fmt.Errorf("apply offer: %w", err)
+	}
+	if p.mic != nil && !p.mic.attached() {
+		sender, err := p.pc.AddTrack(p.mic.track)
+		if err != nil {
+			return fmt.Errorf("attach microphone: %w", err)
+		}
+		p.mic.attach(sender)
+		p.goFunc(func() { drainRTCP(sender) })
+	}
+	ans, err := p.pc.CreateAnswer(nil)
+	if err != nil {
+		return fmt.Errorf("create answer: %w", err)
+	}
+	if err := p.pc.SetLocalDescription(ans); err != nil {
+		return fmt.Errorf("set answer: %w", err)
+	}
+	p.mu.Lock()
+	p.remoteSet = true
+	queued := p.candidates
+	p.candidates = nil
+	p.mu.Unlock()
+	for _, c := range queued {
+		if err := p.pc.AddICECandidate(c); err != nil {
+			p.log.Debug("queued candidate refused", "err", err)
+		}
+	}
+	return p.Client.Send(signaling.Message{Type: signaling.TypeAnswer, SDP: ans.SDP})
+}
+
+func drainRTCP(s *webrtc.RTPSender) {
+	for {
+		if _, _, err := s.ReadRTCP(); err != nil {
+			return
+		}
+	}
+}
+
+// newAPI builds a pion API that answers the relay's offers: Opus and the
+// audio-level extension, RTCP reports and nothing else.
+func newAPI(loopback bool) (*webrtc.API, error) {
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(relay.OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register opus: %w", err)
+	}
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: relay.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register audio level: %w", err)
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, fmt.Errorf("rtcp reports: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if loopback {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
