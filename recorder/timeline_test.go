@@ -1,0 +1,331 @@
+package recorder
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+// recEmitter records what a timeline writes.
+type recEmitter struct{ frames []Frame }
+
+func (r *recEmitter) emit(f Frame) error {
+	f.Packet = bytes.Clone(f.Packet)
+	r.frames = append(r.frames, f)
+	return nil
+}
+
+// tp is a test packet: RTP time, arrival in ms since the first packet,
+// sequence numbers lost before it, duration (default 960).
+type tp struct {
+	ts    int64
+	arrMs float64
+	lost  int64
+	n     int
+}
+
+func ms(v float64) int64 { return int64(v * SampleRate / 1000) }
+
+// runTimeline feeds packets (identified by their index in the payload) and
+// checks the invariant every test relies on: frames are contiguous.
+func runTimeline(t *testing.T, pkts []tp, hook func(i int, tl *timeline)) (*recEmitter, *Stats, *timeline) {
+	t.Helper()
+	rec := &recEmitter{}
+	st := &Stats{}
+	tl := newTimeline(rec, st)
+	for i, p := range pkts {
+		if hook != nil {
+			hook(i, &tl)
+		}
+		n := p.n
+		if n == 0 {
+			n = 960
+		}
+		err := tl.place(arrivingPacket{uts: p.ts, arr: ms(p.arrMs), data: []byte{0xF8, byte(i >> 8), byte(i)}, samples: n, lost: p.lost})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pos int64
+	for i, f := range rec.frames {
+		if f.Pos != pos {
+			t.Fatalf("frame %d at %d, want %d (not contiguous)", i, f.Pos, pos)
+		}
+		pos += int64(f.Samples)
+	}
+	if pos != tl.pos || st.SamplesWritten != pos {
+		t.Fatalf("timeline pos %d, stats %d, frames sum %d", tl.pos, st.SamplesWritten, pos)
+	}
+	return rec, st, &tl
+}
+
+// audioAt maps packet index to the position it was written at.
+func audioAt(rec *recEmitter) map[int]int64 {
+	m := map[int]int64{}
+	for _, f := range rec.frames {
+		if f.Kind == FrameAudio {
+			m[int(f.Packet[1])<<8|int(f.Packet[2])] = f.Pos
+		}
+	}
+	return m
+}
+
+func seq(n int, ts0 int64, arr0 float64) []tp {
+	var out []tp
+	for i := 0; i < n; i++ {
+		out = append(out, tp{ts: ts0 + int64(i)*960, arrMs: arr0 + float64(i)*20})
+	}
+	return out
+}
+
+func cat(parts ...[]tp) []tp {
+	var out []tp
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func TestTimelinePlacement(t *testing.T) {
+	cases := []struct {
+		name string
+		pkts []tp
+		want map[int]float64 // packet index -> position in ms; missing = dropped
+		end  float64         // final position in ms
+		kind string          // sequence of frame kinds, run-length: "A5 P1 A1"
+		st   Stats           // only the non-zero fields named here are checked
+	}{
+		{
+			name: "contiguous",
+			pkts: seq(5, 1000, 0),
+			want: map[int]float64{0: 0, 1: 20, 2: 40, 3: 60, 4: 80}, end: 100, kind: "A5",
+		},
+		{
+			name: "one lost packet is concealed",
+			pkts: []tp{{ts: 0}, {ts: 960, arrMs: 20}, {ts: 2880, arrMs: 60, lost: 1}},
+			want: map[int]float64{0: 0, 1: 20, 2: 60}, end: 80, kind: "A2 P1 A1",
+			st: Stats{FramesConcealed: 1},
+		},
+		{
+			name: "60 ms lost is concealed",
+			pkts: []tp{{ts: 0}, {ts: 4 * 960, arrMs: 80, lost: 3}},
+			want: map[int]float64{0: 0, 1: 80}, end: 100, kind: "A1 P3 A1",
+			st: Stats{FramesConcealed: 3},
+		},
+		{
+			name: "long loss is silence",
+			pkts: []tp{{ts: 0}, {ts: 6 * 960, arrMs: 120, lost: 5}},
+			want: map[int]float64{0: 0, 1: 120}, end: 140, kind: "A1 S5 A1",
+			st: Stats{SilenceSamples: ms(100)},
+		},
+		{
+			name: "DTX: timestamps jump, sequence does not",
+			pkts: []tp{{ts: 0}, {ts: 960, arrMs: 20}, {ts: 1920 + 48000, arrMs: 1040}},
+			want: map[int]float64{0: 0, 1: 20, 2: 1040}, end: 1060, kind: "A2 S10 A1",
+			st: Stats{SilenceSamples: ms(1000)},
+		},
+		{
+			name: "pause with frozen timestamps re-anchors by arrival",
+			pkts: cat(seq(3, 0, 0), seq(3, 3*960, 3060)),
+			want: map[int]float64{0: 0, 1: 20, 2: 40, 3: 3060, 4: 3080, 5: 3100}, end: 3120,
+			st: Stats{Reanchors: 1, SilenceSamples: ms(3000)},
+		},
+		{
+			name: "timestamp jump ahead of arrival",
+			pkts: cat(seq(3, 0, 0), seq(3, 3*960+10_000_000, 60)),
+			want: map[int]float64{0: 0, 1: 20, 2: 40, 3: 60, 4: 80, 5: 100}, end: 120, kind: "A6",
+			st: Stats{TimestampJumps: 1},
+		},
+		{
+			name: "timestamp jump backwards with steady arrival",
+			pkts: cat(seq(3, 500_000, 0), seq(3, 1000, 60)),
+			want: map[int]float64{0: 0, 1: 20, 2: 40, 3: 60, 4: 80, 5: 100}, end: 120, kind: "A6",
+			st: Stats{Reanchors: 1},
+		},
+		{
+			name: "jitter below the thresholds changes nothing",
+			pkts: []tp{{ts: 0}, {ts: 960, arrMs: 35}, {ts: 1920, arrMs: 41}, {ts: 2880, arrMs: 90}, {ts: 3840, arrMs: 81}},
+			want: map[int]float64{0: 0, 1: 20, 2: 40, 3: 60, 4: 80}, end: 100, kind: "A5",
+		},
+		{
+			name: "mixed frame durations",
+			pkts: []tp{{ts: 0, n: 480}, {ts: 480, arrMs: 10, n: 2880}, {ts: 3360, arrMs: 70, n: 120}, {ts: 3480, arrMs: 72.5}},
+			want: map[int]float64{0: 0, 1: 10, 2: 70, 3: 72.5}, end: 92.5, kind: "A4",
+		},
+		{
+			name: "odd timestamp gap is rounded to 2.5 ms",
+			pkts: []tp{{ts: 0}, {ts: 960 + 500, arrMs: 30}, {ts: 2420, arrMs: 50}},
+			want: map[int]float64{0: 0, 1: 30, 2: 50}, end: 70,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rec, st, tl := runTimeline(t, c.pkts, nil)
+			got := audioAt(rec)
+			if len(got) != len(c.want) {
+				t.Errorf("wrote %d packets, want %d: %v", len(got), len(c.want), got)
+			}
+			for i, w := range c.want {
+				if p, ok := got[i]; !ok || p != ms(w) {
+					t.Errorf("packet %d at %v ms (written %v), want %v ms", i, float64(p)/48, ok, w)
+				}
+			}
+			if tl.pos != ms(c.end) {
+				t.Errorf("ends at %v ms, want %v", float64(tl.pos)/48, c.end)
+			}
+			if c.kind != "" {
+				if k := kinds(rec); k != c.kind {
+					t.Errorf("frames %q, want %q", k, c.kind)
+				}
+			}
+			checkStats(t, *st, c.st)
+		})
+	}
+}
+
+func kinds(rec *recEmitter) string {
+	var b bytes.Buffer
+	var last FrameKind
+	n := 0
+	flush := func() {
+		if n > 0 {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "%c%d", "?APS"[last], n)
+		}
+	}
+	for _, f := range rec.frames {
+		if f.Kind != last {
+			flush()
+			last, n = f.Kind, 0
+		}
+		n++
+	}
+	flush()
+	return b.String()
+}
+
+// checkStats compares the fields set in want.
+func checkStats(t *testing.T, got, want Stats) {
+	t.Helper()
+	pairs := []struct {
+		name      string
+		got, want int64
+	}{
+		{"FramesConcealed", got.FramesConcealed, want.FramesConcealed},
+		{"SilenceSamples", got.SilenceSamples, want.SilenceSamples},
+		{"Reanchors", got.Reanchors, want.Reanchors},
+		{"TimestampJumps", got.TimestampJumps, want.TimestampJumps},
+		{"LateDropped", got.LateDropped, want.LateDropped},
+		{"DuplicatesDropped", got.DuplicatesDropped, want.DuplicatesDropped},
+		{"PaddingDropped", got.PaddingDropped, want.PaddingDropped},
+		{"SequenceJumps", got.SequenceJumps, want.SequenceJumps},
+		{"ClockJumps", got.ClockJumps, want.ClockJumps},
+	}
+	for _, p := range pairs {
+		if p.want != 0 && p.got != p.want {
+			t.Errorf("%s = %d, want %d", p.name, p.got, p.want)
+		}
+	}
+	if want.DriftCorrections == 0 && got.DriftCorrections != 0 && want.SilenceSamples == 0 && want.Reanchors == 0 {
+		t.Errorf("unexpected drift corrections: %d", got.DriftCorrections)
+	}
+}
+
+// TestTimelineDrift runs a minute of 20 ms packets from a sender whose clock
+// is 0.1% fast or slow, with up to 8 ms of jitter: every packet must be
+// written within about 12 ms of its undelayed arrival, and the file must end
+// level with the wall clock.
+func TestTimelineDrift(t *testing.T) {
+	for _, rate := range []float64{1.001, 0.999, 1.0} {
+		t.Run(fmt.Sprint(rate), func(t *testing.T) {
+			const n = 3000
+			var pkts []tp
+			wall := make([]float64, n)
+			for i := 0; i < n; i++ {
+				wall[i] = float64(i) * 20 / rate
+				jitter := float64((i*7919)%9) * 1 // 0..8 ms, deterministic
+				if i == 0 {
+					jitter = 0
+				}
+				pkts = append(pkts, tp{ts: int64(i) * 960, arrMs: wall[i] + jitter})
+			}
+			rec, st, tl := runTimeline(t, pkts, nil)
+			worst := 0.0
+			for i, p := range audioAt(rec) {
+				d := float64(p)/48 - wall[i]
+				worst = max(worst, d, -d)
+			}
+			if worst > 12.5 {
+				t.Errorf("a packet landed %.1f ms from its wall time", worst)
+			}
+			end := float64(tl.pos) / 48
+			if want := wall[n-1] + 20; end < want-12.5 || end > want+12.5 {
+				t.Errorf("ends at %.1f ms, wall clock says %.1f", end, want)
+			}
+			if rate != 1 && st.DriftCorrections < 3 {
+				t.Errorf("only %d drift corrections for 60 ms of drift", st.DriftCorrections)
+			}
+			if rate == 1 && st.DriftCorrections != 0 {
+				t.Errorf("%d drift corrections without drift", st.DriftCorrections)
+			}
+			t.Logf("worst %.1f ms, %d corrections, %d written of %d", worst, st.DriftCorrections, len(audioAt(rec)), n)
+		})
+	}
+}
+
+// TestTimelineShortPauseAbsorbed: a 150 ms pause with frozen timestamps is
+// below the re-anchor threshold; the lag baseline catches up within a second
+// and one correction puts the rest back on the wall clock.
+func TestTimelineShortPauseAbsorbed(t *testing.T) {
+	pkts := cat(seq(50, 0, 0), seq(100, 50*960, 1150))
+	rec, st, _ := runTimeline(t, pkts, nil)
+	got := audioAt(rec)
+	if st.Reanchors != 0 || st.DriftCorrections != 1 {
+		t.Errorf("reanchors %d corrections %d, want 0 and 1", st.Reanchors, st.DriftCorrections)
+	}
+	for i := 100; i < 150; i++ {
+		if p, want := got[i], ms(1150+float64(i-50)*20); p != want {
+			t.Fatalf("packet %d at %v ms, want %v", i, float64(p)/48, float64(want)/48)
+		}
+	}
+}
+
+// TestTimelineSenderReportLowersThreshold: the same short pause is placed
+// at once when a sender report has shown RTP time standing still.
+func TestTimelineSenderReportLowersThreshold(t *testing.T) {
+	pkts := cat(seq(50, 0, 0), seq(10, 50*960, 1150))
+	rec, st, _ := runTimeline(t, pkts, func(i int, tl *timeline) {
+		if i == 50 {
+			tl.looseNext = true
+		}
+	})
+	if st.Reanchors != 1 {
+		t.Errorf("reanchors %d, want 1", st.Reanchors)
+	}
+	if p := audioAt(rec)[50]; p != ms(1150) {
+		t.Errorf("first packet after the pause at %v ms, want 1150", float64(p)/48)
+	}
+}
+
+// TestTimelineLateAfterFill: once silence has been written over a packet's
+// time (the owner's Tick filled a stall), the packet is dropped as late, and
+// one partly overlapping is written right after.
+func TestTimelineLateAfterFill(t *testing.T) {
+	rec, st, tl := runTimeline(t, seq(3, 0, 0), nil)
+	if err := tl.fillTo(ms(100)); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range []tp{{ts: 3 * 960, arrMs: 105}, {ts: 4*960 + 480, arrMs: 110}} {
+		if err := tl.place(arrivingPacket{uts: p.ts, arr: ms(p.arrMs), data: []byte{0xF8, 0, byte(10 + i)}, samples: 960}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.LateDropped != 1 {
+		t.Errorf("late dropped %d, want 1", st.LateDropped)
+	}
+	if p, ok := audioAt(rec)[11]; !ok || p != ms(100) {
+		t.Errorf("overlapping packet at %v ms (%v), want 100", float64(p)/48, ok)
+	}
+}
