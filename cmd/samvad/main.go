@@ -1,0 +1,38 @@
+// Command samvad runs an online meeting between a party's leadership and
+// its district committees, records it, and leaves the minutes folder for
+// the secretaries. See README.md and ../../shared DESIGN for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, cancel := context.WithCancel(context.Background())
+	hard := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "samvad: ending the meeting cleanly (again to stop at once)")
+		cancel()
+		<-sigs
+		close(hard)
+		<-sigs
+		os.Exit(130)
+	}()
+	err := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, hard: hard})
+	cancel()
+	if errors.Is(err, errUsage) {
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "samvad:", err)
+		os.Exit(1)
+	}
+}

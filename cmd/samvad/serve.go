@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/relay"
+	"github.com/samvad/samvad/signaling"
+)
+
+func runServe(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("serve", e)
+	config := fs.String("config", "", "meeting file (YAML)")
+	verbose := fs.Bool("v", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *config == "" {
+		fs.Usage()
+		return errors.New("serve needs --config")
+	}
+	f, err := meeting.Load(*config)
+	if err != nil {
+		return err
+	}
+	log := newLogger(e, *verbose)
+	srv, err := startServer(f, f.Server.Listen, log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "samvad: meeting %q on %s (websocket %s)\n", f.Meeting.ID, srv.baseURL, srv.wsURL)
+	<-ctx.Done()
+	return srv.Close()
+}
+
+// meetingServer is the signalling server, the relay and their HTTP
+// listener, as serve, run and demo start them.
+type meetingServer struct {
+	log     *slog.Logger
+	relay   *relay.Relay
+	sig     *signaling.Server
+	http    *http.Server
+	ln      net.Listener
+	baseURL string // http(s)://host:port as clients reach it
+	wsURL   string
+	done    chan error
+}
+
+// startServer listens on addr (":0" picks a free port) and serves the
+// meeting until Close.
+func startServer(f *meeting.File, addr string, log *slog.Logger) (*meetingServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	ip := net.ParseIP(host)
+	rl, err := relay.New(relay.Config{
+		UDPPort:   f.Server.ICE.UDPPort,
+		PublicIPs: f.Server.ICE.PublicIPs,
+		STUN:      f.Server.ICE.STUN,
+		Loopback:  ip != nil && ip.IsLoopback(),
+	}, relay.WithLogger(log))
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	sig := signaling.New(f, signaling.WithRelay(rl), signaling.WithLogger(log))
+	mux := http.NewServeMux()
+	mux.Handle("/", sig.Handler())
+
+	scheme := "http"
+	if f.Server.TLS.Enabled() {
+		cert, err := tls.LoadX509KeyPair(f.Server.TLS.Cert, f.Server.TLS.Key)
+		if err != nil {
+			ln.Close()
+			rl.Close()
+			return nil, fmt.Errorf("server.tls: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	s := &meetingServer{
+		log:   log,
+		relay: rl,
+		sig:   sig,
+		http: &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		},
+		ln:   ln,
+		done: make(chan error, 1),
+	}
+	hostport := ln.Addr().String()
+	if ip != nil && ip.IsUnspecified() {
+		_, port, _ := net.SplitHostPort(hostport)
+		hostport = net.JoinHostPort("127.0.0.1", port)
+	}
+	s.baseURL = scheme + "://" + hostport
+	s.wsURL = "ws" + s.baseURL[len("http"):] + "/ws"
+	go func() { s.done <- s.http.Serve(ln) }()
+	log.Info("meeting server started", "meeting", f.Meeting.ID, "listen", ln.Addr().String(), "tls", f.Server.TLS.Enabled(), "udp_port", f.Server.ICE.UDPPort)
+	return s, nil
+}
+
+// Close tells clients the server is going, and stops everything.
+func (s *meetingServer) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.sig.Close()
+	err := s.http.Shutdown(ctx)
+	s.relay.Close()
+	if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	return err
+}
