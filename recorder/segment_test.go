@@ -1,0 +1,408 @@
+package recorder
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/thesyncim/gopus"
+)
+
+// event is one RTP packet as it reaches the bot.
+type event struct {
+	seq     uint16
+	ts      uint32
+	ssrc    uint32
+	payload []byte
+	at      time.Duration // arrival since the first packet
+}
+
+// plan is a scenario: what arrives when, and where the sender's audio truly
+// belongs on the wall clock.
+type plan struct {
+	events []event
+	wall   func(i int) time.Duration // undelayed arrival of sender packet i
+	end    time.Duration             // when the connection ends
+}
+
+// source is the sender's audio: tone bursts encoded by gopus into 20 ms
+// packets, as a browser would send them.
+type source struct {
+	bursts  []audiotest.Burst
+	packets [][]byte
+}
+
+func newSource(t testing.TB, total time.Duration, bursts []audiotest.Burst, dtx bool) source {
+	t.Helper()
+	pkts, err := audiotest.Encode(audiotest.Render(total, bursts), audiotest.EncodeConfig{DTX: dtx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return source{bursts: bursts, packets: pkts}
+}
+
+// fourSeconds has a burst every 600 ms, each at its own frequency.
+func fourSeconds(t testing.TB, dtx bool) source {
+	var b []audiotest.Burst
+	for k := 0; k < 6; k++ {
+		b = append(b, audiotest.Burst{At: time.Duration(300+600*k) * time.Millisecond, Dur: 200 * time.Millisecond, Freq: float64(400 + 200*k)})
+	}
+	return newSource(t, 4*time.Second, b, dtx)
+}
+
+// straight sends every packet on time from the given sequence number and
+// timestamp; wall is then i*20 ms.
+func straight(src source, seq0 uint16, ts0 uint32) plan {
+	p := plan{wall: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond }}
+	for i, pk := range src.packets {
+		p.events = append(p.events, event{seq: seq0 + uint16(i), ts: ts0 + uint32(i*960), ssrc: 1, payload: pk, at: p.wall(i)})
+	}
+	p.end = p.wall(len(src.packets))
+	return p
+}
+
+func without(p plan, drop ...int) plan {
+	var ev []event
+	for i, e := range p.events {
+		if !slices.Contains(drop, i) {
+			ev = append(ev, e)
+		}
+	}
+	p.events = ev
+	return p
+}
+
+func span(a, b int) []int {
+	var out []int
+	for i := a; i < b; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// run plays a plan into a segment, ticking every 20 ms of synthetic time
+// like the owner's ticker, and returns the file bytes and the segment.
+func run(t *testing.T, p plan, tick bool, cfg Config) ([]byte, *Segment) {
+	t.Helper()
+	var buf bytes.Buffer
+	seg, err := NewSegment(&buf, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.FixedZone("IST", 19800))
+	ev := slices.Clone(p.events)
+	slices.SortStableFunc(ev, func(a, b event) int { return int(a.at - b.at) })
+	next := time.Duration(0)
+	for _, e := range ev {
+		for tick && next <= e.at {
+			if err := seg.Tick(t0.Add(next)); err != nil {
+				t.Fatal(err)
+			}
+			next += 20 * time.Millisecond
+		}
+		pk := &rtp.Packet{Header: rtp.Header{SequenceNumber: e.seq, Timestamp: e.ts, SSRC: e.ssrc}, Payload: e.payload}
+		if err := seg.Push(pk, t0.Add(e.at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for tick && next <= p.end {
+		if err := seg.Tick(t0.Add(next)); err != nil {
+			t.Fatal(err)
+		}
+		next += 20 * time.Millisecond
+	}
+	if !seg.Start().Equal(t0.Add(ev[0].at)) {
+		t.Errorf("segment start %v, want first arrival %v", seg.Start(), t0.Add(ev[0].at))
+	}
+	if err := seg.Close(t0.Add(p.end)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), seg
+}
+
+const tolerance = 20 * time.Millisecond
+
+// verify decodes the segment and checks its playing time and where each
+// burst landed against the wall clock.
+func verify(t *testing.T, data []byte, src source, p plan) {
+	t.Helper()
+	dec, err := audiotest.DecodeOgg(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dec.EOS || dec.Stopped != nil || dec.PreSkip != SegmentPreSkip {
+		t.Fatalf("EOS %v, stopped %v, pre-skip %d", dec.EOS, dec.Stopped, dec.PreSkip)
+	}
+	if got := audiotest.Duration(len(dec.PCM)); got < p.end-tolerance || got > p.end+tolerance {
+		t.Errorf("plays %v, wall clock covered %v", got, p.end)
+	}
+	look, err := audiotest.EncoderLookahead(gopus.ApplicationVoIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := audiotest.DetectBursts(dec.PCM, audiotest.DetectConfig{})
+	if len(found) != len(src.bursts) {
+		t.Fatalf("found %d bursts, want %d: %+v", len(found), len(src.bursts), found)
+	}
+	for k, b := range src.bursts {
+		s := audiotest.Samples(b.At)
+		want := p.wall(s/960) + audiotest.Duration(s%960+look)
+		if d := found[k].At - want; d < -tolerance || d > tolerance {
+			t.Errorf("burst %d (%v Hz) at %v, wall clock says %v (off by %v)", k, b.Freq, found[k].At, want, d)
+		}
+		if math.Abs(found[k].Freq-b.Freq) > 15 {
+			t.Errorf("burst %d: %v Hz, want %v", k, found[k].Freq, b.Freq)
+		}
+	}
+}
+
+func TestSegmentScenarios(t *testing.T) {
+	src := fourSeconds(t, false)
+	n := len(src.packets)
+	type scenario struct {
+		name string
+		plan plan
+		tick bool
+		want Stats // non-zero fields are checked exactly
+		max  Stats // non-zero fields are upper bounds
+	}
+	var cases []scenario
+	add := func(s scenario) { cases = append(cases, s) }
+
+	add(scenario{name: "clean", plan: straight(src, 1000, 5000), tick: true, want: Stats{Received: int64(n)}})
+
+	add(scenario{name: "loss", tick: true,
+		plan: without(straight(src, 7, 7), append(append([]int{20}, span(50, 53)...), span(62, 72)...)...),
+		want: Stats{FramesConcealed: 4, SilenceSamples: 10 * 960},
+	})
+
+	jit := straight(src, 300, 300)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 1; i < len(jit.events); i++ {
+		jit.events[i].at += time.Duration(rng.IntN(15)) * time.Millisecond
+	}
+	jit.events[40].at += 60 * time.Millisecond // overtaken by three packets
+	jit.events[41], jit.events[42] = jit.events[42], jit.events[41]
+	add(scenario{name: "jitter and reorder", plan: jit, tick: true, max: Stats{FramesConcealed: -1, LateDropped: -1}})
+
+	dup := straight(src, 9, 9)
+	for _, k := range []struct {
+		i     int
+		after time.Duration
+	}{{10, 0}, {30, time.Millisecond}, {50, 50 * time.Millisecond}, {70, 300 * time.Millisecond}, {90, 2 * time.Second}} {
+		e := dup.events[k.i]
+		e.at += k.after
+		dup.events = append(dup.events, e)
+	}
+	add(scenario{name: "duplicates", plan: dup, tick: true, want: Stats{DuplicatesDropped: 5}, max: Stats{FramesConcealed: -1}})
+
+	pad := straight(src, 65000, 0)
+	seqNo := uint16(65000)
+	pad.events = nil
+	for i, pk := range src.packets {
+		pad.events = append(pad.events, event{seq: seqNo, ts: uint32(i * 960), ssrc: 1, payload: pk, at: pad.wall(i)})
+		seqNo++
+		if i%10 == 5 { // bandwidth probing: padding-only packets taking sequence numbers
+			for j := 0; j < 2; j++ {
+				pad.events = append(pad.events, event{seq: seqNo, ts: uint32(i * 960), ssrc: 1, at: pad.wall(i) + time.Millisecond})
+				seqNo++
+			}
+		}
+	}
+	add(scenario{name: "padding-only packets, sequence wrap", plan: pad, tick: true,
+		want: Stats{PaddingDropped: int64(2 * ((n + 4) / 10))}, max: Stats{FramesConcealed: -1, SilenceSamples: -1}})
+
+	add(scenario{name: "timestamp wrap", plan: straight(src, 65500, 1<<32-30*960), tick: true, max: Stats{FramesConcealed: -1, SilenceSamples: -1}})
+
+	// A track paused with replaceTrack(null): 3 s of nothing, then the
+	// sequence and the RTP clock resume where they stopped.
+	pause := straight(src, 100, 100)
+	pause.wall = func(i int) time.Duration {
+		d := time.Duration(i) * 20 * time.Millisecond
+		if i >= 60 {
+			d += 3 * time.Second
+		}
+		return d
+	}
+	for i := range pause.events {
+		pause.events[i].at = pause.wall(i)
+	}
+	pause.end = pause.wall(n)
+	add(scenario{name: "pause with frozen timestamps, ticking", plan: pause, tick: true, want: Stats{Reanchors: 1, SilenceSamples: 3 * 48000}, max: Stats{FramesConcealed: -1}})
+	add(scenario{name: "pause with frozen timestamps, no ticks", plan: pause, want: Stats{Reanchors: 1, SilenceSamples: 3 * 48000}, max: Stats{FramesConcealed: -1}})
+
+	// Muted by stopping packets for 2 s: the sequence resumes where it
+	// stopped, the RTP clock kept running.
+	mute := straight(src, 1, 1)
+	mute.wall = func(i int) time.Duration {
+		d := time.Duration(i) * 20 * time.Millisecond
+		if i >= 90 {
+			d += 2 * time.Second
+		}
+		return d
+	}
+	for i := range mute.events {
+		mute.events[i].at = mute.wall(i)
+		if i >= 90 {
+			mute.events[i].ts += 2 * 48000
+		}
+	}
+	mute.end = mute.wall(n)
+	add(scenario{name: "mute by stopping packets", plan: mute, tick: true, want: Stats{SilenceSamples: 2 * 48000}})
+
+	jump := straight(src, 5, 5)
+	for i := 100; i < n; i++ {
+		jump.events[i].ts += 123456789
+	}
+	add(scenario{name: "timestamp jump", plan: jump, tick: true, want: Stats{TimestampJumps: 1}, max: Stats{SilenceSamples: -1}})
+
+	ssrc := straight(src, 5, 5)
+	for i := 100; i < n; i++ {
+		ssrc.events[i].ssrc = 2
+		ssrc.events[i].seq += 20000
+		ssrc.events[i].ts += 999999
+	}
+	add(scenario{name: "new SSRC", plan: ssrc, tick: true, want: Stats{SequenceJumps: 1}, max: Stats{SilenceSamples: -1, TimestampJumps: -1}})
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data, seg := run(t, c.plan, c.tick, Config{})
+			verify(t, data, src, c.plan)
+			st := seg.Stats()
+			t.Logf("%+v", st)
+			checkExact(t, st, c.want)
+			checkZero(t, st, c.want, c.max)
+		})
+	}
+}
+
+func statFields(s Stats) map[string]int64 {
+	return map[string]int64{
+		"Received": s.Received, "DuplicatesDropped": s.DuplicatesDropped, "PaddingDropped": s.PaddingDropped,
+		"LateDropped": s.LateDropped, "InvalidDropped": s.InvalidDropped, "FramesConcealed": s.FramesConcealed,
+		"SilenceSamples": s.SilenceSamples, "Reanchors": s.Reanchors, "TimestampJumps": s.TimestampJumps,
+		"SequenceJumps": s.SequenceJumps, "ClockJumps": s.ClockJumps, "DriftCorrections": s.DriftCorrections,
+	}
+}
+
+func checkExact(t *testing.T, got, want Stats) {
+	t.Helper()
+	g := statFields(got)
+	for k, v := range statFields(want) {
+		if v > 0 && g[k] != v {
+			t.Errorf("%s = %d, want %d", k, g[k], v)
+		}
+	}
+}
+
+// checkZero requires every counter that is neither expected (want) nor
+// allowed (-1 in allowed) to be zero: no scenario may, say, conceal frames or
+// drop packets it had no reason to.
+func checkZero(t *testing.T, got, want, allowed Stats) {
+	t.Helper()
+	g, w, a := statFields(got), statFields(want), statFields(allowed)
+	for _, k := range []string{"DuplicatesDropped", "LateDropped", "InvalidDropped", "FramesConcealed", "SilenceSamples", "Reanchors", "TimestampJumps", "SequenceJumps", "ClockJumps", "DriftCorrections"} {
+		if w[k] == 0 && a[k] == 0 && g[k] != 0 {
+			t.Errorf("%s = %d, want 0", k, g[k])
+		}
+	}
+}
+
+// TestSegmentDrift: a minute of speech-like bursts from a sender whose clock
+// runs 0.1% fast or slow, with a little jitter. The file must play as long
+// as the wall clock and every burst must land within 20 ms of its wall time.
+func TestSegmentDrift(t *testing.T) {
+	var bursts []audiotest.Burst
+	for k := 0; k < 12; k++ {
+		bursts = append(bursts, audiotest.Burst{At: time.Duration(2000+5000*k) * time.Millisecond, Dur: 400 * time.Millisecond, Freq: float64(300 + 150*k)})
+	}
+	src := newSource(t, 60*time.Second, bursts, false)
+	for _, rate := range []float64{1.001, 0.999} {
+		t.Run(fmt.Sprint(rate), func(t *testing.T) {
+			p := straight(src, 40000, 123)
+			p.wall = func(i int) time.Duration { return time.Duration(float64(i) * 20e6 / rate) }
+			rng := rand.New(rand.NewPCG(3, 4))
+			for i := range p.events {
+				p.events[i].at = p.wall(i)
+				if i > 0 {
+					p.events[i].at += time.Duration(rng.IntN(8)) * time.Millisecond
+				}
+			}
+			p.end = p.wall(len(src.packets))
+			data, seg := run(t, p, true, Config{})
+			verify(t, data, src, p)
+			st := seg.Stats()
+			if st.DriftCorrections < 3 {
+				t.Errorf("%d drift corrections for 60 ms of drift", st.DriftCorrections)
+			}
+			checkZero(t, st, Stats{}, Stats{DriftCorrections: -1, SilenceSamples: -1})
+		})
+	}
+}
+
+// TestThresholdOrder pins the relation the pause handling depends on: Tick
+// only fills silence after a quiet spell longer than the re-anchor
+// threshold, so a packet resuming a paused track always disagrees with its
+// frozen RTP time by enough to be placed by arrival, never dropped as late.
+func TestThresholdOrder(t *testing.T) {
+	if samplesOf(quietFill) <= reanchorLag {
+		t.Fatalf("quietFill (%v) must exceed the re-anchor threshold (%v)", quietFill, durationOf(reanchorLag))
+	}
+	if samplesOf(DefaultHold) >= samplesOf(quietFill) {
+		t.Fatalf("hold (%v) must be below quietFill (%v)", DefaultHold, quietFill)
+	}
+}
+
+// TestObserverSeesTheFile: frames handed to OnFrame are exactly the file's
+// packets after the warm-up, at contiguous positions.
+func TestObserverSeesTheFile(t *testing.T) {
+	src := fourSeconds(t, true)
+	p := plan{wall: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond }}
+	seqNo := uint16(0)
+	for i, pk := range src.packets {
+		if pk == nil || i == 33 {
+			continue // DTX: not sent; 33 lost
+		}
+		p.events = append(p.events, event{seq: seqNo, ts: uint32(i * 960), ssrc: 1, payload: pk, at: p.wall(i)})
+		seqNo++
+		if i == 32 {
+			seqNo++
+		}
+	}
+	p.end = p.wall(len(src.packets))
+	var frames []Frame
+	kinds := map[FrameKind]int{}
+	data, seg := run(t, p, true, Config{OnFrame: func(f Frame) {
+		f.Packet = bytes.Clone(f.Packet)
+		frames = append(frames, f)
+		kinds[f.Kind]++
+	}})
+	verify(t, data, src, p)
+	scan, err := ScanOgg(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk := scan.Packets[1:] // after the warm-up silence
+	if len(pk) != len(frames) {
+		t.Fatalf("observer saw %d frames, file has %d packets", len(frames), len(pk))
+	}
+	var pos int64
+	for i, f := range frames {
+		if f.Pos != pos || pk[i].Pos-SegmentPreSkip != pos || !bytes.Equal(f.Packet, pk[i].Data) || f.Samples != pk[i].Samples {
+			t.Fatalf("frame %d: observer %d/%d bytes at %d, file %d bytes at %d", i, f.Samples, len(f.Packet), f.Pos, len(pk[i].Data), pk[i].Pos)
+		}
+		pos += int64(f.Samples)
+	}
+	if kinds[FrameAudio] == 0 || kinds[FrameSilence] == 0 || kinds[FramePLC] != 1 {
+		t.Errorf("frame kinds %v: want audio, DTX silence and one PLC frame", kinds)
+	}
+	if st := seg.Stats(); st.SamplesWritten != pos || st.FramesConcealed != 1 {
+		t.Errorf("stats %+v, observer total %d", st, pos)
+	}
+}
