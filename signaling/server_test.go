@@ -6,8 +6,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -366,47 +368,64 @@ func TestSilentPeerIsDropped(t *testing.T) {
 }
 
 func TestNonReaderDoesNotStallOthers(t *testing.T) {
-	ts := startServer(t)
-	// A staff client that never reads: its queue and socket fill up.
-	ws := rawDial(t, ts)
-	ws.WriteJSON(Message{Type: TypeJoin, Meeting: "test", Role: RoleStaff, Token: "staff"})
-
+	// The non-reader answers no pings either: with a short pong timeout it
+	// is dropped by liveness if its queue has not overflowed first.
+	ts := startServer(t, WithTimers(10*time.Second, 500*time.Millisecond, 3*time.Second))
 	host := joinRoom(t, ts, "host")
 	next(t, host, TypePresence)
 	ranchi := joinRoom(t, ts, "ranchi")
 	next(t, host, TypePresence)
-
-	// Far more presence than the non-reader's queue and socket can hold.
-	const toggles = 4000
-	done := make(chan int)
-	go func() {
-		n := 0
-		for m := range host.Messages() {
-			if m.Type == TypePresence && m.Room == "ranchi" {
-				n++
-				if n == toggles {
-					break
-				}
-			}
-		}
-		done <- n
-	}()
 	go func() {
 		for range ranchi.Messages() {
+		}
+	}()
+
+	// Dumka joins and then never reads, with a receive buffer so small that
+	// the server's writes to it soon block.
+	d := websocket.Dialer{NetDialContext: (&net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048)
+		})
+	}}).DialContext}
+	ws, _, err := d.Dial(ts.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.WriteJSON(Message{Type: TypeJoin, Meeting: "test", Role: RoleRoom, Room: "dumka", Token: "t-dumka"})
+	if m := next(t, host, TypePresence); m.Room != "dumka" || m.Event != EventJoined {
+		t.Fatalf("got %+v", m)
+	}
+
+	// Far more presence than dumka's queue and socket can hold, at a pace an
+	// honest reader keeps up with easily.
+	const toggles = 3000
+	got := make(chan Message, toggles+10)
+	go func() {
+		for m := range host.Messages() {
+			got <- m
 		}
 	}()
 	for i := range toggles {
 		if err := ranchi.Send(Message{Type: TypeMute, Muted: boolPtr(i%2 == 0)}); err != nil {
 			t.Fatal(err)
 		}
+		time.Sleep(time.Millisecond)
 	}
-	select {
-	case n := <-done:
-		if n != toggles {
-			t.Errorf("host got %d of %d presence messages", n, toggles)
+	n, dumkaDropped := 0, false
+	timeout := time.After(20 * time.Second)
+	for n < toggles || !dumkaDropped {
+		select {
+		case m := <-got:
+			switch {
+			case m.Type == TypePresence && m.Room == "ranchi":
+				n++
+			case m.Type == TypePresence && m.Room == "dumka" && m.Event == EventDropped:
+				dumkaDropped = true
+			}
+		case <-timeout:
+			t.Fatalf("host got %d of %d presence messages; dumka dropped: %v", n, toggles, dumkaDropped)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the host stalled behind a client that does not read")
 	}
 }
 
