@@ -1,38 +1,62 @@
 package recorder
 
+import "time"
+
 // senderReports remembers the last RTCP sender report of the stream.
 type senderReports struct {
 	have bool
 	ntp  uint64 // NTP timestamp, 32.32 fixed point seconds
 	rtp  uint32
+	// mediaOff is how far the reported RTP time ran ahead of the last
+	// packet's timestamp beyond the time since that packet arrived; a
+	// sender may keep a constant offset, only a change means a jump.
+	mediaOff int64
+	haveOff  bool
 }
 
-// srTolerance is how much RTP time may disagree with NTP time between two
-// sender reports before it counts as a jump: the re-anchor threshold used
-// after one, plus 0.5% of the interval for honest clock drift.
-func srTolerance(elapsed int64) int64 {
-	return reanchorLagSR + elapsed/200
+// srTolerance is how far two clocks may disagree over an interval before it
+// counts as a jump: the re-anchor threshold used after one, plus 0.5% of the
+// interval for honest drift.
+func srTolerance(interval int64) int64 {
+	return reanchorLagSR + max(interval, -interval)/200
 }
 
 // SenderReport feeds an RTCP sender report of the stream: its NTP and RTP
-// timestamps (pion/rtcp SenderReport.NTPTime and RTPTime).
-// Between two reports the sender's RTP clock should advance as its wall
-// clock does; when it does not (a paused track whose timestamps stood still,
-// an encoder restart) the next packet is placed by arrival time as soon as
-// it disagrees with its RTP time by more than 40 ms, instead of the 250 ms
-// needed without such evidence. Jumps are counted in Stats.ClockJumps.
-// Calling it is optional.
-func (s *Segment) SenderReport(ntp uint64, rtpTS uint32) {
-	r := &s.sr
-	if r.have {
+// timestamps (pion/rtcp SenderReport.NTPTime and RTPTime) and when it
+// arrived. It is optional, and checks two things a report can reveal:
+//
+//   - between two reports, RTP time should advance as the sender's wall
+//     clock (NTP) does; senders whose reports follow a paused track's frozen
+//     timestamps fail this;
+//   - a report's RTP time should run ahead of the last packet's timestamp
+//     by the time since that packet arrived, give or take a constant; senders
+//     that keep the RTP clock running in reports but froze the packets'
+//     timestamps (or jumped them) change that constant.
+//
+// Either failure counts in Stats.ClockJumps and makes the next packet be
+// placed by arrival as soon as it disagrees with its RTP time by more than
+// 40 ms, instead of the 250 ms needed without such evidence.
+func (s *Segment) SenderReport(ntp uint64, rtpTS uint32, arrival time.Time) {
+	jump := false
+	if r := &s.sr; r.have {
 		elapsed := ntpSamples(int64(ntp - r.ntp))
-		d := int64(int32(rtpTS-r.rtp)) - elapsed
-		if tol := srTolerance(max(elapsed, -elapsed)); d > tol || d < -tol {
-			s.stats.ClockJumps++
-			s.tl.looseNext = true
+		if d := int64(int32(rtpTS-r.rtp)) - elapsed; d > srTolerance(elapsed) || d < -srTolerance(elapsed) {
+			jump = true
 		}
 	}
-	r.have, r.ntp, r.rtp = true, ntp, rtpTS
+	if s.haveMedia {
+		since := samplesOf(arrival.Sub(s.mediaArr))
+		off := int64(int32(rtpTS-s.mediaTS)) - since
+		if d := off - s.sr.mediaOff; s.sr.haveOff && (d > srTolerance(since) || d < -srTolerance(since)) {
+			jump = true
+		}
+		s.sr.mediaOff, s.sr.haveOff = off, true
+	}
+	if jump {
+		s.stats.ClockJumps++
+		s.tl.looseNext = true
+	}
+	s.sr.have, s.sr.ntp, s.sr.rtp = true, ntp, rtpTS
 }
 
 // ntpSamples converts a 32.32 fixed-point NTP interval to 48 kHz samples

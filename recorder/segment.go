@@ -65,17 +65,20 @@ type Segment struct {
 	buf  pageBuffer
 	ogg  *ogg.Writer
 
-	started  bool
-	start    time.Time
-	seq      seqUnwrapper
-	ts       tsUnwrapper
-	ssrc     uint32
-	haveSSRC bool
-	ro       reorder
-	tl       timeline
-	lastUseq int64 // sequence number of the last packet released
-	haveLast bool
-	sr       senderReports
+	started   bool
+	start     time.Time
+	seq       seqUnwrapper
+	ts        tsUnwrapper
+	ssrc      uint32
+	haveSSRC  bool
+	ro        reorder
+	tl        timeline
+	lastUseq  int64 // sequence number of the last packet released
+	haveLast  bool
+	sr        senderReports
+	mediaTS   uint32    // RTP timestamp of the last audio packet released
+	mediaArr  time.Time // and its arrival, for checking sender reports
+	haveMedia bool
 
 	lastFlush time.Time
 	stats     Stats
@@ -331,6 +334,7 @@ func (s *Segment) newStream(now time.Time) error {
 	s.haveLast = false
 	s.tl.reanchorNext = true
 	s.sr = senderReports{}
+	s.haveMedia = false
 	s.stats.SequenceJumps++
 	return nil
 }
@@ -367,6 +371,7 @@ func (s *Segment) process(sl *slot) error {
 	if sl.n == 0 {
 		return nil // padding placeholder: only keeps the sequence contiguous
 	}
+	s.mediaTS, s.mediaArr, s.haveMedia = uint32(sl.uts), sl.arrival, true
 	return s.tl.place(arrivingPacket{
 		uts:     sl.uts,
 		arr:     samplesOf(sl.arrival.Sub(s.start)),

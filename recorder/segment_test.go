@@ -21,6 +21,8 @@ type event struct {
 	ssrc    uint32
 	payload []byte
 	at      time.Duration // arrival since the first packet
+	sr      bool          // an RTCP sender report (ts is its RTP time) instead
+	ntp     uint64
 }
 
 // plan is a scenario: what arrives when, and where the sender's audio truly
@@ -106,6 +108,10 @@ func run(t *testing.T, p plan, tick bool, cfg Config) ([]byte, *Segment) {
 			}
 			next += 20 * time.Millisecond
 		}
+		if e.sr {
+			seg.SenderReport(e.ntp, e.ts, t0.Add(e.at))
+			continue
+		}
 		pk := &rtp.Packet{Header: rtp.Header{SequenceNumber: e.seq, Timestamp: e.ts, SSRC: e.ssrc}, Payload: e.payload}
 		if err := seg.Push(pk, t0.Add(e.at)); err != nil {
 			t.Fatal(err)
@@ -117,7 +123,7 @@ func run(t *testing.T, p plan, tick bool, cfg Config) ([]byte, *Segment) {
 		}
 		next += 20 * time.Millisecond
 	}
-	if !seg.Start().Equal(t0.Add(ev[0].at)) {
+	if !seg.Start().Equal(t0.Add(p.events[0].at)) {
 		t.Errorf("segment start %v, want first arrival %v", seg.Start(), t0.Add(ev[0].at))
 	}
 	if err := seg.Close(t0.Add(p.end)); err != nil {
@@ -404,5 +410,65 @@ func TestObserverSeesTheFile(t *testing.T) {
 	}
 	if st := seg.Stats(); st.SamplesWritten != pos || st.FramesConcealed != 1 {
 		t.Errorf("stats %+v, observer total %d", st, pos)
+	}
+}
+
+// withReports adds a sender report every interval; rtpAt gives the RTP time
+// the sender reports at each wall-clock instant.
+func withReports(p plan, every time.Duration, rtpAt func(wall time.Duration) uint32) plan {
+	p.events = slices.Clone(p.events)
+	for w := every; w < p.end; w += every {
+		sec := uint64(3_900_000_000) + uint64(w/time.Second)
+		frac := uint64(w%time.Second) << 32 / uint64(time.Second)
+		p.events = append(p.events, event{sr: true, ntp: sec<<32 | frac, ts: rtpAt(w), at: w})
+	}
+	return p
+}
+
+// TestSenderReports: reports consistent with the stream change nothing; a
+// 150 ms pause (too short to be told from jitter by arrival alone) is placed
+// at once when a report exposes it, whichever way the sender reports RTP
+// time across the pause.
+func TestSenderReports(t *testing.T) {
+	src := fourSeconds(t, false)
+	const ts0 = 777
+	steady := straight(src, 1, ts0)
+	clock := func(w time.Duration) uint32 { return ts0 + uint32(audiotest.Samples(w)) }
+
+	pause := straight(src, 1, ts0)
+	const pauseAt, pauseLen = 60, 150 * time.Millisecond
+	pause.wall = func(i int) time.Duration {
+		d := time.Duration(i) * 20 * time.Millisecond
+		if i >= pauseAt {
+			d += pauseLen
+		}
+		return d
+	}
+	for i := range pause.events {
+		pause.events[i].at = pause.wall(i)
+	}
+	pause.end = pause.wall(len(src.packets))
+	frozen := func(w time.Duration) uint32 {
+		if w > pause.wall(pauseAt) {
+			w -= pauseLen
+		}
+		return clock(w)
+	}
+	for _, c := range []struct {
+		name string
+		plan plan
+		want Stats
+	}{
+		{"steady", withReports(steady, time.Second, clock), Stats{}},
+		{"pause, reports keep the RTP clock running", withReports(pause, 250*time.Millisecond, clock), Stats{Reanchors: 1, ClockJumps: 1}},
+		{"pause, reports follow the frozen timestamps", withReports(pause, 250*time.Millisecond, frozen), Stats{Reanchors: 1, ClockJumps: 1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data, seg := run(t, c.plan, true, Config{})
+			verify(t, data, src, c.plan)
+			st := seg.Stats()
+			checkExact(t, st, c.want)
+			checkZero(t, st, c.want, Stats{SilenceSamples: -1})
+		})
 	}
 }
