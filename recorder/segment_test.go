@@ -499,3 +499,33 @@ func TestSenderReports(t *testing.T) {
 		})
 	}
 }
+
+// TestSegmentStereoPackets: a sender may send stereo Opus; the segment's
+// OpusHead says mono and the decoder downmixes, so the audio is all there.
+func TestSegmentStereoPackets(t *testing.T) {
+	enc, err := gopus.NewEncoder(gopus.EncoderConfig{SampleRate: 48000, Channels: 2, Application: gopus.ApplicationAudio})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mono := audiotest.Render(2*time.Second, []audiotest.Burst{burst(700, 300, 880)})
+	src := source{bursts: []audiotest.Burst{burst(700, 300, 880)}, frame: 960}
+	frame := make([]float32, 2*960)
+	buf := make([]byte, 1500)
+	for off := 0; off < len(mono); off += 960 {
+		for i := 0; i < 960; i++ {
+			frame[2*i], frame[2*i+1] = mono[off+i], mono[off+i]*0.5
+		}
+		n, err := enc.Encode(frame, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !gopus.ParseTOC(buf[0]).Stereo {
+			t.Fatalf("packet %d is not stereo", off/960)
+		}
+		src.packets = append(src.packets, bytes.Clone(buf[:n]))
+	}
+	p := straight(src, 0, 0)
+	data, seg := run(t, p, true, Config{})
+	verify(t, data, src, p)
+	checkZero(t, seg.Stats(), Stats{}, Stats{})
+}

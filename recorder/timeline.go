@@ -70,7 +70,13 @@ func newTimeline(out emitter, stats *Stats) timeline {
 
 func (t *timeline) place(p arrivingPacket) error {
 	if !t.started {
+		// Normally the segment's first packet arrives at 0; if only
+		// padding or invalid packets came before, start with silence so the
+		// first audio still sits at its arrival.
 		t.started = true
+		if err := t.silence(max(0, p.arr/frameQuantum*frameQuantum)); err != nil {
+			return err
+		}
 		t.anchorTS, t.anchorPos = p.uts, t.pos
 		t.lag.add(p.arr, p.arr-t.pos)
 		return t.audio(p)

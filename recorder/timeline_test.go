@@ -101,6 +101,12 @@ func TestTimelinePlacement(t *testing.T) {
 			want: map[int]float64{0: 0, 1: 20, 2: 40, 3: 60, 4: 80}, end: 100, kind: "A5",
 		},
 		{
+			name: "first audio after padding-only packets starts at its arrival",
+			pkts: []tp{{ts: 0, arrMs: 51}, {ts: 960, arrMs: 71}},
+			want: map[int]float64{0: 50, 1: 70}, end: 90, kind: "S3 A2",
+			st: Stats{SilenceSamples: ms(50)},
+		},
+		{
 			name: "one lost packet is concealed",
 			pkts: []tp{{ts: 0}, {ts: 960, arrMs: 20}, {ts: 2880, arrMs: 60, lost: 1}},
 			want: map[int]float64{0: 0, 1: 20, 2: 60}, end: 80, kind: "A2 P1 A1",
