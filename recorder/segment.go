@@ -16,6 +16,9 @@ const (
 	// DefaultHold is how long a packet waits in the reorder buffer for the
 	// ones missing before it.
 	DefaultHold = 120 * time.Millisecond
+	// MaxHold caps Config.Hold: a longer wait would let Tick's silence
+	// (after quietFill) overtake packets still held.
+	MaxHold = 300 * time.Millisecond
 	// DefaultFlushInterval is how often buffered pages reach the file.
 	DefaultFlushInterval = 500 * time.Millisecond
 	// SegmentPreSkip is the OpusHead pre-skip of every segment. The file
@@ -37,7 +40,8 @@ const (
 // Config tunes a Segment. The zero value is ready to use.
 type Config struct {
 	// Hold is the reorder buffer's wait for a missing packet; 0 means
-	// DefaultHold. 100 to 200 ms suits WebRTC senders.
+	// DefaultHold, more than MaxHold means MaxHold. 100 to 200 ms suits
+	// WebRTC senders.
 	Hold time.Duration
 	// FlushInterval bounds how long written pages stay in memory; 0 means
 	// DefaultFlushInterval. Flushing happens in Push, Tick and Close.
@@ -124,6 +128,7 @@ func newSegment(w io.Writer, name string, cfg Config) (*Segment, error) {
 	if cfg.Hold <= 0 {
 		cfg.Hold = DefaultHold
 	}
+	cfg.Hold = min(cfg.Hold, MaxHold)
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = DefaultFlushInterval
 	}
@@ -133,15 +138,15 @@ func newSegment(w io.Writer, name string, cfg Config) (*Segment, error) {
 		SampleRate: SampleRate, Channels: 1, PreSkip: SegmentPreSkip, StreamCount: 1,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("recorder: segment %s: ogg headers: %w", name, err)
+		return nil, s.fail(fmt.Errorf("ogg headers: %w", err))
 	}
 	s.ogg = ow
 	warm := s.tl.sil.p480
 	if err := ow.WritePacket(warm[:], SegmentPreSkip); err != nil {
-		return nil, fmt.Errorf("recorder: segment %s: %w", name, err)
+		return nil, s.fail(err)
 	}
 	if err := s.buf.Flush(); err != nil {
-		return nil, fmt.Errorf("recorder: segment %s: %w", name, err)
+		return nil, s.fail(err)
 	}
 	return s, nil
 }
@@ -287,11 +292,11 @@ func (s *Segment) Close(now time.Time) error {
 	if s.file != nil {
 		if s.err == nil {
 			if err := s.file.Sync(); err != nil {
-				errs = append(errs, fmt.Errorf("recorder: segment %s: sync: %w", s.name, err))
+				errs = append(errs, fmt.Errorf("recorder: segment %q: sync: %w", s.name, err))
 			}
 		}
 		if err := s.file.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("recorder: segment %s: close: %w", s.name, err))
+			errs = append(errs, fmt.Errorf("recorder: segment %q: close: %w", s.name, err))
 		}
 	}
 	s.closed = true
@@ -307,7 +312,7 @@ func (s *Segment) usable() error {
 
 func (s *Segment) fail(err error) error {
 	if s.err == nil {
-		s.err = fmt.Errorf("recorder: segment %s: %w", s.name, err)
+		s.err = fmt.Errorf("recorder: segment %q: %w", s.name, err)
 	}
 	return s.err
 }

@@ -387,8 +387,11 @@ func TestThresholdOrder(t *testing.T) {
 	if samplesOf(quietFill) <= reanchorLag {
 		t.Fatalf("quietFill (%v) must exceed the re-anchor threshold (%v)", quietFill, durationOf(reanchorLag))
 	}
-	if samplesOf(DefaultHold) >= samplesOf(quietFill) {
-		t.Fatalf("hold (%v) must be below quietFill (%v)", DefaultHold, quietFill)
+	if MaxHold >= quietFill || DefaultHold > MaxHold {
+		t.Fatalf("hold (default %v, max %v) must stay below quietFill (%v)", DefaultHold, MaxHold, quietFill)
+	}
+	if samplesOf(MaxHold) > int64(reorderSlots*frameQuantum) {
+		t.Fatalf("the reorder ring (%d slots) cannot hold %v of 2.5 ms packets", reorderSlots, MaxHold)
 	}
 }
 
