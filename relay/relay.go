@@ -48,9 +48,11 @@ type Config struct {
 	PublicIPs []string
 	// STUN server URLs for clients behind NAT.
 	STUN []string
-	// Loopback offers candidates on loopback, for tests and a demo on one
-	// machine.
+	// Loopback adds candidates on loopback, for a bot or a browser on the
+	// server's own machine.
 	Loopback bool
+	// LoopbackOnly offers nothing but loopback: tests and the demo.
+	LoopbackOnly bool
 }
 
 // Relay forwards every room's audio to the rooms that listen and to every
@@ -106,13 +108,13 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIncludeLoopbackCandidate(cfg.Loopback)
+	se.SetIncludeLoopbackCandidate(cfg.Loopback || cfg.LoopbackOnly)
 	if len(cfg.PublicIPs) > 0 {
 		se.SetNAT1To1IPs(cfg.PublicIPs, webrtc.ICECandidateTypeHost)
 	}
 	if cfg.UDPPort != 0 {
 		muxOpts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4)}
-		if cfg.Loopback {
+		if cfg.Loopback || cfg.LoopbackOnly {
 			muxOpts = append(muxOpts, ice.UDPMuxFromPortWithLoopback())
 		}
 		mux, err := ice.NewMultiUDPMuxFromPort(cfg.UDPPort, muxOpts...)
@@ -122,8 +124,7 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 		se.SetICEUDPMux(mux)
 		r.mux = mux
 	}
-	if cfg.Loopback && cfg.UDPPort == 0 {
-		// Loopback only: do not offer every interface of a test machine.
+	if cfg.LoopbackOnly && cfg.UDPPort == 0 {
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
 	r.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))

@@ -54,7 +54,7 @@ func startMeeting(t *testing.T) *meetingServer {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r, err := relay.New(relay.Config{Loopback: true}, relay.WithLogger(log))
+	r, err := relay.New(relay.Config{LoopbackOnly: true}, relay.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}

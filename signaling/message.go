@@ -132,6 +132,9 @@ type MeetingInfo struct {
 	Title    string `json:"title"`
 	TitleHi  string `json:"title_hi,omitempty"`
 	StartsAt string `json:"starts_at"`
+	// LateAfter extends the contract's object so that a bot on another
+	// machine can tell late rooms without the meeting file.
+	LateAfter string `json:"late_after,omitempty"`
 }
 
 // RosterItem is one configured room in a welcome.
@@ -140,9 +143,11 @@ type RosterItem struct {
 	Name   string `json:"name"`
 	NameHi string `json:"name_hi,omitempty"`
 	Kind   string `json:"kind"`
-	State  string `json:"state"`
-	Since  string `json:"since,omitempty"`
-	Muted  bool   `json:"muted,omitempty"`
+	// Location extends the contract's roster item, for the bot's manifest.
+	Location string `json:"location,omitempty"`
+	State    string `json:"state"`
+	Since    string `json:"since,omitempty"`
+	Muted    bool   `json:"muted,omitempty"`
 }
 
 // RecorderStatus is the recorder's health, shown on the roll call.

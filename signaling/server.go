@@ -44,7 +44,10 @@ type Server struct {
 	roster    map[string]*rosterEntry
 	recorders int
 	status    *RecorderStatus // the recorder's last report, for staff
-	wg        sync.WaitGroup
+	// internalRecorder is a recorder secret minted by the process that runs
+	// the server and its bot together (samvad run, samvad demo).
+	internalRecorder string
+	wg               sync.WaitGroup
 }
 
 type rosterEntry struct {
@@ -67,6 +70,13 @@ func WithRelay(r *relay.Relay) Option { return func(s *Server) { s.relay = r } }
 // for tests that cannot wait 30 s for a dead peer.
 func WithTimers(join, ping, pong time.Duration) Option {
 	return func(s *Server) { s.joinTimeout, s.pingInterval, s.pongTimeout = join, ping, pong }
+}
+
+// WithInternalRecorder also admits a recorder with secret: the bot that
+// samvad run and samvad demo start beside the server, which cannot know the
+// secret behind a hashed recorder_token.
+func WithInternalRecorder(secret string) Option {
+	return func(s *Server) { s.internalRecorder = secret }
 }
 
 // New makes the signalling server for a meeting.

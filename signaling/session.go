@@ -1,8 +1,11 @@
 package signaling
 
 import (
+	"crypto/subtle"
+
 	"github.com/google/uuid"
 
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/relay"
 )
 
@@ -139,7 +142,9 @@ func (s *Server) admit(m Message) (code, text string) {
 			return CodeBadToken, "wrong token for this room"
 		}
 	case RoleRecorder:
-		if !s.file.RecorderToken.Match(m.Token) {
+		internal := s.internalRecorder != "" &&
+			subtle.ConstantTimeCompare([]byte(meeting.Hash(m.Token)), []byte(meeting.Hash(s.internalRecorder))) == 1
+		if !internal && !s.file.RecorderToken.Match(m.Token) {
 			return CodeBadToken, "wrong recorder token"
 		}
 	case RoleStaff:
@@ -167,7 +172,7 @@ func (s *Server) welcomeLocked(c *conn) Message {
 	roster := make([]RosterItem, 0, len(f.Rooms))
 	for _, r := range f.Rooms {
 		e := s.roster[r.ID]
-		item := RosterItem{Room: r.ID, Name: r.Name, NameHi: r.NameHi, Kind: r.Kind, State: e.state, Muted: e.muted}
+		item := RosterItem{Room: r.ID, Name: r.Name, NameHi: r.NameHi, Kind: r.Kind, Location: r.Location, State: e.state, Muted: e.muted}
 		if !e.since.IsZero() {
 			item.Since = Timestamp(e.since)
 		}
@@ -179,10 +184,11 @@ func (s *Server) welcomeLocked(c *conn) Message {
 		Room:    c.room,
 		Role:    c.role,
 		MeetingInfo: &MeetingInfo{
-			ID:       f.Meeting.ID,
-			Title:    f.Meeting.Title,
-			TitleHi:  f.Meeting.TitleHi,
-			StartsAt: f.Meeting.StartsAt.Format("2006-01-02T15:04:05Z07:00"),
+			ID:        f.Meeting.ID,
+			Title:     f.Meeting.Title,
+			TitleHi:   f.Meeting.TitleHi,
+			StartsAt:  f.Meeting.StartsAt.Format("2006-01-02T15:04:05Z07:00"),
+			LateAfter: f.Meeting.LateAfter.D().String(),
 		},
 		Roster:    roster,
 		Recording: boolPtr(s.recorders > 0),

@@ -2,79 +2,80 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
+	"net/url"
 	"strings"
+
+	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/meeting"
 )
 
-// env is what a subcommand may use of the process.
-type env struct {
-	stdout, stderr io.Writer
-	// hard is closed on a second interrupt: stop at once, after making
-	// sure what was received is on disk.
-	hard <-chan struct{}
+func runRun(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("run", e)
+	config := fs.String("config", "", "meeting file (YAML)")
+	verbose := fs.Bool("v", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *config == "" {
+		fs.Usage()
+		return errors.New("run needs --config")
+	}
+	f, err := meeting.Load(*config)
+	if err != nil {
+		return err
+	}
+	log := newLogger(e, *verbose)
+	secret := rand.Text()
+	srv, err := startServer(f, f.Server.Listen, log, serverOptions{recorderSecret: secret})
+	if err != nil {
+		return err
+	}
+	printLinks(e.stdout, f, srv.publicURL(f))
+	b := bot.New(bot.Config{
+		URL:      srv.wsURL,
+		Meeting:  f.Meeting.ID,
+		Token:    secret,
+		Dir:      f.Recording.Dir,
+		File:     f,
+		Loopback: true,
+		Logger:   log,
+		RollCall: e.stdout,
+		HardStop: e.hard,
+	})
+	folder, err := b.Run(ctx)
+	if cerr := srv.Close(); cerr != nil {
+		log.Warn("server close", "err", cerr)
+	}
+	return finishRecording(folder, err, e, log)
 }
 
-type command struct {
-	name, args, summary string
-	run                 func(ctx context.Context, args []string, e *env) error
-}
-
-func commands() []command {
-	return []command{
-		{"serve", "--config F", "the meeting server alone", runServe},
+// printLinks prints each room's join link and the roll call's. A link holds
+// the token (in the fragment, never sent to the server) when the meeting
+// file gives the secret; for hashed tokens `samvad tokens` makes links.
+func printLinks(w io.Writer, f *meeting.File, base string) {
+	fmt.Fprintf(w, "samvad: meeting %q: %s\n", f.Meeting.ID, f.Meeting.Title)
+	fmt.Fprintf(w, "  roll call:  %s/rollcall%s\n", base, fragment(f.StaffToken))
+	for _, r := range f.Rooms {
+		fmt.Fprintf(w, "  %-20s %s/join/%s%s\n", r.Name+":", base, url.PathEscape(r.ID), fragment(r.Token))
 	}
 }
 
-// errUsage is returned after usage has been printed.
-var errUsage = errors.New("usage")
-
-func run(ctx context.Context, args []string, e *env) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(e.stdout)
-		if len(args) == 0 {
-			return errUsage
-		}
-		return nil
+func fragment(t meeting.Token) string {
+	if s, ok := t.Secret(); ok {
+		return "#token=" + url.QueryEscape(s)
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			err := c.run(ctx, args[1:], e)
-			if errors.Is(err, flag.ErrHelp) {
-				return nil
-			}
-			return err
-		}
-	}
-	usage(e.stderr)
-	return fmt.Errorf("unknown command %q", args[0])
+	return ""
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "samvad: an online meeting with district rooms, recorded for the minutes")
-	fmt.Fprintln(w, "\nusage:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  samvad %-8s %-40s %s\n", c.name, c.args, c.summary)
+// publicURL is where browsers reach the server: server.public_url, or the
+// listening address.
+func (s *meetingServer) publicURL(f *meeting.File) string {
+	if f.Server.PublicURL != "" {
+		return strings.TrimSuffix(f.Server.PublicURL, "/")
 	}
-}
-
-// newFlags makes a subcommand's flag set that reports errors instead of
-// exiting.
-func newFlags(name string, e *env) *flag.FlagSet {
-	fs := flag.NewFlagSet("samvad "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	return fs
-}
-
-// newLogger is the process's structured log on stderr.
-func newLogger(e *env, verbose bool) *slog.Logger {
-	level := slog.LevelInfo
-	if verbose || strings.Contains(os.Getenv("SAMVAD_LOG"), "debug") {
-		level = slog.LevelDebug
-	}
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	return s.baseURL
 }

@@ -31,7 +31,7 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	log := newLogger(e, *verbose)
-	srv, err := startServer(f, f.Server.Listen, log)
+	srv, err := startServer(f, f.Server.Listen, log, serverOptions{})
 	if err != nil {
 		return err
 	}
@@ -53,9 +53,17 @@ type meetingServer struct {
 	done    chan error
 }
 
+// serverOptions are what run and demo add to a plain serve.
+type serverOptions struct {
+	// recorderSecret admits the in-process bot.
+	recorderSecret string
+	// loopbackOnly keeps media on loopback (the demo).
+	loopbackOnly bool
+}
+
 // startServer listens on addr (":0" picks a free port) and serves the
 // meeting until Close.
-func startServer(f *meeting.File, addr string, log *slog.Logger) (*meetingServer, error) {
+func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions) (*meetingServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
@@ -66,13 +74,19 @@ func startServer(f *meeting.File, addr string, log *slog.Logger) (*meetingServer
 		UDPPort:   f.Server.ICE.UDPPort,
 		PublicIPs: f.Server.ICE.PublicIPs,
 		STUN:      f.Server.ICE.STUN,
-		Loopback:  ip != nil && ip.IsLoopback(),
+		// Loopback candidates let a bot or browser on this machine in too.
+		Loopback:     true,
+		LoopbackOnly: o.loopbackOnly || (ip != nil && ip.IsLoopback()),
 	}, relay.WithLogger(log))
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	sig := signaling.New(f, signaling.WithRelay(rl), signaling.WithLogger(log))
+	sigOpts := []signaling.Option{signaling.WithRelay(rl), signaling.WithLogger(log)}
+	if o.recorderSecret != "" {
+		sigOpts = append(sigOpts, signaling.WithInternalRecorder(o.recorderSecret))
+	}
+	sig := signaling.New(f, sigOpts...)
 	mux := http.NewServeMux()
 	mux.Handle("/", sig.Handler())
 

@@ -1,0 +1,298 @@
+// Package bot is the meeting's recorder: it joins a samvad meeting with the
+// recorder token like any other client, keeps the live roll call of every
+// configured room, writes each room connection's audio to its own segment,
+// logs every change to events.jsonl, and comes back by itself when the
+// server or the network goes away.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/participant"
+	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/signaling"
+)
+
+// Config says which meeting to record and where.
+type Config struct {
+	// URL of the server's websocket.
+	URL string
+	// Meeting id and the recorder token.
+	Meeting, Token string
+	// Dir is the recordings folder; each recording gets a folder inside.
+	Dir string
+	// Meeting file, when the bot runs beside the server (samvad run): its
+	// snapshot goes into meeting.json. Without it the bot takes the meeting
+	// from the server's welcome.
+	File *meeting.File
+	// Loopback allows ICE over loopback (tests, one-machine runs).
+	Loopback    bool
+	DialOptions []signaling.DialOption
+	Logger      *slog.Logger
+	// RollCall gets one readable line per change ("14:02:07 Dumka joined
+	// (late by 2m07s)"); nil discards them.
+	RollCall io.Writer
+	// HardStop, when closed, ends the recording at once: segments are
+	// closed and synced, but no report is built.
+	HardStop <-chan struct{}
+	// SilenceAfter: a connected room with no audio for this long is
+	// reported silent. Default 10 s.
+	SilenceAfter time.Duration
+	// ContinueWithin: a restarted bot continues an unfinished folder this
+	// recent. Default recording.DefaultContinueWithin.
+	ContinueWithin time.Duration
+}
+
+// Errors that retrying cannot fix.
+var (
+	// ErrRefused is a join the server refuses for good: wrong token or
+	// meeting.
+	ErrRefused = errors.New("bot: the meeting server refused the recorder")
+)
+
+// Bot records one meeting.
+type Bot struct {
+	cfg Config
+	log *slog.Logger
+
+	mu     sync.Mutex
+	folder *recording.Folder
+	roll   *rollCall
+	stats  recorderStats
+	ready  chan struct{} // closed when the folder is open
+}
+
+// New makes a bot; Run records.
+func New(cfg Config) *Bot {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.RollCall == nil {
+		cfg.RollCall = io.Discard
+	}
+	if cfg.SilenceAfter == 0 {
+		cfg.SilenceAfter = 10 * time.Second
+	}
+	if cfg.ContinueWithin == 0 {
+		cfg.ContinueWithin = recording.DefaultContinueWithin
+	}
+	return &Bot{cfg: cfg, log: cfg.Logger.With("component", "bot"), ready: make(chan struct{})}
+}
+
+// Ready is closed once the bot has joined and opened its folder.
+func (b *Bot) Ready() <-chan struct{} { return b.ready }
+
+// Folder is the recording folder, once Ready.
+func (b *Bot) Folder() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.folder == nil {
+		return ""
+	}
+	return b.folder.Path
+}
+
+// Run records until ctx ends (or HardStop closes), rejoining whenever the
+// connection is lost, and returns the folder it recorded into. Only a
+// refused join (ErrRefused) ends it early.
+func (b *Bot) Run(ctx context.Context) (string, error) {
+	bo := backoff{}
+	var down time.Time
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-b.cfg.HardStop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for ctx.Err() == nil {
+		p, err := b.join(ctx)
+		if err != nil {
+			var je *signaling.JoinError
+			if errors.As(err, &je) && (je.Code == signaling.CodeBadToken || je.Code == signaling.CodeUnknownMeeting) {
+				b.finish(time.Now())
+				return b.Folder(), fmt.Errorf("%w: %s", ErrRefused, je.Text)
+			}
+			wait := bo.next()
+			if ctx.Err() == nil {
+				b.log.Warn("cannot join the meeting; retrying", "err", err, "in", wait)
+			}
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+			}
+			continue
+		}
+		now := time.Now()
+		if err := b.connected(p, down, now); err != nil {
+			p.Close()
+			b.finish(now)
+			return b.Folder(), err
+		}
+		bo.reset()
+		status := b.startStatus(p)
+		select {
+		case <-p.Done():
+			down = time.Now()
+			reason := "connection lost"
+			if err := p.Err(); err != nil {
+				reason = err.Error()
+			}
+			p.Close()
+			status()
+			b.emit(recording.Event{At: down, Event: recording.EventBotDisconnected, Reason: reason,
+				Text: "recorder lost the meeting (" + reason + "); rejoining"})
+		case <-ctx.Done():
+			select {
+			case <-b.cfg.HardStop:
+				p.Close()
+			default:
+				p.Leave()
+			}
+			status()
+		}
+	}
+	b.finish(time.Now())
+	return b.Folder(), nil
+}
+
+func (b *Bot) join(ctx context.Context) (*participant.Participant, error) {
+	jctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	return participant.Join(jctx, participant.Config{
+		URL:         b.cfg.URL,
+		Join:        signaling.Message{Meeting: b.cfg.Meeting, Role: signaling.RoleRecorder, Token: b.cfg.Token},
+		Loopback:    b.cfg.Loopback,
+		DialOptions: b.cfg.DialOptions,
+		Logger:      b.log,
+	}, participant.Handlers{
+		OnTrack:   b.recordTrack,
+		OnMessage: b.onMessage,
+	})
+}
+
+// connected runs after every successful join: the first opens the folder.
+func (b *Bot) connected(p *participant.Participant, down, now time.Time) error {
+	w := p.Welcome()
+	b.mu.Lock()
+	first := b.folder == nil
+	if first {
+		m := b.snapshot(w)
+		f, err := recording.Open(b.cfg.Dir, m, now, b.cfg.ContinueWithin)
+		if err != nil {
+			b.mu.Unlock()
+			return fmt.Errorf("open recording folder: %w", err)
+		}
+		b.folder = f
+		b.roll = newRollCall(m, f.Start(), b.cfg.SilenceAfter, b.emit)
+		close(b.ready)
+	}
+	b.mu.Unlock()
+	if first {
+		ev := recording.Event{At: now, Event: recording.EventRecordingStarted, Meeting: w.MeetingInfo.ID,
+			Text: "recording " + w.MeetingInfo.Title + " into " + b.folder.Path}
+		if b.folder.Continued {
+			ev.Event = recording.EventBotReconnected
+			ev.Reason = "restarted"
+			ev.Text = "recorder restarted: continuing the recording in " + b.folder.Path
+		}
+		b.emit(ev)
+	} else {
+		b.emit(recording.Event{At: now, Event: recording.EventBotReconnected, Reason: "rejoined",
+			Text: fmt.Sprintf("recorder back in the meeting after %s away", now.Sub(down).Round(100*time.Millisecond))})
+	}
+	b.roll.sync(w.Roster, now)
+	return nil
+}
+
+// snapshot is the meeting for meeting.json: from the meeting file when the
+// bot has it, otherwise from the welcome.
+func (b *Bot) snapshot(w signaling.Message) recording.Meeting {
+	if f := b.cfg.File; f != nil {
+		m := recording.Meeting{
+			ID: f.Meeting.ID, Title: f.Meeting.Title, TitleHi: f.Meeting.TitleHi,
+			StartsAt: f.Meeting.StartsAt.Time, LateAfter: f.Meeting.LateAfter.D().String(),
+		}
+		for _, r := range f.Rooms {
+			m.Rooms = append(m.Rooms, recording.Room{ID: r.ID, Kind: r.Kind, Name: r.Name, NameHi: r.NameHi, Location: r.Location})
+		}
+		return m
+	}
+	mi := w.MeetingInfo
+	starts, _ := time.Parse(time.RFC3339, mi.StartsAt)
+	m := recording.Meeting{ID: mi.ID, Title: mi.Title, TitleHi: mi.TitleHi, StartsAt: starts, LateAfter: mi.LateAfter}
+	for _, r := range w.Roster {
+		m.Rooms = append(m.Rooms, recording.Room{ID: r.Room, Kind: r.Kind, Name: r.Name, NameHi: r.NameHi, Location: r.Location})
+	}
+	return m
+}
+
+func (b *Bot) onMessage(m signaling.Message) {
+	switch m.Type {
+	case signaling.TypePresence:
+		if b.roll != nil {
+			b.roll.presence(m)
+		}
+	case signaling.TypeError:
+		b.log.Warn("server error", "code", m.Code, "msg", m.Text)
+	}
+}
+
+// emit appends an event to the log and prints its readable line.
+func (b *Bot) emit(e recording.Event) {
+	b.mu.Lock()
+	f := b.folder
+	b.mu.Unlock()
+	if f == nil {
+		return
+	}
+	if e.Text != "" {
+		fmt.Fprintf(b.cfg.RollCall, "%s %s\n", e.At.In(f.Manifest.Meeting.Location()).Format("15:04:05"), e.Text)
+	}
+	if err := f.Events.Append(e); err != nil {
+		b.stats.writeError()
+		b.log.Error("event log", "event", e.Event, "err", err)
+	}
+}
+
+// finish ends the recording: every track has been closed by now.
+func (b *Bot) finish(now time.Time) {
+	b.mu.Lock()
+	f := b.folder
+	b.mu.Unlock()
+	if f == nil {
+		return
+	}
+	b.emit(recording.Event{At: now, Event: recording.EventRecordingStopped, Text: "recording stopped"})
+	f.Manifest.RecordingEndedAt = now.In(f.Manifest.Meeting.Location()).Format(recording.TimeFormat)
+	if err := f.WriteManifest(); err != nil {
+		b.log.Error("manifest", "err", err)
+	}
+	if err := f.Close(); err != nil {
+		b.log.Error("close recording folder", "err", err)
+	}
+}
+
+// backoff: first retry within a second, then doubling up to 5 s.
+type backoff struct{ n int }
+
+func (b *backoff) next() time.Duration {
+	d := 500 * time.Millisecond << b.n
+	if d > 5*time.Second {
+		d = 5 * time.Second
+	} else {
+		b.n++
+	}
+	return d
+}
+
+func (b *backoff) reset() { b.n = 0 }

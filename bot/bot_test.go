@@ -1,0 +1,307 @@
+package bot_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/minutes"
+	"github.com/samvad/samvad/participant"
+	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/relay"
+	"github.com/samvad/samvad/signaling"
+)
+
+const meetingYAML = `
+meeting: {id: test, title: Test, starts_at: 2023-11-21T14:00:00+05:30, late_after: 10m, demo: true}
+recorder_token: {plain: rec}
+staff_token: {plain: staff}
+rooms:
+  - {id: host, kind: host, name: Host, token: {plain: t-host}}
+  - {id: ranchi, kind: district, name: Ranchi, token: {plain: t-ranchi}}
+  - {id: dumka, kind: district, name: Dumka, token: {plain: t-dumka}}
+  - {id: bokaro, kind: district, name: Bokaro, token: {plain: t-bokaro}}
+  - {id: absent, kind: district, name: Absent, token: {plain: t-absent}}
+`
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+type server struct {
+	url   string
+	file  *meeting.File
+	close func()
+}
+
+func startServer(t *testing.T) *server {
+	t.Helper()
+	f, err := meeting.Parse("test.yaml", []byte(meetingYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := relay.New(relay.Config{LoopbackOnly: true}, relay.WithLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := signaling.New(f, signaling.WithRelay(r), signaling.WithLogger(quiet()))
+	h := httptest.NewServer(sig.Handler())
+	s := &server{url: "ws" + strings.TrimPrefix(h.URL, "http") + "/ws", file: f}
+	var once sync.Once
+	s.close = func() {
+		once.Do(func() {
+			sig.Close()
+			r.Close()
+			h.Close()
+		})
+	}
+	t.Cleanup(s.close)
+	return s
+}
+
+// speaker is a room sending a pre-encoded script on a wall-clock schedule:
+// packet k goes out at t0 + k*20ms, so the script's time is wall time.
+type speaker struct {
+	id      string
+	packets [][]byte
+	bursts  []audiotest.Burst
+	// skip reports packets lost on the way (sequence number advances).
+	skip func(k int) bool
+	// pauseFrom..pauseTo (in packets): nothing sent and the RTP timestamp
+	// frozen, like Chrome's replaceTrack(null).
+	pauseFrom, pauseTo int
+	// dropAt..rejoinAt (in packets): the connection is lost, then the room
+	// joins again.
+	dropAt, rejoinAt int
+}
+
+func (s *speaker) join(t *testing.T, srv *server) *participant.Participant {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	no := false
+	p, err := participant.Join(ctx, participant.Config{
+		URL: srv.url, Mic: true, Loopback: true, Logger: quiet(),
+		Join: signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: s.id, Token: "t-" + s.id, Receive: &no},
+	}, participant.Handlers{})
+	if err != nil {
+		t.Errorf("%s joins: %v", s.id, err)
+		return nil
+	}
+	return p
+}
+
+func (s *speaker) run(t *testing.T, srv *server, p *participant.Participant, t0 time.Time) {
+	for k := range s.packets {
+		time.Sleep(time.Until(t0.Add(time.Duration(k) * 20 * time.Millisecond)))
+		switch {
+		case s.dropAt > 0 && k == s.dropAt:
+			p.Close()
+			p = nil
+		case s.dropAt > 0 && k == s.rejoinAt:
+			p = s.join(t, srv)
+		}
+		if p == nil || (k >= s.pauseFrom && k < s.pauseTo) {
+			continue
+		}
+		if s.skip != nil && s.skip(k) {
+			p.Mic().Skip(960)
+			continue
+		}
+		p.Mic().Send(s.packets[k], 960, 40)
+	}
+	if p != nil {
+		p.Leave()
+	}
+}
+
+func script(t *testing.T, total time.Duration, bursts []audiotest.Burst) [][]byte {
+	t.Helper()
+	pkts, err := audiotest.Encode(audiotest.Render(total, bursts), audiotest.EncodeConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkts
+}
+
+func TestRecordsAlignedToWallClock(t *testing.T) {
+	srv := startServer(t)
+	dir := t.TempDir()
+	var rollLines strings.Builder
+	var rollMu sync.Mutex
+	b := bot.New(bot.Config{
+		URL: srv.url, Meeting: "test", Token: "rec", Dir: dir, File: srv.file,
+		Loopback: true, Logger: quiet(), SilenceAfter: 2 * time.Second,
+		RollCall: writerFunc(func(p []byte) { rollMu.Lock(); rollLines.Write(p); rollMu.Unlock() }),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		folder string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		f, err := b.Run(ctx)
+		done <- result{f, err}
+	}()
+	select {
+	case <-b.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("bot not ready")
+	}
+
+	const total = 9 * time.Second
+	burst := func(at time.Duration, hz float64) audiotest.Burst {
+		return audiotest.Burst{At: at, Dur: 300 * time.Millisecond, Freq: hz, Amp: 0.5}
+	}
+	speakers := []*speaker{
+		{id: "host", bursts: []audiotest.Burst{burst(1000*time.Millisecond, 440), burst(4000*time.Millisecond, 440), burst(7000*time.Millisecond, 440)}},
+		// 5% loss: every 20th packet, never a burst's first.
+		{id: "ranchi", bursts: []audiotest.Burst{burst(1500*time.Millisecond, 660), burst(4500*time.Millisecond, 660), burst(7500*time.Millisecond, 660)},
+			skip: func(k int) bool { return k%20 == 7 }},
+		// Pauses 4 s with frozen timestamps, from 2.5 s to 6.5 s.
+		{id: "dumka", bursts: []audiotest.Burst{burst(2000*time.Millisecond, 880), burst(7000*time.Millisecond, 880)},
+			pauseFrom: 125, pauseTo: 325},
+		// Loses its connection at 3 s and joins again at 4 s.
+		{id: "bokaro", bursts: []audiotest.Burst{burst(1200*time.Millisecond, 1100), burst(6000*time.Millisecond, 1100)},
+			dropAt: 150, rejoinAt: 200},
+	}
+	parts := make([]*participant.Participant, len(speakers))
+	for i, s := range speakers {
+		s.packets = script(t, total, s.bursts)
+		if parts[i] = s.join(t, srv); parts[i] == nil {
+			t.FailNow()
+		}
+	}
+	time.Sleep(time.Second) // media connected everywhere
+	t0 := time.Now().Add(100 * time.Millisecond)
+	var wg sync.WaitGroup
+	for i, s := range speakers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.run(t, srv, parts[i], t0)
+		}()
+	}
+	wg.Wait()
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	var res result
+	select {
+	case res = <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("bot did not stop")
+	}
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if _, err := minutes.Build(res.folder, minutes.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	man, err := recording.ReadManifest(res.folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recStart := man.StartedAt()
+
+	for _, s := range speakers {
+		dec, err := audiotest.DecodeOggFile(filepath.Join(res.folder, "rooms", s.id+".ogg"))
+		if err != nil {
+			t.Fatalf("%s: %v", s.id, err)
+		}
+		if dec.Stopped != nil {
+			t.Errorf("%s: stitched file damaged: %v", s.id, dec.Stopped)
+		}
+		want := man.EndedAt().Sub(recStart)
+		if got := audiotest.Duration(len(dec.PCM)); got < want-5*time.Millisecond || got > want+5*time.Millisecond {
+			t.Errorf("%s: plays %v, the recording lasted %v", s.id, got, want)
+		}
+		onsets := audiotest.DetectBursts(dec.PCM, audiotest.DetectConfig{})
+		t.Logf("%s: onsets %v (t0 at %v)", s.id, onsets, t0.Sub(recStart))
+		for _, bu := range s.bursts {
+			if bu.At >= time.Duration(s.pauseFrom)*20*time.Millisecond && bu.At < time.Duration(s.pauseTo)*20*time.Millisecond {
+				continue
+			}
+			wantAt := t0.Add(bu.At).Sub(recStart)
+			found := false
+			for _, o := range onsets {
+				if d := o.At - wantAt; d > -20*time.Millisecond && d < 20*time.Millisecond {
+					found = true
+					if o.Freq < bu.Freq-30 || o.Freq > bu.Freq+30 {
+						t.Errorf("%s: burst at %v is %.0f Hz, want %.0f", s.id, o.At, o.Freq, bu.Freq)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: no burst within ±20 ms of %v; found %v", s.id, wantAt, onsets)
+			}
+		}
+		if len(onsets) != len(s.bursts) {
+			t.Errorf("%s: %d bursts in the file, sent %d: %v", s.id, len(onsets), len(s.bursts), onsets)
+		}
+	}
+
+	// The event log tells each room's story.
+	ef, err := os.Open(filepath.Join(res.folder, "events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	events, skipped, err := recording.ReadEvents(ef)
+	if err != nil || len(skipped) > 0 {
+		t.Fatalf("events: %v, skipped %v", err, skipped)
+	}
+	story := map[string][]string{}
+	for _, e := range events {
+		key := e.Room
+		if key == "" {
+			key = "bot"
+		}
+		story[key] = append(story[key], e.Event)
+	}
+	expect := func(room string, seq ...string) {
+		t.Helper()
+		i := 0
+		for _, ev := range story[room] {
+			if i < len(seq) && ev == seq[i] {
+				i++
+			}
+		}
+		if i < len(seq) {
+			t.Errorf("%s's story %v lacks %v in that order", room, story[room], seq)
+		}
+	}
+	expect("bot", "recording_started", "recording_stopped")
+	expect("host", "joined", "segment_opened", "audio_started", "left", "segment_closed")
+	expect("ranchi", "joined", "audio_started", "left")
+	expect("dumka", "joined", "audio_started", "audio_stopped", "audio_started", "left")
+	expect("bokaro", "joined", "segment_opened", "dropped", "segment_closed", "joined", "segment_opened", "left", "segment_closed")
+	if len(story["absent"]) != 0 {
+		t.Errorf("a room that never joined has events: %v", story["absent"])
+	}
+	for _, e := range events {
+		if e.Event == "segment_closed" && e.Room == "ranchi" && !strings.Contains(string(e.Stats), `"frames_concealed":`) {
+			t.Errorf("ranchi's segment stats %s", e.Stats)
+		}
+	}
+	rollMu.Lock()
+	lines := rollLines.String()
+	rollMu.Unlock()
+	for _, want := range []string{"Bokaro dropped", "Bokaro rejoined", "Dumka connected but sends no audio"} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("roll call lacks %q:\n%s", want, lines)
+		}
+	}
+}
+
+type writerFunc func([]byte)
+
+func (w writerFunc) Write(p []byte) (int, error) { w(p); return len(p), nil }

@@ -1,0 +1,214 @@
+package bot
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/signaling"
+)
+
+// silentLevel is RFC 6464's digital silence: -127 dBov.
+const silentLevel = 127
+
+// rollCall is the live state of every configured room, as the recorder sees
+// it. Every change is an event.
+type rollCall struct {
+	mu           sync.Mutex
+	meeting      recording.Meeting
+	lateAt       time.Time
+	silenceAfter time.Duration
+	emit         func(recording.Event)
+	rooms        map[string]*roomState
+}
+
+type roomState struct {
+	name       string
+	presence   string // signaling.State*
+	session    string
+	muted      bool
+	since      time.Time // start of the current connection
+	everJoined bool
+
+	lastPacket time.Time
+	lastSound  time.Time
+	audio      bool // audio_started said and not yet stopped
+	silentSaid bool // audio_stopped said for the current silence
+}
+
+func newRollCall(m recording.Meeting, start time.Time, silenceAfter time.Duration, emit func(recording.Event)) *rollCall {
+	rc := &rollCall{
+		meeting:      m,
+		lateAt:       m.StartsAt.Add(m.LateAfterDuration()),
+		silenceAfter: silenceAfter,
+		emit:         emit,
+		rooms:        map[string]*roomState{},
+	}
+	for _, r := range m.Rooms {
+		rc.rooms[r.ID] = &roomState{name: r.Name, presence: signaling.StateAbsent}
+	}
+	return rc
+}
+
+func (rc *rollCall) roomLocked(id string) *roomState {
+	r, ok := rc.rooms[id]
+	if !ok {
+		r = &roomState{name: id, presence: signaling.StateAbsent}
+		rc.rooms[id] = r
+	}
+	return r
+}
+
+// presence applies a presence message from the server.
+func (rc *rollCall) presence(m signaling.Message) {
+	at, err := time.Parse(time.RFC3339Nano, m.At)
+	if err != nil {
+		at = time.Now()
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	r := rc.roomLocked(m.Room)
+	switch m.Event {
+	case signaling.EventJoined:
+		rc.joinedLocked(m.Room, r, m.Session, at, "")
+	case signaling.EventReplaced:
+		rc.emit(recording.Event{At: at, Event: recording.EventReplaced, Room: m.Room, Session: m.Session,
+			Text: r.name + " reconnected (its old connection was replaced)"})
+	case signaling.EventLeft, signaling.EventDropped:
+		if m.Session != "" && r.session != "" && m.Session != r.session {
+			return // an old connection, already replaced
+		}
+		rc.goneLocked(m.Room, r, m.Event, at, "")
+	case signaling.EventMuted, signaling.EventUnmuted:
+		r.muted = m.Event == signaling.EventMuted
+		rc.emit(recording.Event{At: at, Event: m.Event, Room: m.Room, Session: m.Session, Text: r.name + " " + m.Event})
+	}
+}
+
+func (rc *rollCall) joinedLocked(id string, r *roomState, session string, at time.Time, note string) {
+	ev := recording.Event{At: at, Event: recording.EventJoined, Room: id, Session: session}
+	switch {
+	case r.everJoined:
+		ev.Text = r.name + " rejoined"
+	case at.After(rc.lateAt):
+		ev.LateByMS = at.Sub(rc.meeting.StartsAt).Milliseconds()
+		ev.Text = fmt.Sprintf("%s joined (late by %s)", r.name, fmtDuration(at.Sub(rc.meeting.StartsAt)))
+	default:
+		ev.Text = r.name + " joined"
+	}
+	ev.Text += note
+	r.presence, r.session, r.since, r.everJoined, r.muted = signaling.StateConnected, session, at, true, false
+	r.audio, r.silentSaid, r.lastSound, r.lastPacket = false, false, time.Time{}, time.Time{}
+	rc.emit(ev)
+}
+
+func (rc *rollCall) goneLocked(id string, r *roomState, event string, at time.Time, note string) {
+	text := r.name + " left"
+	state := signaling.StateLeft
+	if event == signaling.EventDropped {
+		text, state = r.name+" dropped (connection lost)", signaling.StateDropped
+	}
+	r.presence, r.since, r.audio = state, at, false
+	rc.emit(recording.Event{At: at, Event: event, Room: id, Session: r.session, Text: text + note})
+}
+
+// sync reconciles the roll call with a welcome's roster: the state of the
+// meeting when the recorder (re)joined. Changes it missed are logged at the
+// time the server gives for them.
+func (rc *rollCall) sync(roster []signaling.RosterItem, now time.Time) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, item := range roster {
+		r := rc.roomLocked(item.Room)
+		since, err := time.Parse(time.RFC3339Nano, item.Since)
+		if err != nil {
+			since = now
+		}
+		if item.State == r.presence {
+			continue
+		}
+		switch item.State {
+		case signaling.StateConnected:
+			rc.joinedLocked(item.Room, r, "", since, " (found connected when the recorder joined)")
+			r.muted = item.Muted
+		case signaling.StateDropped, signaling.StateLeft:
+			ev := signaling.EventDropped
+			if item.State == signaling.StateLeft {
+				ev = signaling.EventLeft
+			}
+			r.everJoined = true
+			rc.goneLocked(item.Room, r, ev, since, " (while the recorder was away)")
+		}
+	}
+}
+
+// packet notes a packet of a room: level is RFC 6464 (0 loud … 127 digital
+// silence), or -1 when the sender does not send the extension.
+func (rc *rollCall) packet(room, session string, level int, now time.Time) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	r := rc.roomLocked(room)
+	r.lastPacket = now
+	if level == silentLevel {
+		return
+	}
+	r.lastSound = now
+	if !r.audio && r.presence == signaling.StateConnected {
+		r.audio, r.silentSaid = true, false
+		rc.emit(recording.Event{At: now, Event: recording.EventAudioStarted, Room: room, Session: session,
+			Text: r.name + " audio flowing"})
+	}
+}
+
+// tick reports rooms that are connected but have been silent too long.
+func (rc *rollCall) tick(now time.Time) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for id, r := range rc.rooms {
+		if r.presence != signaling.StateConnected || r.silentSaid {
+			continue
+		}
+		last := r.since
+		if r.lastSound.After(last) {
+			last = r.lastSound
+		}
+		if now.Sub(last) < rc.silenceAfter {
+			continue
+		}
+		reason, why := "digital_silence", "sends only silence"
+		switch {
+		case r.muted:
+			reason, why = "muted", "is muted"
+		case r.lastPacket.IsZero() || now.Sub(r.lastPacket) >= rc.silenceAfter:
+			reason, why = "no_packets", "sends no audio"
+		}
+		r.audio, r.silentSaid = false, true
+		rc.emit(recording.Event{At: now, Event: recording.EventAudioStopped, Room: id, Session: r.session, Reason: reason,
+			Text: fmt.Sprintf("%s connected but %s (%s)", r.name, why, fmtDuration(now.Sub(last)))})
+	}
+}
+
+// connected counts rooms connected now, for the status.
+func (rc *rollCall) connected() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	n := 0
+	for _, r := range rc.rooms {
+		if r.presence == signaling.StateConnected {
+			n++
+		}
+	}
+	return n
+}
+
+func fmtDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d >= time.Hour {
+		return fmt.Sprintf("%dh%02dm%02ds", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+	}
+	if d >= time.Minute {
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%ds", int(d.Seconds()))
+}

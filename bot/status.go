@@ -1,0 +1,85 @@
+package bot
+
+import (
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/samvad/samvad/participant"
+	"github.com/samvad/samvad/signaling"
+)
+
+// recorderStats are the bot's running totals, for the roll call's health
+// line.
+type recorderStats struct {
+	written     atomic.Int64 // audio written, in nanoseconds
+	segments    atomic.Int64
+	writeErrors atomic.Int64
+}
+
+func (s *recorderStats) writeError()    { s.writeErrors.Add(1) }
+func (s *recorderStats) segmentOpened() { s.segments.Add(1) }
+
+// addWritten adds what a segment wrote since it was last counted, and
+// returns the new count for that segment.
+func (s *recorderStats) addWritten(now, before time.Duration) time.Duration {
+	if now > before {
+		s.written.Add(int64(now - before))
+	}
+	return now
+}
+
+// startStatus ticks the roll call every second and reports the recorder's
+// health to the server every few seconds; the returned func stops it and
+// waits.
+func (b *Bot) startStatus(p *participant.Participant) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for i := 0; ; i++ {
+			select {
+			case now := <-t.C:
+				b.roll.tick(now)
+				if f := b.Folder(); f != "" {
+					b.mu.Lock()
+					events := b.folder.Events
+					b.mu.Unlock()
+					events.Retry()
+				}
+				if i%2 == 0 {
+					st := b.Status()
+					p.Client.Send(signaling.Message{Type: signaling.TypeStatus, Status: &st})
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// Status is the recorder's health now.
+func (b *Bot) Status() signaling.RecorderStatus {
+	st := signaling.RecorderStatus{
+		Recording:      true,
+		SecondsWritten: time.Duration(b.stats.written.Load()).Seconds(),
+		Segments:       int(b.stats.segments.Load()),
+		WriteErrors:    int(b.stats.writeErrors.Load()),
+		Folder:         b.Folder(),
+	}
+	if st.Folder != "" {
+		var fs syscall.Statfs_t
+		if syscall.Statfs(st.Folder, &fs) == nil {
+			st.DiskFreeBytes = int64(fs.Bavail) * int64(fs.Bsize)
+		}
+	}
+	return st
+}

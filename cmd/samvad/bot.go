@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/samvad/samvad/bot"
+)
+
+func runBot(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("bot", e)
+	url := fs.String("url", "", "the meeting server's websocket, ws://HOST/ws or wss://HOST/ws")
+	meetingID := fs.String("meeting", "", "meeting id")
+	token := fs.String("token", "", "recorder token (default: $SAMVAD_RECORDER_TOKEN, which keeps it out of ps)")
+	out := fs.String("out", "recordings", "folder for recordings: each gets a folder inside")
+	verbose := fs.Bool("v", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *token == "" {
+		*token = os.Getenv("SAMVAD_RECORDER_TOKEN")
+	}
+	if *url == "" || *meetingID == "" || *token == "" {
+		fs.Usage()
+		return errors.New("bot needs --url, --meeting and a token (--token or $SAMVAD_RECORDER_TOKEN)")
+	}
+	log := newLogger(e, *verbose)
+	b := bot.New(bot.Config{
+		URL:      *url,
+		Meeting:  *meetingID,
+		Token:    *token,
+		Dir:      *out,
+		Logger:   log,
+		RollCall: e.stdout,
+		HardStop: e.hard,
+	})
+	fmt.Fprintf(e.stdout, "samvad bot: recording meeting %q from %s (Ctrl-C ends it)\n", *meetingID, *url)
+	folder, err := b.Run(ctx)
+	return finishRecording(folder, err, e, log)
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// env is what a subcommand may use of the process.
+type env struct {
+	stdout, stderr io.Writer
+	// hard is closed on a second interrupt: stop at once, after making
+	// sure what was received is on disk.
+	hard <-chan struct{}
+}
+
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, args []string, e *env) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "--config F", "server + bot in one process: the meeting itself", runRun},
+		{"serve", "--config F", "the meeting server alone", runServe},
+		{"bot", "--url ws(s)://HOST/ws --meeting ID [--token T] [--out DIR]", "the bot alone, against any samvad server", runBot},
+		{"report", "DIR", "rebuild the minutes folder from a recording", runReport},
+	}
+}
+
+// errUsage is returned after usage has been printed.
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, e *env) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, args[1:], e)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+	}
+	usage(e.stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "samvad: an online meeting with district rooms, recorded for the minutes")
+	fmt.Fprintln(w, "\nusage:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  samvad %-8s %s\n  %8s %s\n", c.name, c.args, "", c.summary)
+	}
+}
+
+// newFlags makes a subcommand's flag set that reports errors instead of
+// exiting.
+func newFlags(name string, e *env) *flag.FlagSet {
+	fs := flag.NewFlagSet("samvad "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// newLogger is the process's structured log on stderr.
+func newLogger(e *env, verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose || strings.Contains(os.Getenv("SAMVAD_LOG"), "debug") {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,129 @@
+package recording
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+)
+
+// Meeting is the manifest's snapshot of the meeting file: everything but
+// tokens.
+type Meeting struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	TitleHi   string    `json:"title_hi,omitempty"`
+	StartsAt  time.Time `json:"starts_at"`
+	LateAfter string    `json:"late_after,omitempty"`
+	Rooms     []Room    `json:"rooms"`
+}
+
+// Room is a configured room in the snapshot.
+type Room struct {
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+	NameHi   string `json:"name_hi,omitempty"`
+	Location string `json:"location,omitempty"`
+}
+
+// Location is the meeting's time zone: the offset of starts_at.
+func (m Meeting) Location() *time.Location {
+	if m.StartsAt.IsZero() {
+		return time.UTC
+	}
+	return m.StartsAt.Location()
+}
+
+// LateAfterDuration parses LateAfter; 0 when unset or bad.
+func (m Meeting) LateAfterDuration() time.Duration {
+	d, _ := time.ParseDuration(m.LateAfter)
+	return d
+}
+
+// Room returns the configured room with id.
+func (m Meeting) Room(id string) (Room, bool) {
+	for _, r := range m.Rooms {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Room{}, false
+}
+
+// Manifest is meeting.json.
+type Manifest struct {
+	Generator          string  `json:"generator"`
+	Meeting            Meeting `json:"meeting"`
+	RecordingStartedAt string  `json:"recording_started_at"`
+	RecordingEndedAt   string  `json:"recording_ended_at,omitempty"`
+	// Rooms and Segments are filled in by the report.
+	Rooms    []RoomFile    `json:"rooms,omitempty"`
+	Segments []SegmentFile `json:"segments,omitempty"`
+	Mix      *AudioFile    `json:"mix,omitempty"`
+}
+
+// RoomFile is a stitched rooms/<room>.ogg.
+type RoomFile struct {
+	Room string `json:"room"`
+	AudioFile
+	Segments int `json:"segments"`
+}
+
+// AudioFile is an audio file of the folder with its checksum.
+type AudioFile struct {
+	Path      string  `json:"path"`
+	SHA256    string  `json:"sha256"`
+	Bytes     int64   `json:"bytes"`
+	DurationS float64 `json:"duration_s"`
+}
+
+// SegmentFile is one live segment with its wall-clock start.
+type SegmentFile struct {
+	Room string `json:"room"`
+	AudioFile
+	Start   string `json:"start"`
+	Closed  bool   `json:"closed"`
+	Damaged string `json:"damaged,omitempty"`
+}
+
+// StartedAt parses RecordingStartedAt.
+func (m Manifest) StartedAt() time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, m.RecordingStartedAt)
+	return t
+}
+
+// EndedAt parses RecordingEndedAt; zero when the recording did not end
+// cleanly.
+func (m Manifest) EndedAt() time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, m.RecordingEndedAt)
+	return t
+}
+
+// ReadManifest reads dir/meeting.json.
+func ReadManifest(dir string) (*Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if os.IsNotExist(err) {
+		return nil, fmt.Errorf("%s: %w (no %s)", dir, ErrNotRecording, ManifestFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
+	}
+	if m.StartedAt().IsZero() {
+		return nil, fmt.Errorf("%s: no recording_started_at", filepath.Join(dir, ManifestFile))
+	}
+	return &m, nil
+}
+
+var roomIDPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$`)
+
+// ValidRoomID reports whether id is safe as a file name; it is the same
+// rule the meeting file enforces, checked again because a bot may record a
+// server it does not control.
+func ValidRoomID(id string) bool { return roomIDPattern.MatchString(id) }
