@@ -30,6 +30,7 @@ func commands() []command {
 		{"serve", "--config F", "the meeting server alone", runServe},
 		{"bot", "--url ws(s)://HOST/ws --meeting ID [--token T] [--out DIR]", "the bot alone, against any samvad server", runBot},
 		{"report", "DIR", "rebuild the minutes folder from a recording", runReport},
+		{"tokens", "--config F [--write]", "fresh room tokens and join links", runTokens},
 	}
 }
 
