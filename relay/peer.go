@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
@@ -67,6 +68,7 @@ type Peer struct {
 	senders     map[string]*webrtc.RTPSender // by source session
 	announce    []TrackInfo                  // tracks the next offer carries
 	source      atomic.Pointer[source]       // this room's microphone
+	act         *roomActivity                // a room's activity; nil for a recorder
 }
 
 // Join creates the relay's PeerConnection for a client and sends it the
@@ -78,6 +80,9 @@ func (r *Relay) Join(info PeerInfo, cb Callbacks) (*Peer, error) {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}
 	p := &Peer{r: r, info: info, pc: pc, cb: cb, senders: map[string]*webrtc.RTPSender{}}
+	if info.Room != "" && !info.Recorder {
+		p.act = &roomActivity{since: time.Now(), silentAfter: r.silentAfter}
+	}
 	// Every peer gets a receive line first: a room's microphone, and for a
 	// recorder an inactive line, since an offer needs at least one.
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio,
@@ -150,10 +155,20 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 		return
 	}
 	p.r.log.Debug("microphone", "room", p.info.Room, "session", p.info.Session, "ssrc", remote.SSRC())
+	var levelID uint8
+	for _, e := range receiver.GetParameters().HeaderExtensions {
+		if e.URI == AudioLevelURI {
+			levelID = uint8(e.ID)
+		}
+	}
 	p.r.goFunc(func() { drainRTCP(receiver.ReadRTCP) })
 	p.r.goFunc(func() {
 		p.r.addSource(src)
-		if err := src.forward(remote); err != nil {
+		if err := src.forward(remote, levelID, func(level int, now time.Time) {
+			if p.act.packet(level, now) {
+				p.r.reportActivity(p, now)
+			}
+		}); err != nil {
 			p.r.log.Debug("microphone ended", "room", p.info.Room, "err", err)
 		}
 		p.r.removeSource(src)

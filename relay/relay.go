@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -53,6 +54,9 @@ type Config struct {
 	Loopback bool
 	// LoopbackOnly offers nothing but loopback: tests and the demo.
 	LoopbackOnly bool
+	// SilentAfter: a room connected this long without audio is reported
+	// silent; 0 means DefaultSilentAfter.
+	SilentAfter time.Duration
 }
 
 // Relay forwards every room's audio to the rooms that listen and to every
@@ -71,6 +75,10 @@ type Relay struct {
 	goMu     sync.Mutex // guards wg.Add against Close's Wait
 	goClosed bool
 	wg       sync.WaitGroup
+
+	onActivity  func(Activity)
+	silentAfter time.Duration
+	stop        chan struct{} // ends the relay's own goroutines
 }
 
 // Option configures a Relay.
@@ -85,11 +93,16 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 		log:     slog.Default(),
 		peers:   map[*Peer]struct{}{},
 		sources: map[string]*source{},
+		stop:    make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(r)
 	}
 	r.log = r.log.With("component", "relay")
+	r.silentAfter = cfg.SilentAfter
+	if r.silentAfter == 0 {
+		r.silentAfter = DefaultSilentAfter
+	}
 
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterCodec(OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
@@ -131,6 +144,7 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 	for _, u := range cfg.STUN {
 		r.config.ICEServers = append(r.config.ICEServers, webrtc.ICEServer{URLs: []string{u}})
 	}
+	r.goFunc(func() { r.watchActivity(r.stop) })
 	return r, nil
 }
 
@@ -150,6 +164,7 @@ func (r *Relay) Close() error {
 	for _, p := range peers {
 		p.Close()
 	}
+	close(r.stop)
 	r.goMu.Lock()
 	r.goClosed = true
 	r.goMu.Unlock()

@@ -149,10 +149,9 @@ func joinRoom(t *testing.T, ms *meetingServer, id string) *room {
 func (r *room) close() {
 	select {
 	case <-r.stop:
-		return
 	default:
+		close(r.stop)
 	}
-	close(r.stop)
 	r.wg.Wait()
 	r.p.Close()
 }
@@ -315,5 +314,60 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 	deaf.mu.Unlock()
 	if !errors.Is(context.Cause(ctx), nil) && ctx.Err() != nil {
 		t.Fatal(ctx.Err())
+	}
+}
+
+func TestStaffSeesActivity(t *testing.T) {
+	f, err := meeting.Parse("test.yaml", []byte(meetingYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r, err := relay.New(relay.Config{LoopbackOnly: true, SilentAfter: time.Second}, relay.WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := signaling.New(f, signaling.WithRelay(r), signaling.WithLogger(log))
+	h := httptest.NewServer(sig.Handler())
+	ms := &meetingServer{url: "ws" + strings.TrimPrefix(h.URL, "http") + "/ws", relay: r, sig: sig, http: h}
+	defer func() {
+		sig.Close()
+		r.Close()
+		h.Close()
+	}()
+	staff, err := signaling.Dial(context.Background(), ms.url, signaling.Message{Meeting: "test", Role: signaling.RoleStaff, Token: "staff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer staff.Close()
+	host := joinRoom(t, ms, "host") // speaks its tone at once
+	var got []string
+	deadline := time.After(15 * time.Second)
+	stopped := false
+	for len(got) < 3 {
+		select {
+		case m := <-staff.Messages():
+			if m.Type != signaling.TypeActivity || m.Room != "host" {
+				continue
+			}
+			state := "quiet"
+			switch {
+			case *m.Speaking:
+				state = "speaking"
+			case *m.Silent:
+				state = "silent"
+			}
+			got = append(got, state)
+			if state == "speaking" && !stopped {
+				stopped = true
+				close(host.stop) // the microphone stops: no more packets
+				host.wg.Wait()
+			}
+		case <-deadline:
+			t.Fatalf("activity so far %v: want speaking, quiet, silent", got)
+		}
+	}
+	if got[0] != "speaking" || got[1] != "quiet" || got[2] != "silent" {
+		t.Errorf("activity %v: want speaking, quiet, silent", got)
 	}
 }

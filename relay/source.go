@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io"
 	"sync/atomic"
+	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -43,8 +45,10 @@ func newSource(room, session string) (*source, error) {
 // forward copies RTP from the room to the local track until the remote track
 // ends. Packets go out unchanged but for SSRC and payload type, so the
 // sender's sequence numbers, timestamps and audio level reach the recorder.
-func (s *source) forward(remote *webrtc.TrackRemote) error {
+// Each packet's RFC 6464 level (-1 without the extension) goes to level.
+func (s *source) forward(remote *webrtc.TrackRemote, levelID uint8, level func(int, time.Time)) error {
 	buf := make([]byte, 1500)
+	var pkt rtp.Packet
 	for {
 		n, _, err := remote.Read(buf)
 		if err != nil {
@@ -53,8 +57,18 @@ func (s *source) forward(remote *webrtc.TrackRemote) error {
 			}
 			return err
 		}
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		l := -1
+		if levelID != 0 {
+			if ext := pkt.GetExtension(levelID); len(ext) > 0 {
+				l = int(ext[0] & 0x7f)
+			}
+		}
+		level(l, time.Now())
 		// A write error means one listener's transport is gone; the others
 		// still get the packet, and the gone one is cleaned up by its peer.
-		_, _ = s.local.Write(buf[:n])
+		_ = s.local.WriteRTP(&pkt)
 	}
 }

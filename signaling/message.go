@@ -37,6 +37,9 @@ const (
 	TypeError     = "error"
 	// TypeStatus carries the recorder's health to staff; see PROTOCOL.md.
 	TypeStatus = "status"
+	// TypeActivity tells staff that a room started or stopped speaking, or
+	// fell silent; see PROTOCOL.md.
+	TypeActivity = "activity"
 )
 
 // Roles a client joins with.
@@ -118,6 +121,10 @@ type Message struct {
 	// recording
 	Active *bool `json:"active,omitempty"`
 
+	// activity
+	Speaking *bool `json:"speaking,omitempty"`
+	Silent   *bool `json:"silent,omitempty"`
+
 	// error
 	Code string `json:"code,omitempty"`
 	Text string `json:"message,omitempty"`
@@ -148,6 +155,8 @@ type RosterItem struct {
 	State    string `json:"state"`
 	Since    string `json:"since,omitempty"`
 	Muted    bool   `json:"muted,omitempty"`
+	Speaking bool   `json:"speaking,omitempty"`
+	Silent   bool   `json:"silent,omitempty"`
 }
 
 // RecorderStatus is the recorder's health, shown on the roll call.

@@ -51,9 +51,11 @@ type Server struct {
 }
 
 type rosterEntry struct {
-	state string
-	since time.Time
-	muted bool
+	state    string
+	since    time.Time
+	muted    bool
+	speaking bool
+	silent   bool
 }
 
 // Option configures a Server.
@@ -96,6 +98,9 @@ func New(f *meeting.File, opts ...Option) *Server {
 		o(s)
 	}
 	s.log = s.log.With("component", "signaling")
+	if s.relay != nil {
+		s.relay.OnActivity(s.onActivity)
+	}
 	for _, r := range f.Rooms {
 		s.roster[r.ID] = &rosterEntry{state: StateAbsent}
 	}

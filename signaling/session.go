@@ -172,7 +172,8 @@ func (s *Server) welcomeLocked(c *conn) Message {
 	roster := make([]RosterItem, 0, len(f.Rooms))
 	for _, r := range f.Rooms {
 		e := s.roster[r.ID]
-		item := RosterItem{Room: r.ID, Name: r.Name, NameHi: r.NameHi, Kind: r.Kind, Location: r.Location, State: e.state, Muted: e.muted}
+		item := RosterItem{Room: r.ID, Name: r.Name, NameHi: r.NameHi, Kind: r.Kind, Location: r.Location,
+			State: e.state, Muted: e.muted, Speaking: e.speaking, Silent: e.silent}
 		if !e.since.IsZero() {
 			item.Since = Timestamp(e.since)
 		}
@@ -215,6 +216,28 @@ func (s *Server) setMuted(c *conn, muted bool) {
 		ev = EventMuted
 	}
 	s.broadcastLocked(Message{Type: TypePresence, Event: ev, Room: c.room, Session: c.session, At: Timestamp(s.now())})
+}
+
+// onActivity passes a room's activity from the relay to staff.
+func (s *Server) onActivity(a relay.Activity) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.rooms[a.Room]
+	if c == nil || c.session != a.Session {
+		return // a connection already gone
+	}
+	e := s.roster[a.Room]
+	if e.speaking == a.Speaking && e.silent == a.Silent {
+		return
+	}
+	e.speaking, e.silent = a.Speaking, a.Silent
+	m := Message{Type: TypeActivity, Room: a.Room, Session: a.Session,
+		Speaking: boolPtr(a.Speaking), Silent: boolPtr(a.Silent), At: Timestamp(a.At.In(s.file.Location()))}
+	for c := range s.joined {
+		if c.role == RoleStaff {
+			c.sendMsg(m)
+		}
+	}
 }
 
 func (s *Server) recorderStatus(st RecorderStatus) {
