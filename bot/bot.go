@@ -272,6 +272,7 @@ func (b *Bot) finish(now time.Time) {
 	if f == nil {
 		return
 	}
+	b.roll.end(now)
 	b.emit(recording.Event{At: now, Event: recording.EventRecordingStopped, Text: "recording stopped"})
 	f.Manifest.RecordingEndedAt = now.In(f.Manifest.Meeting.Location()).Format(recording.TimeFormat)
 	if err := f.WriteManifest(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -72,6 +73,7 @@ func startServer(t *testing.T) *server {
 type speaker struct {
 	id      string
 	packets [][]byte
+	levels  []uint8
 	bursts  []audiotest.Burst
 	// skip reports packets lost on the way (sequence number advances).
 	skip func(k int) bool
@@ -115,20 +117,33 @@ func (s *speaker) run(t *testing.T, srv *server, p *participant.Participant, t0 
 			p.Mic().Skip(960)
 			continue
 		}
-		p.Mic().Send(s.packets[k], 960, 40)
+		p.Mic().Send(s.packets[k], 960, s.levels[k])
 	}
 	if p != nil {
 		p.Leave()
 	}
 }
 
-func script(t *testing.T, total time.Duration, bursts []audiotest.Burst) [][]byte {
+// script encodes a room's audio and the RFC 6464 level of each 20 ms frame.
+func script(t *testing.T, total time.Duration, bursts []audiotest.Burst) ([][]byte, []uint8) {
 	t.Helper()
-	pkts, err := audiotest.Encode(audiotest.Render(total, bursts), audiotest.EncodeConfig{})
+	pcm := audiotest.Render(total, bursts)
+	pkts, err := audiotest.Encode(pcm, audiotest.EncodeConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pkts
+	levels := make([]uint8, len(pkts))
+	for i := range levels {
+		levels[i] = 127
+		var sum float64
+		for _, v := range pcm[min(i*960, len(pcm)):min((i+1)*960, len(pcm))] {
+			sum += float64(v) * float64(v)
+		}
+		if rms := math.Sqrt(sum / 960); rms > 0 {
+			levels[i] = uint8(max(0, min(127, -20*math.Log10(rms))))
+		}
+	}
+	return pkts, levels
 }
 
 func TestRecordsAlignedToWallClock(t *testing.T) {
@@ -176,7 +191,7 @@ func TestRecordsAlignedToWallClock(t *testing.T) {
 	}
 	parts := make([]*participant.Participant, len(speakers))
 	for i, s := range speakers {
-		s.packets = script(t, total, s.bursts)
+		s.packets, s.levels = script(t, total, s.bursts)
 		if parts[i] = s.join(t, srv); parts[i] == nil {
 			t.FailNow()
 		}
@@ -280,9 +295,26 @@ func TestRecordsAlignedToWallClock(t *testing.T) {
 		}
 	}
 	expect("bot", "recording_started", "recording_stopped")
-	expect("host", "joined", "segment_opened", "audio_started", "left", "segment_closed")
+	expect("host", "joined", "segment_opened", "audio_started", "speaking_started", "speaking_stopped",
+		"speaking_started", "speaking_stopped", "speaking_started", "speaking_stopped", "left", "segment_closed")
+	// Each of the host's turns starts with its burst.
+	turn := 0
+	for _, e := range events {
+		if e.Room == "host" && e.Event == "speaking_started" {
+			if turn >= len(speakers[0].bursts) {
+				t.Errorf("host has more turns than bursts: %v", e.At)
+				break
+			}
+			want := t0.Add(speakers[0].bursts[turn].At)
+			if d := e.At.Sub(want); d < -50*time.Millisecond || d > 100*time.Millisecond {
+				t.Errorf("host's turn %d starts %v after its burst", turn, d)
+			}
+			turn++
+		}
+	}
 	expect("ranchi", "joined", "audio_started", "left")
 	expect("dumka", "joined", "audio_started", "audio_stopped", "audio_started", "left")
+
 	expect("bokaro", "joined", "segment_opened", "dropped", "segment_closed", "joined", "segment_opened", "left", "segment_closed")
 	if len(story["absent"]) != 0 {
 		t.Errorf("a room that never joined has events: %v", story["absent"])
@@ -295,7 +327,7 @@ func TestRecordsAlignedToWallClock(t *testing.T) {
 	rollMu.Lock()
 	lines := rollLines.String()
 	rollMu.Unlock()
-	for _, want := range []string{"Bokaro dropped", "Bokaro rejoined", "Dumka connected but sends no audio"} {
+	for _, want := range []string{"Bokaro dropped", "Bokaro rejoined", "Dumka connected but", "Host speaking"} {
 		if !strings.Contains(lines, want) {
 			t.Errorf("roll call lacks %q:\n%s", want, lines)
 		}

@@ -5,12 +5,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samvad/samvad/activity"
 	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
 )
 
-// silentLevel is RFC 6464's digital silence: -127 dBov.
-const silentLevel = 127
+const silentLevel = activity.SilentLevel
 
 // rollCall is the live state of every configured room, as the recorder sees
 // it. Every change is an event.
@@ -35,6 +35,7 @@ type roomState struct {
 	lastSound  time.Time
 	audio      bool // audio_started said and not yet stopped
 	silentSaid bool // audio_stopped said for the current silence
+	speech     activity.Detector
 }
 
 func newRollCall(m recording.Meeting, start time.Time, silenceAfter time.Duration, emit func(recording.Event)) *rollCall {
@@ -109,8 +110,28 @@ func (rc *rollCall) goneLocked(id string, r *roomState, event string, at time.Ti
 	if event == signaling.EventDropped {
 		text, state = r.name+" dropped (connection lost)", signaling.StateDropped
 	}
+	rc.endTurnLocked(id, r, at)
 	r.presence, r.since, r.audio = state, at, false
 	rc.emit(recording.Event{At: at, Event: event, Room: id, Session: r.session, Text: text + note})
+}
+
+// endTurnLocked ends a speaking turn cut short by the room going away or
+// the recording ending.
+func (rc *rollCall) endTurnLocked(id string, r *roomState, at time.Time) {
+	if r.speech.Speaking() {
+		r.speech.Tick(at.Add(time.Hour))
+		rc.speakingLocked(id, r.session, r)
+	}
+	r.speech = activity.Detector{}
+}
+
+// end closes the turns still open when the recording stops.
+func (rc *rollCall) end(now time.Time) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for id, r := range rc.rooms {
+		rc.endTurnLocked(id, r, now)
+	}
 }
 
 // sync reconciles the roll call with a welcome's roster: the state of the
@@ -150,6 +171,9 @@ func (rc *rollCall) packet(room, session string, level int, now time.Time) {
 	defer rc.mu.Unlock()
 	r := rc.roomLocked(room)
 	r.lastPacket = now
+	if r.speech.Level(level, now) {
+		rc.speakingLocked(room, session, r)
+	}
 	if level == silentLevel {
 		return
 	}
@@ -161,10 +185,28 @@ func (rc *rollCall) packet(room, session string, level int, now time.Time) {
 	}
 }
 
-// tick reports rooms that are connected but have been silent too long.
+// speakingLocked logs the start or end of a speaking turn.
+func (rc *rollCall) speakingLocked(room, session string, r *roomState) {
+	if r.speech.Speaking() {
+		level := r.speech.Peak()
+		rc.emit(recording.Event{At: r.speech.StartedAt(), Event: recording.EventSpeakingStarted, Room: room,
+			Session: session, Level: &level, Text: r.name + " speaking"})
+		return
+	}
+	rc.emit(recording.Event{At: r.speech.LastLoud(), Event: recording.EventSpeakingStopped, Room: room,
+		Session: session, Text: r.name + " stopped speaking"})
+}
+
+// tick ends speaking turns whose packets stopped, and reports rooms that
+// are connected but have been silent too long.
 func (rc *rollCall) tick(now time.Time) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
+	for id, r := range rc.rooms {
+		if r.speech.Tick(now) {
+			rc.speakingLocked(id, r.session, r)
+		}
+	}
 	for id, r := range rc.rooms {
 		if r.presence != signaling.StateConnected || r.silentSaid {
 			continue

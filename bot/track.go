@@ -70,6 +70,7 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 	defer wg.Wait()
 
 	var (
+		meter       levelMeter
 		seg         *recorder.Segment
 		pkt         rtp.Packet
 		buf         = make([]byte, 1500)
@@ -121,6 +122,9 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 			if ext := pkt.GetExtension(levelID); len(ext) > 0 {
 				level = int(ext[0] & 0x7f)
 			}
+		}
+		if level < 0 {
+			level = meter.level(pkt.Payload)
 		}
 		b.roll.packet(room, session, level, now)
 		if seg == nil || failed {

@@ -1,0 +1,51 @@
+package bot
+
+import (
+	"math"
+
+	"github.com/thesyncim/gopus"
+
+	"github.com/samvad/samvad/activity"
+)
+
+// levelMeter measures the RFC 6464 level of packets from a sender that does
+// not send the audio-level extension, by decoding them. Senders that do send
+// it (browsers, the simulator) never pay for a decoder.
+type levelMeter struct {
+	dec *gopus.Decoder
+	pcm []float32
+}
+
+// level returns the packet's level, 0 (loud) … 127 (digital silence), or
+// -1 when it cannot be decoded.
+func (m *levelMeter) level(payload []byte) int {
+	if len(payload) == 0 {
+		return -1
+	}
+	if m.dec == nil {
+		dec, err := gopus.NewDecoder(gopus.DefaultDecoderConfig(48000, 1))
+		if err != nil {
+			return -1
+		}
+		m.dec, m.pcm = dec, make([]float32, 5760)
+	}
+	n, err := m.dec.Decode(payload, m.pcm)
+	if err != nil || n == 0 {
+		return -1
+	}
+	return levelOf(m.pcm[:n])
+}
+
+// levelOf is RFC 6464's level of PCM: its RMS in -dBov, clamped to 0..127.
+func levelOf(pcm []float32) int {
+	var sum float64
+	for _, v := range pcm {
+		sum += float64(v) * float64(v)
+	}
+	rms := math.Sqrt(sum / float64(len(pcm)))
+	if rms == 0 {
+		return activity.SilentLevel
+	}
+	l := int(math.Round(-20 * math.Log10(rms)))
+	return max(0, min(activity.SilentLevel, l))
+}
