@@ -1,0 +1,236 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/samvad/samvad/participant"
+	"github.com/samvad/samvad/signaling"
+	"github.com/samvad/samvad/voice"
+)
+
+// retryAfter is how long a room whose connection failed waits before it
+// joins again, as the join page does.
+const retryAfter = 2 * time.Second
+
+// joinTimeout bounds one join: dial, welcome.
+const joinTimeout = 10 * time.Second
+
+// lateBy is how far behind its deadline a packet must go out to count as
+// late: the simulator itself is too slow.
+const lateBy = 40 * time.Millisecond
+
+// roomRun is one room being played: its goroutine's state.
+type roomRun struct {
+	r     *Runner
+	room  Room
+	plan  plan
+	stats *roomCounters
+	imp   *impairment
+
+	speech, tone, silent voice.Utterance
+
+	p        *participant.Participant
+	player   *voice.Player
+	speaking int // turns under way (host interjections may overlap)
+	paused   int
+	retryAt  int // tick of the next join after a failure; 0: none
+	fatal    error
+}
+
+// run plays the room's plan from t0 until its end or ctx, and leaves.
+func (rr *roomRun) run(ctx context.Context, t0 time.Time) {
+	defer func() {
+		if rr.p != nil {
+			rr.p.Leave()
+			rr.p = nil
+		}
+	}()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	next := 0 // index of the next action
+	for tick := 0; tick <= rr.plan.end; tick++ {
+		// Not sending: sleep straight to the next thing to do.
+		if !rr.sending() {
+			wake := rr.plan.end
+			if next < len(rr.plan.actions) {
+				wake = rr.plan.actions[next].tick
+			}
+			if rr.retryAt > 0 && rr.retryAt < wake {
+				wake = rr.retryAt
+			}
+			tick = max(tick, wake)
+		}
+		deadline := t0.Add(time.Duration(tick) * voice.FrameDuration)
+		if d := time.Until(deadline); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return
+			}
+		} else if ctx.Err() != nil {
+			return
+		} else if -d > lateBy {
+			rr.stats.late.Add(1)
+		}
+		for next < len(rr.plan.actions) && rr.plan.actions[next].tick <= tick {
+			rr.apply(ctx, rr.plan.actions[next], tick)
+			next++
+		}
+		if rr.fatal != nil {
+			return
+		}
+		rr.checkAlive(tick)
+		if rr.p == nil && rr.retryAt > 0 && tick >= rr.retryAt {
+			rr.retryAt = 0
+			rr.join(ctx, tick, "joins again after its connection failed")
+		}
+		if rr.sending() {
+			rr.send(tick)
+		}
+	}
+}
+
+// sending reports whether the microphone is live this tick.
+func (rr *roomRun) sending() bool { return rr.p != nil && rr.paused == 0 }
+
+func (rr *roomRun) apply(ctx context.Context, a action, tick int) {
+	switch a.kind {
+	case actJoin, actRejoin:
+		if rr.p == nil {
+			rr.retryAt = 0
+			rr.join(ctx, tick, a.text(&rr.plan))
+		}
+		return
+	case actDrop:
+		if rr.p != nil {
+			rr.flush(tick, true)
+			rr.p.Close() // no goodbye: the meeting sees the room dropped
+			rr.p = nil
+			rr.stats.drops.Add(1)
+		}
+	case actLeave:
+		if rr.p != nil {
+			rr.flush(tick, true)
+			rr.p.Leave()
+			rr.p = nil
+		}
+		rr.retryAt = 0
+	case actPauseOn:
+		rr.flush(tick, true)
+		rr.paused++
+	case actPauseOff:
+		rr.paused--
+	case actSpeakOn:
+		if rr.speaking == 0 {
+			rr.player = voice.NewPlayer(rr.speech, turnGap)
+		}
+		rr.speaking++
+	case actSpeakOff:
+		if rr.speaking--; rr.speaking == 0 {
+			rr.player = nil
+		}
+	}
+	rr.r.step(Step{At: time.Duration(tick) * voice.FrameDuration, Room: rr.room.ID, What: a.text(&rr.plan)})
+}
+
+// join connects the room; on failure it either gives up (the server
+// refused it for good) or tries again after retryAfter.
+func (rr *roomRun) join(ctx context.Context, tick int, what string) {
+	at := time.Duration(tick) * voice.FrameDuration
+	jctx, cancel := context.WithTimeout(ctx, joinTimeout)
+	defer cancel()
+	no := false
+	p, err := participant.Join(jctx, participant.Config{
+		URL:         rr.r.cfg.URL,
+		Join:        signaling.Message{Meeting: rr.r.script.Meeting, Role: signaling.RoleRoom, Room: rr.room.ID, Token: rr.room.Token, Receive: &no},
+		Mic:         true,
+		Loopback:    rr.r.cfg.Loopback,
+		DialOptions: rr.r.cfg.DialOptions,
+		Logger:      rr.r.log.With("room", rr.room.ID),
+	}, participant.Handlers{})
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		var je *signaling.JoinError
+		if errors.As(err, &je) && (je.Code == signaling.CodeBadToken || je.Code == signaling.CodeUnknownRoom || je.Code == signaling.CodeUnknownMeeting) {
+			rr.fatal = fmt.Errorf("room %s: %w", rr.room.ID, err)
+			rr.r.step(Step{At: at, Room: rr.room.ID, What: "refused by the server, gives up: " + err.Error()})
+			return
+		}
+		rr.stats.failures.Add(1)
+		rr.retryAt = tick + tickOf(retryAfter)
+		rr.r.step(Step{At: at, Room: rr.room.ID, What: fmt.Sprintf("cannot join (%v); tries again in %s", err, retryAfter)})
+		return
+	}
+	rr.p = p
+	rr.stats.joins.Add(1)
+	rr.r.step(Step{At: at, Room: rr.room.ID, What: what})
+}
+
+// checkAlive notices a connection that ended by itself (server gone,
+// replaced, media failed) and plans a new join, as the join page would.
+func (rr *roomRun) checkAlive(tick int) {
+	if rr.p == nil {
+		return
+	}
+	select {
+	case <-rr.p.Done():
+	default:
+		return
+	}
+	err := rr.p.Err()
+	rr.p.Close()
+	rr.p = nil
+	rr.imp.release(tick, true) // those packets died with the connection
+	rr.stats.failures.Add(1)
+	rr.retryAt = tick + tickOf(retryAfter)
+	rr.r.step(Step{At: time.Duration(tick) * voice.FrameDuration, Room: rr.room.ID,
+		What: fmt.Sprintf("lost its connection (%v); joins again in %s", err, retryAfter)})
+}
+
+// send puts this tick's packet on the wire, or holds it back.
+func (rr *roomRun) send(tick int) {
+	rr.flush(tick, false)
+	var pkt voice.Packet
+	switch {
+	case rr.room.Silent:
+		pkt = rr.silent.Packet(0)
+	case rr.player != nil:
+		pkt = rr.player.Next()
+	default:
+		pkt = rr.tone.Packet(tick % rr.tone.Len())
+	}
+	if rr.imp.hold(tick, pkt) {
+		rr.stats.held.Add(1)
+		return
+	}
+	rr.transmit(pkt)
+}
+
+// flush sends the packets jitter held back, once due (or now, with force).
+func (rr *roomRun) flush(tick int, force bool) {
+	for _, pkt := range rr.imp.release(tick, force) {
+		if rr.p != nil {
+			rr.transmit(pkt)
+		}
+	}
+}
+
+func (rr *roomRun) transmit(pkt voice.Packet) {
+	mic := rr.p.Mic()
+	if rr.imp.lost() {
+		mic.Skip(voice.FrameSamples)
+		rr.stats.lost.Add(1)
+		return
+	}
+	if err := mic.Send(pkt.Opus, voice.FrameSamples, pkt.Level); err != nil {
+		rr.stats.sendErrors.Add(1)
+		return
+	}
+	rr.stats.sent.Add(1)
+}

@@ -1,0 +1,193 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/samvad/samvad/signaling"
+)
+
+// turnGap is the pause between two sayings of a room's clip within one
+// turn.
+const turnGap = 600 * time.Millisecond
+
+// startLead is how far ahead of Start the script's time zero is, so that
+// every room's goroutine is up before the first deadline.
+const startLead = 50 * time.Millisecond
+
+// Config says where and how to play a script.
+type Config struct {
+	// URL of the server's websocket, ws:// or wss://.
+	URL string
+	// Loopback allows ICE over loopback: a server on this machine.
+	Loopback bool
+	// DialOptions for the websockets (TLS, Origin).
+	DialOptions []signaling.DialOption
+	Logger      *slog.Logger
+	// OnStep, when set, is told every step as a room plays it (a join, a
+	// turn, a drop...). It is called from the rooms' goroutines, one at a
+	// time, and should return quickly.
+	OnStep func(Step)
+}
+
+// RoomStats is what one room did.
+type RoomStats struct {
+	Room string
+	// Joins counts successful joins, the first and every rejoin.
+	Joins int
+	// Drops counts connections the script dropped; Failures, joins that
+	// failed and connections that ended by themselves.
+	Drops, Failures int
+	// Sent counts packets handed to the microphone (before the first
+	// answer is negotiated the microphone drops them, as a browser's does);
+	// Lost, packets the script lost on purpose; Held, packets jitter held
+	// back before sending them.
+	Sent, Lost, Held int64
+	// Late counts ticks that went out more than 40 ms after their deadline:
+	// the simulator itself could not keep up.
+	Late int64
+	// SendErrors counts packets the microphone refused.
+	SendErrors int64
+	// Err is why the room gave up, if it did.
+	Err error
+}
+
+type roomCounters struct {
+	joins, drops, failures             atomic.Int64
+	sent, lost, held, late, sendErrors atomic.Int64
+}
+
+// Runner plays a Script: one goroutine per room that joins.
+type Runner struct {
+	script Script
+	cfg    Config
+	log    *slog.Logger
+	start  time.Time
+
+	rooms []*roomRun
+	wg    sync.WaitGroup
+	stop  context.CancelFunc
+	done  chan struct{}
+
+	stepMu sync.Mutex
+}
+
+// Start checks the script and starts playing it against cfg.URL. The
+// script's time zero is now. The rooms run until the script ends, ctx is
+// done or Stop; Wait waits for them.
+func Start(ctx context.Context, s Script, cfg Config) (*Runner, error) {
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("simulate: script: %w", err)
+	}
+	if cfg.URL == "" {
+		return nil, errors.New("simulate: no server URL")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	var v voices
+	if err := v.load(); err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
+	}
+	ctx, stop := context.WithCancel(ctx)
+	r := &Runner{script: s, cfg: cfg, log: log.With("component", "simulate"), stop: stop, done: make(chan struct{})}
+	for _, room := range s.Rooms {
+		rr := &roomRun{
+			r: r, room: room, plan: room.plan(s.Duration), stats: &roomCounters{},
+			imp:    newImpairment(room),
+			speech: v.speech(room.ID), tone: v.tone, silent: v.silent,
+		}
+		r.rooms = append(r.rooms, rr)
+	}
+	r.start = time.Now().Add(startLead)
+	for _, rr := range r.rooms {
+		if rr.room.Absent {
+			continue
+		}
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			rr.run(ctx, r.start)
+		}()
+	}
+	go func() {
+		r.wg.Wait()
+		stop()
+		close(r.done)
+	}()
+	return r, nil
+}
+
+// Run plays the script to its end (or until ctx is done) and reports.
+func Run(ctx context.Context, s Script, cfg Config) ([]RoomStats, error) {
+	r, err := Start(ctx, s, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return r.Wait()
+}
+
+// StartedAt is the wall-clock instant of the script's time zero.
+func (r *Runner) StartedAt() time.Time { return r.start }
+
+// Done is closed when every room has left.
+func (r *Runner) Done() <-chan struct{} { return r.done }
+
+// Stop makes every room leave now; Wait still waits for them.
+func (r *Runner) Stop() { r.stop() }
+
+// Wait waits until every room has left and reports what each did; the
+// error joins those of rooms that gave up (a refused token, say).
+func (r *Runner) Wait() ([]RoomStats, error) {
+	<-r.done
+	stats := r.Stats()
+	var errs []error
+	for _, s := range stats {
+		if s.Err != nil {
+			errs = append(errs, s.Err)
+		}
+	}
+	return stats, errors.Join(errs...)
+}
+
+// Stats is what every room has done so far, absent ones included, in the
+// script's order. It is safe to call while the rooms play; a room's Err is
+// only reported once Done.
+func (r *Runner) Stats() []RoomStats {
+	finished := false
+	select {
+	case <-r.done:
+		finished = true
+	default:
+	}
+	out := make([]RoomStats, len(r.rooms))
+	for i, rr := range r.rooms {
+		c := rr.stats
+		out[i] = RoomStats{
+			Room: rr.room.ID, Joins: int(c.joins.Load()), Drops: int(c.drops.Load()), Failures: int(c.failures.Load()),
+			Sent: c.sent.Load(), Lost: c.lost.Load(), Held: c.held.Load(), Late: c.late.Load(), SendErrors: c.sendErrors.Load(),
+		}
+		if finished {
+			out[i].Err = rr.fatal
+		}
+	}
+	return out
+}
+
+// step reports a step played, one at a time.
+func (r *Runner) step(s Step) {
+	r.log.Debug("step", "at", s.At, "room", s.Room, "what", s.What)
+	if r.cfg.OnStep == nil {
+		return
+	}
+	r.stepMu.Lock()
+	defer r.stepMu.Unlock()
+	r.cfg.OnStep(s)
+}
