@@ -13,6 +13,7 @@ import (
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
+	"github.com/samvad/samvad/web"
 )
 
 func runServe(ctx context.Context, args []string, e *env) error {
@@ -89,6 +90,9 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	sig := signaling.New(f, sigOpts...)
 	mux := http.NewServeMux()
 	mux.Handle("/", sig.Handler())
+	// The join page and the roll call (package web): more specific
+	// patterns than "/", beside the websocket on the same origin.
+	web.New(f).Register(mux)
 
 	scheme := "http"
 	if f.Server.TLS.Enabled() {
