@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/thesyncim/gopus/container/ogg"
 )
 
 const (
@@ -67,7 +66,7 @@ type Segment struct {
 	name string
 	file *os.File // nil when writing to a caller's io.Writer
 	buf  pageBuffer
-	ogg  *ogg.Writer
+	ogg  *OggWriter
 
 	started   bool
 	start     time.Time
@@ -134,11 +133,9 @@ func newSegment(w io.Writer, name string, cfg Config) (*Segment, error) {
 	}
 	s := &Segment{cfg: cfg, name: name, buf: newPageBuffer(w, bufferBytes), ro: newReorder(cfg.Hold)}
 	s.tl = newTimeline(s, &s.stats)
-	ow, err := ogg.NewWriterWithConfig(&s.buf, ogg.WriterConfig{
-		SampleRate: SampleRate, Channels: 1, PreSkip: SegmentPreSkip, StreamCount: 1,
-	})
+	ow, err := NewOggWriter(&s.buf, SegmentPreSkip)
 	if err != nil {
-		return nil, s.fail(fmt.Errorf("ogg headers: %w", err))
+		return nil, s.fail(err)
 	}
 	s.ogg = ow
 	warm := s.tl.sil.p480

@@ -12,8 +12,6 @@ import (
 	"path"
 	"slices"
 	"time"
-
-	"github.com/thesyncim/gopus/container/ogg"
 )
 
 // MinPreSkip is the smallest pre-skip Stitch writes: libopus' encoder
@@ -190,11 +188,9 @@ func stitch(w io.Writer, segs []SegmentRef, scans []*Scan, infos []SegmentInfo, 
 		align = all[0].pos
 	}
 	preSkip := MinPreSkip + ((-(MinPreSkip+align))%frameQuantum+frameQuantum)%frameQuantum
-	ow, err := ogg.NewWriterWithConfig(w, ogg.WriterConfig{
-		SampleRate: SampleRate, Channels: 1, PreSkip: uint16(preSkip), StreamCount: 1,
-	})
+	ow, err := NewOggWriter(w, int(preSkip))
 	if err != nil {
-		return nil, fmt.Errorf("ogg headers: %w", err)
+		return nil, err
 	}
 	sil := newSilenceSet()
 	var at int64 // decoded samples written, pre-skip included
