@@ -68,7 +68,7 @@ func Build(dir string, opts Options) (*Result, error) {
 	res.End = recordingEnd(f, events, segs)
 
 	rooms := roomIDs(f, segs)
-	total := len(rooms) + 1
+	total := len(rooms) + 1 + len(secretaryFiles)
 	man := f.Manifest
 	man.Rooms, man.Segments = nil, nil
 	for i, room := range rooms {
@@ -97,8 +97,13 @@ func Build(dir string, opts Options) (*Result, error) {
 		man.RecordingEndedAt = res.End.In(man.Meeting.Location()).Format(recording.TimeFormat)
 	}
 	f.Manifest = man
-	progress(total-1, total, recording.ManifestFile)
+	progress(len(rooms), total, recording.ManifestFile)
 	if err := f.WriteManifest(); err != nil {
+		return nil, err
+	}
+	// Last, so that the minutes link to every audio file made above.
+	step := func(i int, name string) { progress(len(rooms)+1+i, total, name) }
+	if err := writeMinutes(f, events, res.Start, res.End, step); err != nil {
 		return nil, err
 	}
 	progress(total, total, "done")

@@ -40,6 +40,9 @@ func (s Span) Duration() time.Duration { return s.End.Sub(s.Start) }
 // Connection is one connected stretch of a room, clipped to the recording.
 type Connection struct {
 	Span
+	// Joined is when it began, before clipping: a room may have joined
+	// before the recorder did.
+	Joined time.Time
 	// Ended says how it ended: recording.EventLeft, recording.EventDropped,
 	// or "" when the room was still connected at the recording's end.
 	Ended string
@@ -84,6 +87,11 @@ type Summary struct {
 	// the end Build settled on (recording_ended_at, or after a crash the
 	// last sign of life).
 	Start, End time.Time
+	// Unfinished: the recorder never logged recording_stopped after it
+	// last started (a crash or a kill); End is then the last sign of life.
+	// Read from the events rather than meeting.json, which the first
+	// report completes, so that every rebuild says the same.
+	Unfinished bool
 	// Rooms: configured rooms in meeting-file order, then unconfigured
 	// rooms seen in the events, by id.
 	Rooms []RoomSummary
@@ -145,6 +153,7 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 	evs := append([]recording.Event(nil), events...)
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
 
+	s := Summary{Meeting: m, Start: start, End: end, Unfinished: true}
 	rooms := map[string]*roomState{}
 	var order []string
 	state := func(id string) *roomState {
@@ -164,6 +173,12 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 			break
 		}
 		if e.Room == "" {
+			switch {
+			case e.Event == recording.EventRecordingStopped:
+				s.Unfinished = false
+			case e.Event == recording.EventRecordingStarted, e.Event == recording.EventBotReconnected && e.Reason == "restarted":
+				s.Unfinished = true
+			}
 			if e.Event == recording.EventBotDisconnected {
 				for _, r := range rooms {
 					r.stopTurn(e.At)
@@ -174,7 +189,6 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 		state(e.Room).apply(e)
 	}
 
-	s := Summary{Meeting: m, Start: start, End: end}
 	lateAt := m.StartsAt.Add(m.LateAfterDuration())
 	var extra []string
 	for _, id := range order {
@@ -281,7 +295,7 @@ func (r *roomState) apply(e recording.Event) {
 		r.stopTurn(e.At)
 		switch {
 		case r.connected:
-			r.conns = append(r.conns, Connection{Span: Span{r.since, e.At}, Ended: e.Event})
+			r.conns = append(r.conns, Connection{Span: Span{r.since, e.At}, Joined: r.since, Ended: e.Event})
 			r.connected, r.session = false, ""
 		case r.attended:
 			return // said twice: the connection already ended
@@ -321,7 +335,7 @@ func (r *roomState) stopTurn(at time.Time) {
 func (r *roomState) finish(end time.Time) {
 	r.stopTurn(end)
 	if r.connected {
-		r.conns = append(r.conns, Connection{Span: Span{r.since, end}})
+		r.conns = append(r.conns, Connection{Span: Span{r.since, end}, Joined: r.since})
 	}
 }
 

@@ -1,0 +1,53 @@
+package minutes
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strconv"
+)
+
+// AttendanceFile is the roll call as a spreadsheet.
+const AttendanceFile = "attendance.csv"
+
+// attendanceHeader is fixed by DESIGN.md.
+var attendanceHeader = []string{"room", "name", "name_hi", "kind", "location", "status", "first_joined", "last_left", "connected_s", "drops", "speaking_s"}
+
+// utf8BOM starts attendance.csv: without it Excel reads the file as the
+// machine's legacy code page and Devanagari names turn to mojibake. Other
+// spreadsheets and Python's "utf-8-sig" skip it; a program reading the
+// header must skip it too.
+const utf8BOM = "\ufeff"
+
+// attendanceCSV is attendance.csv: one row per configured room, present or
+// not, in meeting-file order; RFC 4180 (CRLF line ends, quotes where
+// needed), UTF-8 with a BOM.
+//
+//   - first_joined, last_left: "2006-01-02 15:04:05" in the meeting's zone
+//     (the offset of starts_at). first_joined is empty for an absent room;
+//     last_left is empty for a room still connected when the recording
+//     ended, and for one that never connected.
+//   - connected_s: every connected stretch clipped to the recording, in
+//     whole seconds; speaking_s likewise for speaking turns.
+//   - drops: connections lost without a leave (not left, not replaced).
+func attendanceCSV(s Summary) []byte {
+	var b bytes.Buffer
+	b.WriteString(utf8BOM)
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	w.Write(attendanceHeader)
+	loc := s.Loc()
+	for _, r := range s.Rooms {
+		if !r.Configured {
+			continue
+		}
+		w.Write([]string{
+			r.ID, r.Name, r.NameHi, r.Kind, r.Location, string(r.Status),
+			sheetTime(r.FirstJoined, loc), sheetTime(r.LastLeft, loc),
+			strconv.FormatInt(seconds(r.Connected), 10),
+			strconv.Itoa(len(r.Drops)),
+			strconv.FormatInt(seconds(r.Speaking), 10),
+		})
+	}
+	w.Flush() // writes to a bytes.Buffer cannot fail
+	return b.Bytes()
+}
