@@ -30,7 +30,9 @@ func zoneName(loc *time.Location, t time.Time) string {
 }
 
 // longDate is "Tuesday, 21 November 2023".
-func longDate(t time.Time, loc *time.Location) string { return t.In(loc).Format("Monday, 2 January 2006") }
+func longDate(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Monday, 2 January 2006")
+}
 
 // seconds is a duration in whole seconds, rounded: what the CSV's _s
 // columns hold.

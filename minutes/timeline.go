@@ -58,10 +58,10 @@ type spanView struct {
 // turnView is one speaking turn: in the timeline and in the lists.
 type turnView struct {
 	X, Y, W, H float64
-	Seek   int64  // offset in mix.ogg, s
-	Clock  string // wall-clock start
-	Length string
-	Title  string
+	Seek       int64  // offset in mix.ogg, s
+	Clock      string // wall-clock start
+	Length     string
+	Title      string
 }
 
 type dropView struct {
