@@ -1,0 +1,111 @@
+package relay_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/relay"
+	"github.com/samvad/samvad/signaling"
+)
+
+func startMeetingWith(t *testing.T, cfg relay.Config) *meetingServer {
+	t.Helper()
+	f, err := meeting.Parse("test.yaml", []byte(meetingYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r, err := relay.New(cfg, relay.WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := signaling.New(f, signaling.WithRelay(r), signaling.WithLogger(log))
+	h := httptest.NewServer(sig.Handler())
+	ms := &meetingServer{url: "ws" + strings.TrimPrefix(h.URL, "http") + "/ws", relay: r, sig: sig, http: h}
+	t.Cleanup(func() {
+		sig.Close()
+		r.Close()
+		h.Close()
+	})
+	return ms
+}
+
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// serverCandidates joins a room by hand and collects the relay's
+// candidates for a moment.
+func serverCandidates(t *testing.T, ms *meetingServer) []string {
+	t.Helper()
+	c, err := signaling.Dial(context.Background(), ms.url, signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: "host", Token: "t-host"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var out []string
+	timeout := time.After(2 * time.Second)
+	for {
+		select {
+		case m := <-c.Messages():
+			if m.Type == signaling.TypeCandidate && m.Candidate != nil {
+				out = append(out, m.Candidate.Candidate)
+			}
+			if m.Type == signaling.TypeOffer {
+				for _, line := range strings.Split(m.SDP, "\n") {
+					if strings.HasPrefix(line, "a=candidate:") {
+						out = append(out, strings.TrimPrefix(strings.TrimSpace(line), "a="))
+					}
+				}
+			}
+		case <-timeout:
+			return out
+		}
+	}
+}
+
+func TestSingleUDPPort(t *testing.T) {
+	port := freeUDPPort(t)
+	ms := startMeetingWith(t, relay.Config{UDPPort: port, LoopbackOnly: true})
+	cands := serverCandidates(t, ms)
+	if len(cands) == 0 {
+		t.Fatal("the relay offered no candidates")
+	}
+	for _, c := range cands {
+		if !strings.Contains(c, " "+strconv.Itoa(port)+" ") {
+			t.Errorf("candidate %q is not on the configured port %d", c, port)
+		}
+	}
+	// And media flows through that one port.
+	host := joinRoom(t, ms, "host")
+	ranchi := joinRoom(t, ms, "ranchi")
+	waitFor(t, "ranchi hears host over the single port", func() bool { return ranchi.heard.count("host") > 10 })
+	waitFor(t, "host hears ranchi over the single port", func() bool { return host.heard.count("ranchi") > 10 })
+}
+
+func TestPublicIPsAnnounced(t *testing.T) {
+	ms := startMeetingWith(t, relay.Config{PublicIPs: []string{"203.0.113.7"}})
+	cands := serverCandidates(t, ms)
+	if len(cands) == 0 {
+		t.Fatal("the relay offered no candidates")
+	}
+	for _, c := range cands {
+		if !strings.Contains(c, " 203.0.113.7 ") {
+			t.Errorf("candidate %q does not announce the public IP", c)
+		}
+	}
+}
