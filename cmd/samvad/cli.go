@@ -26,9 +26,11 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"demo", "[--config F] [--rooms N] [--duration D] [--out DIR]", "server + bot + simulated rooms in one process, then the report", runDemo},
 		{"run", "--config F", "server + bot in one process: the meeting itself", runRun},
 		{"serve", "--config F", "the meeting server alone", runServe},
 		{"bot", "--url ws(s)://HOST/ws --meeting ID [--token T] [--out DIR]", "the bot alone, against any samvad server", runBot},
+		{"simulate", "--url ws(s)://HOST/ws --config F [--rooms N|id,...] [--duration D]", "synthetic rooms against a running server", runSimulate},
 		{"report", "DIR", "rebuild the minutes folder from a recording", runReport},
 		{"tokens", "--config F [--write]", "fresh room tokens and join links", runTokens},
 	}

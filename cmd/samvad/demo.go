@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/minutes"
+	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/simulate"
+)
+
+const (
+	demoConfig   = "configs/demo.yaml"
+	demoDuration = 30 * time.Second
+	// lingerAfter lets the last packets of the rooms that just left reach
+	// the recorder before it stops.
+	lingerAfter = 300 * time.Millisecond
+)
+
+func runDemo(ctx context.Context, args []string, e *env) error {
+	flags := newFlags("demo", e)
+	config := flags.String("config", demoConfig, "meeting file (YAML); its tokens are replaced by fresh ones, in memory")
+	out := flags.String("out", "", "folder for recordings: each gets a folder inside (default: the file's recording.dir)")
+	sf := addScriptFlags(flags, demoDuration, 0)
+	verbose := flags.Bool("v", false, "debug logging")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	f, err := meeting.Load(*config)
+	if errors.Is(err, fs.ErrNotExist) && *config == demoConfig {
+		return fmt.Errorf("%w (run samvad from its source folder, or give --config)", err)
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(e, *verbose)
+	opts, err := sf.options(f)
+	if err != nil {
+		return err
+	}
+	// The recorder's silence alarm and the pause scale with the demo, so
+	// that a half-minute demo shows both.
+	silenceAfter := min(max(opts.Duration/10, 2*time.Second), 10*time.Second)
+	if opts.PauseFor == 0 {
+		opts.PauseFor = silenceAfter + 2500*time.Millisecond
+	}
+
+	d := newDemoMeeting(f)
+	script, err := simulate.Build(d.file, opts)
+	if err != nil {
+		return err
+	}
+	d.schedule(script)
+	dir := *out
+	if dir == "" {
+		dir = f.Recording.Dir
+	}
+
+	srv, err := startServer(d.file, "127.0.0.1:0", log, serverOptions{recorderSecret: d.recorderSecret, loopbackOnly: true})
+	if err != nil {
+		return err
+	}
+	w := &lockedWriter{w: e.stdout}
+	fmt.Fprintf(w, "samvad demo: meeting %q, %d of its %d rooms simulated for %s, on %s\n",
+		f.Meeting.ID, joining(script), len(script.Rooms), script.Duration, srv.baseURL)
+	fmt.Fprintf(w, "  roll call:  %s/rollcall#token=%s\n", srv.baseURL, d.staffSecret)
+	fmt.Fprintf(w, "  demo meeting: fresh tokens for every room (in memory only); %s\n", d.note)
+	printPlan(w, script)
+
+	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBot()
+	b := bot.New(bot.Config{
+		URL: srv.wsURL, Meeting: f.Meeting.ID, Token: d.recorderSecret, Dir: dir, File: d.file,
+		Loopback: true, Logger: log, RollCall: w, HardStop: e.hard, SilenceAfter: silenceAfter,
+	})
+	botDone := make(chan botResult, 1)
+	go func() {
+		folder, err := b.Run(botCtx)
+		botDone <- botResult{folder, err}
+	}()
+	// stop ends the bot and the server, whatever happened before.
+	stop := func() botResult {
+		stopBot()
+		res := <-botDone
+		if err := srv.Close(); err != nil {
+			log.Warn("server close", "err", err)
+		}
+		return res
+	}
+
+	select {
+	case <-b.Ready():
+	case res := <-botDone:
+		srv.Close()
+		return fmt.Errorf("demo: the recorder did not start: %w", res.err)
+	case <-ctx.Done():
+		return finishDemo(stop(), nil, d, e, log)
+	}
+	fmt.Fprintf(w, "  recording into %s\n", b.Folder())
+	cfg := simulate.Config{URL: srv.wsURL, Loopback: true, Logger: log}
+	if *verbose {
+		// The roll call already tells the story; the rooms' own account
+		// of what they did is for a closer look.
+		cfg.OnStep = stepPrinter(w, f.Location())
+	}
+	runner, err := simulate.Start(ctx, script, cfg)
+	if err != nil {
+		return finishDemo(stop(), err, d, e, log)
+	}
+	stats, simErr := runner.Wait()
+	if *verbose {
+		printStats(w, stats)
+	}
+	select {
+	case <-time.After(lingerAfter):
+	case <-ctx.Done():
+	}
+	return finishDemo(stop(), simErr, d, e, log)
+}
+
+// finishDemo builds the report and says what the demo left behind.
+func finishDemo(res botResult, simErr error, d *demoMeeting, e *env, log *slog.Logger) error {
+	err := errors.Join(simErr, res.err)
+	if res.folder == "" {
+		return err
+	}
+	select {
+	case <-e.hard:
+		fmt.Fprintf(e.stdout, "samvad demo: stopped at once; the recording is in %s (run `samvad report %s` for the minutes)\n", res.folder, res.folder)
+		return err
+	default:
+	}
+	if rerr := buildReport(res.folder, e, log); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	if serr := printSummary(e.stdout, res.folder, d.note); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	fmt.Fprintln(e.stdout, res.folder)
+	return err
+}
+
+// botResult is how the demo's recorder ended.
+type botResult struct {
+	folder string
+	err    error
+}
+
+// demoMeeting is the in-memory meeting a demo runs: a copy of the meeting
+// file with fresh tokens for every room (the file's may be hashes nobody
+// holds) and a schedule moved to now.
+type demoMeeting struct {
+	file                        *meeting.File
+	recorderSecret, staffSecret string
+	note                        string // what was changed, for the summary
+}
+
+func newDemoMeeting(f *meeting.File) *demoMeeting {
+	c := *f
+	c.Rooms = slices.Clone(f.Rooms)
+	d := &demoMeeting{file: &c, recorderSecret: rand.Text(), staffSecret: rand.Text()}
+	c.RecorderToken = meeting.PlainToken(d.recorderSecret)
+	c.StaffToken = meeting.PlainToken(d.staffSecret)
+	for i := range c.Rooms {
+		c.Rooms[i].Token = meeting.PlainToken(rand.Text())
+	}
+	return d
+}
+
+// schedule moves the meeting to start now, in its own time zone, and
+// shortens late_after so that the script's late room is late within the
+// demo's half minute rather than after the file's ten minutes.
+func (d *demoMeeting) schedule(s simulate.Script) {
+	m := &d.file.Meeting
+	loc := m.StartsAt.Location()
+	m.StartsAt = meeting.Time{Time: time.Now().Truncate(time.Millisecond).In(loc)}
+	d.note = fmt.Sprintf("starts_at moved to the demo's start (%s)", m.StartsAt.Format("15:04:05"))
+	for _, r := range s.Rooms {
+		if r.Late && !r.Absent {
+			m.LateAfter = meeting.Duration((r.Join / 2).Round(100 * time.Millisecond))
+			d.note += fmt.Sprintf(" and late_after to %s, so %s, joining %s in, is late", m.LateAfter.D(), r.Name, r.Join.Round(100*time.Millisecond))
+			break
+		}
+	}
+}
+
+// printSummary says, from the folder alone (meeting.json and
+// events.jsonl), who came, who was late or absent, and how much was
+// recorded.
+func printSummary(w io.Writer, folder, note string) error {
+	man, err := recording.ReadManifest(folder)
+	if err != nil {
+		return fmt.Errorf("summary: %w", err)
+	}
+	ef, err := os.Open(filepath.Join(folder, recording.EventsFile))
+	if err != nil {
+		return fmt.Errorf("summary: %w", err)
+	}
+	defer ef.Close()
+	events, _, err := recording.ReadEvents(ef)
+	if err != nil {
+		return fmt.Errorf("summary: %s: %w", recording.EventsFile, err)
+	}
+	sum := minutes.Summarize(man.Meeting, man.StartedAt(), man.EndedAt(), events)
+	silent := map[string]bool{}
+	for _, ev := range events {
+		if ev.Event == recording.EventAudioStopped && ev.Reason == "digital_silence" {
+			silent[ev.Room] = true
+		}
+	}
+	var present, late, absent, dropped, quiet []string
+	for _, r := range sum.Rooms {
+		if !r.Configured {
+			continue
+		}
+		switch {
+		case !r.Attended():
+			absent = append(absent, r.Name)
+			continue
+		case r.Late:
+			late = append(late, fmt.Sprintf("%s (joined %s after the start)", r.Name, fmtSeconds(r.FirstJoined.Sub(sum.Meeting.StartsAt))))
+		default:
+			present = append(present, r.Name)
+		}
+		if n := len(r.Drops); n > 0 {
+			dropped = append(dropped, fmt.Sprintf("%s (%d×)", r.Name, n))
+		}
+		if silent[r.ID] {
+			quiet = append(quiet, r.Name)
+		}
+	}
+	configured := len(present) + len(late) + len(absent)
+	rec := sum.End.Sub(sum.Start)
+	fmt.Fprintf(w, "samvad demo: %d of %d rooms attended\n", len(present)+len(late), configured)
+	line := func(label string, names []string) {
+		if len(names) > 0 {
+			fmt.Fprintf(w, "  %-9s %s\n", label+":", strings.Join(names, ", "))
+		}
+	}
+	line("present", present)
+	line("late", late)
+	line("absent", absent)
+	line("dropped", dropped)
+	line("silent", quiet)
+	fmt.Fprintf(w, "  recorded: %s (%.1f minutes), %d room files\n", fmtSeconds(rec), rec.Minutes(), len(man.Rooms))
+	if note != "" {
+		fmt.Fprintf(w, "  (demo: %s)\n", note)
+	}
+	return nil
+}
+
+func fmtSeconds(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
