@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/recording"
+)
+
+// syncBuffer is a bytes.Buffer many goroutines may write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// roomStory is what the folder must show of one room of the demo.
+type roomStory struct {
+	// absent rooms have no events, no audio and an "absent" row.
+	absent bool
+	// events must appear in this order among the room's events (others
+	// may come between).
+	events []string
+	// check looks at the room's events in more detail.
+	check func(t *testing.T, evs []recording.Event)
+	// status is the room's attendance.csv status.
+	status string
+}
+
+// TestDemoEndToEnd runs `samvad demo` in-process (real server, relay, bot
+// and pion rooms over loopback) for a few seconds with one impairment of
+// each kind, then checks the folder it leaves against the script.
+func TestDemoEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a 10 s meeting")
+	}
+	out := t.TempDir()
+	var stdout, stderr syncBuffer
+	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := run(ctx, []string{"demo", "--config", "../../configs/demo.yaml", "--duration", "10s", "--out", out,
+		"--late", "giridih", "--absent", "palamu", "--silent", "bokaro", "--pause", "dhanbad", "--drop", "dumka",
+		"--loss", "0.02", "--jitter", "100ms"}, e)
+	t.Logf("demo ran %v\n%s", time.Since(start).Round(time.Millisecond), stdout.String())
+	if err != nil {
+		t.Fatalf("demo: %v\nstderr:\n%s", err, stderr.String())
+	}
+
+	// The last line is the folder.
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	folder := lines[len(lines)-1]
+	if filepath.Dir(folder) != out {
+		t.Fatalf("last line %q is not a folder in %s", folder, out)
+	}
+	for _, want := range []string{"late:     Giridih", "absent:   Palamu", "dropped:  Dumka", "silent:   Bokaro", "7 of 8 rooms attended"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+
+	man, err := recording.ReadManifest(folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall := man.EndedAt().Sub(man.StartedAt())
+	if wall < 10*time.Second || wall > 15*time.Second {
+		t.Errorf("recorded %v for a 10 s demo", wall)
+	}
+	events := readEvents(t, folder)
+
+	joined := func(late bool) func(*testing.T, []recording.Event) {
+		return func(t *testing.T, evs []recording.Event) {
+			first := evs[slices.IndexFunc(evs, func(e recording.Event) bool { return e.Event == recording.EventJoined })]
+			if (first.LateByMS > 0) != late {
+				t.Errorf("first join has late_by_ms %d", first.LateByMS)
+			}
+		}
+	}
+	stories := map[string]roomStory{
+		"host":    {events: []string{"joined", "audio_started", "left"}, check: joined(false), status: "present"},
+		"central": {events: []string{"joined", "audio_started", "left"}, check: joined(false), status: "present"},
+		"ranchi":  {events: []string{"joined", "audio_started", "left"}, check: joined(false), status: "present"},
+		"dumka": {events: []string{"joined", "segment_opened", "dropped", "segment_closed", "joined", "segment_opened", "left"},
+			check: joined(false), status: "present"},
+		"dhanbad": {events: []string{"joined", "audio_started", "audio_stopped", "audio_started", "left"}, check: joined(false), status: "present"},
+		"bokaro": {events: []string{"joined", "audio_stopped", "left"}, status: "present", check: func(t *testing.T, evs []recording.Event) {
+			for _, e := range evs {
+				switch {
+				case e.Event == recording.EventAudioStarted:
+					t.Errorf("a room that sends only silence had audio_started at %d ms", e.OffsetMS)
+				case e.Event == recording.EventAudioStopped && e.Reason != "digital_silence":
+					t.Errorf("audio_stopped with reason %q, want digital_silence", e.Reason)
+				}
+			}
+		}},
+		"giridih": {events: []string{"joined", "audio_started", "left"}, check: joined(true), status: "late"},
+		"palamu":  {absent: true, status: "absent"},
+	}
+	for _, r := range man.Meeting.Rooms {
+		if _, ok := stories[r.ID]; !ok {
+			t.Errorf("meeting.json has room %q the test does not expect", r.ID)
+		}
+	}
+	if len(man.Meeting.Rooms) != len(stories) {
+		t.Errorf("meeting.json has %d rooms, demo.yaml %d", len(man.Meeting.Rooms), len(stories))
+	}
+
+	for id, story := range stories {
+		t.Run(id, func(t *testing.T) {
+			evs := events[id]
+			audio := filepath.Join(folder, "rooms", id+".ogg")
+			if story.absent {
+				if len(evs) > 0 {
+					t.Errorf("absent, yet %d events: first %q", len(evs), evs[0].Event)
+				}
+				if _, err := os.Stat(audio); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("absent, yet %s: %v", audio, err)
+				}
+				return
+			}
+			expectInOrder(t, evs, story.events)
+			if story.check != nil && len(evs) > 0 {
+				story.check(t, evs)
+			}
+			dec, err := audiotest.DecodeOggFile(audio)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dec.Stopped != nil {
+				t.Errorf("%s damaged: %v", audio, dec.Stopped)
+			}
+			got := audiotest.Duration(len(dec.PCM))
+			if diff := (got - wall).Abs(); diff > wall/200 {
+				t.Errorf("%s plays %v; the recording lasted %v (off by %v, more than 0.5%%)", audio, got, wall, diff)
+			}
+		})
+	}
+	checkAttendance(t, folder, stories)
+}
+
+// readEvents is events.jsonl by room, which must be whole.
+func readEvents(t *testing.T, folder string) map[string][]recording.Event {
+	t.Helper()
+	f, err := os.Open(filepath.Join(folder, recording.EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	evs, skipped, err := recording.ReadEvents(f)
+	if err != nil || len(skipped) > 0 {
+		t.Fatalf("events.jsonl: %v; skipped %v", err, skipped)
+	}
+	by := map[string][]recording.Event{}
+	for _, e := range evs {
+		by[e.Room] = append(by[e.Room], e)
+	}
+	return by
+}
+
+func expectInOrder(t *testing.T, evs []recording.Event, want []string) {
+	t.Helper()
+	var got []string
+	for _, e := range evs {
+		got = append(got, e.Event)
+	}
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	if i < len(want) {
+		t.Errorf("events %v lack %v in that order", got, want)
+	}
+}
+
+// checkAttendance checks attendance.csv when the report writes one: a row
+// per configured room, with its status.
+func checkAttendance(t *testing.T, folder string, stories map[string]roomStory) {
+	data, err := os.ReadFile(filepath.Join(folder, "attendance.csv"))
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Log("no attendance.csv: not checked")
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff")))).ReadAll()
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("attendance.csv: %v", err)
+	}
+	col := slices.Index(rows[0], "status")
+	if rows[0][0] != "room" || col < 0 {
+		t.Fatalf("attendance.csv header %v", rows[0])
+	}
+	seen := map[string]bool{}
+	for _, row := range rows[1:] {
+		story, ok := stories[row[0]]
+		if !ok {
+			t.Errorf("attendance.csv: unexpected room %q", row[0])
+			continue
+		}
+		seen[row[0]] = true
+		if row[col] != story.status {
+			t.Errorf("attendance.csv: %s is %q, want %q", row[0], row[col], story.status)
+		}
+	}
+	for id := range stories {
+		if !seen[id] {
+			t.Errorf("attendance.csv has no row for %s", id)
+		}
+	}
+}
