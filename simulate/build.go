@@ -32,7 +32,8 @@ type Options struct {
 
 	// Late joins a third of the way into the meeting.
 	Late string
-	// Absent never joins.
+	// Absent never joins. Auto picks a district only when every room takes
+	// part: otherwise the rooms left out are the absent ones.
 	Absent []string
 	// Silent is connected throughout but sends only digital silence.
 	Silent string
@@ -87,7 +88,7 @@ func Build(f *meeting.File, o Options) (Script, error) {
 		o.PauseFor = DefaultPauseFor
 	}
 	if o.DropFor == 0 {
-		o.DropFor = max(2*time.Second, o.Duration/12)
+		o.DropFor = max(2*time.Second, (o.Duration / 12).Round(100*time.Millisecond))
 	}
 	if o.Loss < 0 || o.Loss >= 1 {
 		return Script{}, fmt.Errorf("simulate: loss %v: want 0 to 1", o.Loss)
@@ -107,14 +108,14 @@ func Build(f *meeting.File, o Options) (Script, error) {
 	D := o.Duration
 	frac := func(x float64) time.Duration { return time.Duration(x * float64(D)) }
 	s := Script{Meeting: f.Meeting.ID, Duration: D}
-	var errs []error
+	var unknown []string // rooms that must join but whose secret is not known
 	var joining []int
 	for i, mr := range f.Rooms {
 		r := Room{ID: mr.ID, Name: mr.Name, Absent: !selected[mr.ID] || slices.Contains(parts.absent, mr.ID), Seed: seedOf(o.Seed, mr.ID)}
 		if !r.Absent {
 			secret, ok := mr.Token.Secret()
 			if !ok {
-				errs = append(errs, fmt.Errorf("room %q (%s): its token is given as {sha256: ...}, so its secret is not known and a simulated room cannot join with it; give the meeting file's token as {env: NAME} or mint fresh ones with `samvad tokens`, or leave the room out with --rooms", mr.ID, mr.Name))
+				unknown = append(unknown, fmt.Sprintf("%q (%s)", mr.ID, mr.Name))
 			}
 			r.Token = secret
 			r.Loss, r.Jitter = o.Loss, o.Jitter
@@ -122,8 +123,13 @@ func Build(f *meeting.File, o Options) (Script, error) {
 		}
 		s.Rooms = append(s.Rooms, r)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return Script{}, fmt.Errorf("simulate: %s: %w", f.Path, err)
+	if len(unknown) > 0 {
+		what := "room " + unknown[0] + " has its token"
+		if len(unknown) > 1 {
+			what = "rooms " + strings.Join(unknown, ", ") + " have their tokens"
+		}
+		return Script{}, fmt.Errorf("simulate: %s: %s as {sha256: ...}: the secret is not known, so a simulated room cannot join with it "+
+			"(give tokens as {env: NAME} with the secrets from `samvad tokens`, leave such rooms out with --rooms, or use `samvad demo`, which mints its own)", f.Path, what)
 	}
 
 	// Joins: spread over the first moments, so the server is not hit by
@@ -280,6 +286,7 @@ type parts struct {
 // assignParts resolves the impairments' rooms: named ones must take part;
 // Auto ones are districts from the end of the file, one part each, as long
 // as there are districts to spare (the first district always plays clean).
+// An Auto absent room is only picked when every room takes part.
 func assignParts(f *meeting.File, selected map[string]bool, o Options) (parts, error) {
 	var pool []string // districts not given a part by name, last first
 	named := map[string]bool{}
@@ -316,8 +323,13 @@ func assignParts(f *meeting.File, selected map[string]bool, o Options) (parts, e
 		return v
 	}
 	var p parts
+	// Rooms left out of Options.Rooms are absent already: Auto adds none.
+	someLeftOut := len(selected) < len(f.Rooms)
 	// In order of what a demo most needs to show.
 	for _, a := range o.Absent {
+		if a == Auto && someLeftOut {
+			continue
+		}
 		if id := resolve("absent", a); id != "" {
 			p.absent = append(p.absent, id)
 		}

@@ -114,6 +114,15 @@ func TestBuildNamedPartsAndNone(t *testing.T) {
 			t.Errorf("%s has a part nobody asked for: %+v", r.ID, r)
 		}
 	}
+	s2, err := Build(f, Options{Rooms: []string{"host", "ranchi", "dumka", "dhanbad", "bokaro", "giridih", "palamu"}, Absent: []string{Auto}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range s2.Rooms {
+		if r.Absent != (r.ID == "central") {
+			t.Errorf("with central left out, %s absent: %v", r.ID, r.Absent)
+		}
+	}
 	if _, err := Build(f, Options{Rooms: []string{"host"}, Silent: "dumka"}); err == nil || !strings.Contains(err.Error(), "does not take part") {
 		t.Errorf("a part for a room not taking part: %v", err)
 	}

@@ -92,11 +92,11 @@ func (a action) text(p *plan) string {
 		}
 		return what
 	case actRejoin:
-		return fmt.Sprintf("joins again after %s away", a.span.For)
+		return fmt.Sprintf("joins again after %s away", roundD(a.span.For))
 	case actDrop:
-		return fmt.Sprintf("loses its connection without a goodbye (back in %s)", a.span.For)
+		return fmt.Sprintf("loses its connection without a goodbye (back in %s)", roundD(a.span.For))
 	case actPauseOn:
-		return fmt.Sprintf("turns its microphone off for %s (nothing sent, RTP clock frozen)", a.span.For)
+		return fmt.Sprintf("turns its microphone off for %s (nothing sent, RTP clock frozen)", roundD(a.span.For))
 	case actPauseOff:
 		return "turns its microphone back on"
 	case actSpeakOn:
@@ -119,3 +119,6 @@ func (p plan) steps() []Step {
 	}
 	return out
 }
+
+// roundD is a duration as people read it: tenths of a second.
+func roundD(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }

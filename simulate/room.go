@@ -76,6 +76,7 @@ func (rr *roomRun) run(ctx context.Context, t0 time.Time) {
 		} else if -d > lateBy {
 			rr.stats.late.Add(1)
 		}
+		wasAway := rr.p == nil
 		for next < len(rr.plan.actions) && rr.plan.actions[next].tick <= tick {
 			rr.apply(ctx, rr.plan.actions[next], tick)
 			next++
@@ -87,6 +88,15 @@ func (rr *roomRun) run(ctx context.Context, t0 time.Time) {
 		if rr.p == nil && rr.retryAt > 0 && tick >= rr.retryAt {
 			rr.retryAt = 0
 			rr.join(ctx, tick, "joins again after its connection failed")
+		}
+		if wasAway && rr.p != nil {
+			// A join takes a while; the new microphone has sent nothing
+			// yet, so pick up at the present instead of bursting the
+			// frames that went by meanwhile.
+			if now := int(time.Since(t0) / voice.FrameDuration); now > tick {
+				tick = now - 1
+				continue
+			}
 		}
 		if rr.sending() {
 			rr.send(tick)
