@@ -1,0 +1,110 @@
+package mixer
+
+import (
+	"path/filepath"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/samvad/samvad/internal/audiotest"
+)
+
+const ms = time.Millisecond
+
+// meeting is the scenario of the mix tests: five rooms, tone bursts at
+// known times and frequencies, two loud bursts at once, one room lagging,
+// one silent throughout, one joining late without audio levels, and one
+// whose goroutine is stuck for 2.5 s.
+func meeting() *scenario {
+	b := func(at time.Duration, f, amp float64, d time.Duration) audiotest.Burst {
+		return audiotest.Burst{At: at, Dur: d, Freq: f, Amp: amp}
+	}
+	return &scenario{end: 5500 * ms, rooms: []*simRoom{
+		{name: "ranchi", start: 300 * ms, length: 5200 * ms,
+			bursts: []audiotest.Burst{b(1000*ms, 440, 0.5, 300*ms), b(3000*ms, 660, 0.8, 400*ms)}},
+		{name: "dumka", start: 100 * ms, length: 5400 * ms, lag: 200 * ms,
+			bursts: []audiotest.Burst{b(2000*ms, 550, 0.5, 300*ms), b(3000*ms, 880, 0.8, 400*ms)}},
+		{name: "bokaro", start: 50 * ms, length: 5450 * ms},
+		{name: "godda", start: 3800 * ms, length: 1700 * ms, noLvl: true,
+			bursts: []audiotest.Burst{b(4500*ms, 1000, 0.5, 300*ms)}},
+		{name: "pakur", start: 200 * ms, length: 5300 * ms, stall: [2]time.Duration{1000 * ms, 3500 * ms},
+			bursts: []audiotest.Burst{b(2500*ms, 1500, 0.5, 300*ms)}},
+	}}
+}
+
+func openRoot(t *testing.T) (*os.Root, string) {
+	t.Helper()
+	dir := t.TempDir()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return root, dir
+}
+
+func TestLiveMix(t *testing.T) {
+	root, dir := openRoot(t)
+	sc := meeting()
+	var writtenAt3400 time.Duration
+	sc.during = func(at time.Duration, m *Mixer) {
+		if at == 3400*ms {
+			writtenAt3400 = m.Written()
+		}
+	}
+	m := sc.run(t, root, "mix.ogg")
+
+	// The stuck room held the mix back by no more than the latency.
+	if lo := 3400*ms - DefaultLatency - 20*ms; writtenAt3400 < lo {
+		t.Errorf("while pakur was stuck the mix reached %v at 3.4 s; want at least %v", writtenAt3400, lo)
+	}
+	dec, err := audiotest.DecodeOggFile(filepath.Join(dir, "mix.ogg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dec.EOS || dec.Stopped != nil {
+		t.Errorf("mix: eos %v, stopped %v; want a closed stream read to the end", dec.EOS, dec.Stopped)
+	}
+	if got, want := len(dec.PCM), audiotest.Samples(sc.end); abs64(int64(got-want)) > 60 {
+		t.Errorf("mix plays %d samples; want %d (the recording's length) ±60", got, want)
+	}
+	checkBursts(t, dec.PCM, []wantBurst{
+		{1000 * ms, 440}, {2000 * ms, 550}, {3000 * ms, 0}, {4500 * ms, 1000},
+	}, 20*ms)
+	checkLoudOverlap(t, dec.PCM)
+
+	st := m.Stats()
+	t.Logf("stats %+v", st)
+	if st.LateSamples == 0 {
+		t.Error("pakur's audio from while it was stuck is not counted late")
+	}
+	if st.PacketsSkipped == 0 || st.FramesSilent == 0 || st.FramesLimited == 0 {
+		t.Errorf("stats %+v: want skipped packets (bokaro), silent frames and limited frames", st)
+	}
+}
+
+// checkLoudOverlap: the two loud bursts at 3 s (0.8 each, 1.6 summed) are
+// both heard, neither clipped away, and nothing exceeds full scale.
+func checkLoudOverlap(t *testing.T, pcm []float32) {
+	t.Helper()
+	if p := peak(pcm); p > 1.0 {
+		t.Errorf("mix peaks at %.3f; want at most 1.0", p)
+	} else {
+		t.Logf("mix peak %.3f", p)
+	}
+	w := pcm[audiotest.Samples(3050*ms):audiotest.Samples(3350*ms)]
+	p660, p880, p440 := audiotest.Goertzel(w, 660), audiotest.Goertzel(w, 880), audiotest.Goertzel(w, 440)
+	if p660 < 0.3*p880 || p880 < 0.3*p660 || p440 > 0.01*p660 {
+		t.Errorf("loud overlap at 3 s: power 660 Hz %.4f, 880 Hz %.4f, 440 Hz %.4f; want both tones, balanced, and no others", p660, p880, p440)
+	}
+	if p := peak(w); p < 0.6 {
+		t.Errorf("loud overlap peaks at %.3f: limited far more than needed", p)
+	}
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
