@@ -350,9 +350,11 @@
     meterSource.connect(analyser);
   }
 
+  // A timer rather than requestAnimationFrame: the meter keeps its
+  // accessible value current even while the tab is in the background.
   function startMeterLoop() {
-    var buf = new Float32Array(analyser.fftSize), bar = $('level-bar'), el = $('level'), last = 0;
-    function draw(now) {
+    var buf = new Float32Array(analyser.fftSize), bar = $('level-bar'), el = $('level'), ticks = 0;
+    setInterval(function () {
       var pct = 0;
       if (analysedTrack && analysedTrack.readyState === 'live') {
         analyser.getFloatTimeDomainData(buf);
@@ -362,10 +364,8 @@
         pct = Math.max(0, Math.min(100, (db + 60) * 100 / 60)); // -60..0 dBFS
       }
       bar.style.width = pct.toFixed(0) + '%';
-      if (now - last > 500) { el.setAttribute('aria-valuenow', pct.toFixed(0)); last = now; }
-      requestAnimationFrame(draw);
-    }
-    requestAnimationFrame(draw);
+      if (ticks++ % 5 === 0) el.setAttribute('aria-valuenow', pct.toFixed(0));
+    }, 80);
   }
 
   // ---- who else is here ----
