@@ -29,3 +29,17 @@ func (s Status) Mark() string {
 
 // statuses in the order the minutes count them.
 var statuses = []Status{StatusPresent, StatusLate, StatusLeftEarly, StatusAbsent}
+
+// silenceWords says why a connected room sent nothing, from the reason of
+// its audio_stopped.
+func silenceWords(reason string) string {
+	switch reason {
+	case "no_packets":
+		return "sent no audio"
+	case "digital_silence":
+		return "sent only silence"
+	case "muted":
+		return "muted"
+	}
+	return "no audio"
+}

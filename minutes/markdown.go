@@ -175,7 +175,19 @@ func connectionsLine(r RoomSummary, s Summary, loc *time.Location) string {
 	if r.Late {
 		line += fmt.Sprintf("; first joined %s after the start", human(r.FirstJoined.Sub(s.Meeting.StartsAt)))
 	}
-	return line + ".\n"
+	line += ".\n"
+	if len(r.Silent) > 0 {
+		var quiet []string
+		for _, q := range r.Silent {
+			to := clock(q.End, loc)
+			if q.End.Equal(s.End) {
+				to = "the end"
+			}
+			quiet = append(quiet, fmt.Sprintf("%s to %s (%s)", clock(q.Start, loc), to, silenceWords(q.Reason)))
+		}
+		line += "No audio reached the recorder " + strings.Join(quiet, ", ") + ".\n"
+	}
+	return line
 }
 
 // roomTitle is "Ranchi (रांची)".

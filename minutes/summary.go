@@ -48,6 +48,14 @@ type Connection struct {
 	Ended string
 }
 
+// SilentSpan is a stretch a room was connected without sending audio.
+type SilentSpan struct {
+	Span
+	// Reason as the recorder gave it: "no_packets", "digital_silence" or
+	// "muted".
+	Reason string
+}
+
 // RoomSummary is everything the minutes say about one room.
 type RoomSummary struct {
 	recording.Room
@@ -73,8 +81,11 @@ type RoomSummary struct {
 	Connections []Connection // clipped to the recording, in order
 	Drops       []time.Time  // each dropped that ended a connection
 	Turns       []Span       // speaking turns, clipped to the recording, in order
-	Connected   time.Duration
-	Speaking    time.Duration
+	// Silent: connected, but no audio reached the recorder (audio_stopped
+	// until audio_started or the connection's end), clipped.
+	Silent    []SilentSpan
+	Connected time.Duration
+	Speaking  time.Duration
 }
 
 // Attended is whether the room was in the meeting at all.
@@ -144,6 +155,8 @@ func (s Summary) SpeakingOrder() []RoomSummary {
 //     still open at the end is ended there. Turns do not require the room
 //     to be connected: the recorder's clock and the server's may disagree
 //     by a few ms.
+//   - A room is silent from audio_stopped to audio_started (or a turn), or to the end
+//     of its connection (a successor session is judged afresh).
 //   - Room events after end are ignored (the room was connected at the
 //     end); everything is clipped to [start, end].
 //   - late: the first join is after starts_at + late_after.
@@ -252,6 +265,11 @@ type roomState struct {
 
 	replaced map[string]bool // sessions replaced by a successor
 
+	silent       bool
+	silentStart  time.Time
+	silentReason string
+	silences     []SilentSpan
+
 	speaking  bool
 	tentative bool // speaking started while not connected
 	turnStart time.Time
@@ -279,6 +297,7 @@ func (r *roomState) apply(e recording.Event) {
 		}
 	case recording.EventReplaced:
 		r.stopTurn(e.At)
+		r.stopSilence(e.At) // the successor's audio is judged afresh
 		if e.Session != "" {
 			if r.replaced == nil {
 				r.replaced = map[string]bool{}
@@ -293,6 +312,7 @@ func (r *roomState) apply(e recording.Event) {
 			return // an old connection, already replaced
 		}
 		r.stopTurn(e.At)
+		r.stopSilence(e.At)
 		switch {
 		case r.connected:
 			r.conns = append(r.conns, Connection{Span: Span{r.since, e.At}, Joined: r.since, Ended: e.Event})
@@ -307,9 +327,17 @@ func (r *roomState) apply(e recording.Event) {
 		if e.Event == recording.EventDropped {
 			r.drops = append(r.drops, e.At)
 		}
-	case recording.EventMuted, recording.EventAudioStopped:
+	case recording.EventMuted:
 		r.stopTurn(e.At)
+	case recording.EventAudioStopped:
+		r.stopTurn(e.At)
+		if r.connected && !r.silent {
+			r.silent, r.silentStart, r.silentReason = true, e.At, e.Reason
+		}
+	case recording.EventAudioStarted:
+		r.stopSilence(e.At)
 	case recording.EventSpeakingStarted:
+		r.stopSilence(e.At) // speaking is audio, whatever audio_started said
 		if !r.speaking {
 			r.speaking, r.tentative, r.turnStart = true, !r.connected, e.At
 		}
@@ -331,9 +359,17 @@ func (r *roomState) stopTurn(at time.Time) {
 	r.speaking, r.tentative = false, false
 }
 
+func (r *roomState) stopSilence(at time.Time) {
+	if r.silent {
+		r.silences = append(r.silences, SilentSpan{Span{r.silentStart, at}, r.silentReason})
+		r.silent = false
+	}
+}
+
 // finish closes what is still open at the end.
 func (r *roomState) finish(end time.Time) {
 	r.stopTurn(end)
+	r.stopSilence(end)
 	if r.connected {
 		r.conns = append(r.conns, Connection{Span: Span{r.since, end}, Joined: r.since})
 	}
@@ -353,6 +389,11 @@ func (r *roomState) summarize(rs *RoomSummary, start, end time.Time) {
 		}
 	}
 	rs.Drops = r.drops
+	for _, q := range r.silences {
+		if sp, ok := clip(q.Span, start, end); ok {
+			rs.Silent = append(rs.Silent, SilentSpan{sp, q.Reason})
+		}
+	}
 	for _, t := range r.turns {
 		if sp, ok := clip(t, start, end); ok {
 			rs.Turns = append(rs.Turns, sp)

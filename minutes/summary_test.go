@@ -44,6 +44,7 @@ type want struct {
 	atEnd      bool
 	conns      []string // "14:00:00-14:10:00 dropped"
 	turns      []string // "14:01:00-14:02:00"
+	silent     []string // "14:01:00-14:02:00 no_packets"
 	drops      int
 	connected  time.Duration
 	speaking   time.Duration
@@ -67,6 +68,9 @@ func got(r RoomSummary) want {
 	}
 	for _, t := range r.Turns {
 		w.turns = append(w.turns, clock(t.Start)+"-"+clock(t.End))
+	}
+	for _, q := range r.Silent {
+		w.silent = append(w.silent, clock(q.Start)+"-"+clock(q.End)+" "+q.Reason)
 	}
 	return w
 }
@@ -199,8 +203,8 @@ func TestSummarize(t *testing.T) {
 			ev("14:03:10.000", "joined", "a", "s2"),
 		},
 		want: want{status: StatusPresent, first: "13:59:00.000", atEnd: true, conns: []string{"13:59:00.000-15:00:00.000"},
-			turns:     []string{"14:01:00.000-14:01:10.000", "14:02:00.000-14:02:10.000", "14:03:00.000-14:03:10.000"},
-			connected: 61 * time.Minute, speaking: 30 * time.Second},
+			turns:  []string{"14:01:00.000-14:01:10.000", "14:02:00.000-14:02:10.000", "14:03:00.000-14:03:10.000"},
+			silent: []string{"14:02:10.000-14:03:00.000 "}, connected: 61 * time.Minute, speaking: 30 * time.Second},
 	}, {
 		name: "the recorder losing the meeting ends turns",
 		events: []recording.Event{
@@ -209,6 +213,22 @@ func TestSummarize(t *testing.T) {
 		},
 		want: want{status: StatusPresent, first: "13:59:00.000", atEnd: true, conns: []string{"13:59:00.000-15:00:00.000"},
 			turns: []string{"14:01:00.000-14:01:05.000"}, connected: 61 * time.Minute, speaking: 5 * time.Second},
+	}, {
+		name: "silent: until audio starts, until the connection ends, until the end",
+		events: []recording.Event{
+			ev("13:59:00.000", "joined", "a", "s1"),
+			{At: at("13:59:10.000"), Event: "audio_stopped", Room: "a", Reason: "no_packets"},
+			{At: at("13:59:20.000"), Event: "audio_stopped", Room: "a", Reason: "muted"},
+			ev("14:01:00.000", "audio_started", "a", "s1"),
+			{At: at("14:10:00.000"), Event: "audio_stopped", Room: "a", Reason: "digital_silence"},
+			ev("14:20:00.000", "dropped", "a", "s1"),
+			ev("14:21:00.000", "joined", "a", "s2"),
+			{At: at("14:21:10.000"), Event: "audio_stopped", Room: "a", Reason: "muted"},
+		},
+		want: want{status: StatusPresent, first: "13:59:00.000", atEnd: true,
+			conns: []string{"13:59:00.000-14:20:00.000 dropped", "14:21:00.000-15:00:00.000"}, drops: 1,
+			silent:    []string{"13:59:10.000-14:01:00.000 no_packets", "14:10:00.000-14:20:00.000 digital_silence", "14:21:10.000-15:00:00.000 muted"},
+			connected: 60 * time.Minute},
 	}, {
 		name: "events after the end are not the meeting's",
 		events: []recording.Event{

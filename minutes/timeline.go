@@ -48,6 +48,7 @@ type laneView struct {
 	Conns        []spanView
 	Turns        []turnView
 	Drops        []dropView
+	Silent       []spanView
 }
 
 type spanView struct {
@@ -107,6 +108,10 @@ func timeline(s Summary) timelineView {
 			}
 			l.Conns = append(l.Conns, spanView{X: x(c.Start), Y: y + 7, W: x(c.End) - x(c.Start), H: tlLaneH - 14,
 				Title: fmt.Sprintf("%s connected %s %s", r.Name, clock(c.Joined, loc), end)})
+		}
+		for _, q := range r.Silent {
+			l.Silent = append(l.Silent, spanView{X: x(q.Start), Y: y + 7, W: x(q.End) - x(q.Start), H: tlLaneH - 14,
+				Title: fmt.Sprintf("%s connected but %s from %s", r.Name, silenceWords(q.Reason), clock(q.Start, loc))})
 		}
 		for _, t := range r.Turns {
 			tv := turn(r, t, s.Start, loc)
