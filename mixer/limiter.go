@@ -16,6 +16,11 @@ const limiterDelay = limiterBlock
 // one after a peak: slow enough not to pump within a syllable.
 const limiterReleaseMs = 80
 
+// gainSnap: a gain within 0.01 dB of one is one. Without it the
+// exponential release would take over a second to reach exactly one, with
+// every sample multiplied meanwhile.
+const gainSnap = 1e-3
+
 // limiter is a look-ahead peak limiter. Knot k is the gain at the start of
 // block k and block k's samples are scaled by a ramp from knot k to knot
 // k+1. Each knot is at most the gain both blocks next to it need (the
@@ -83,6 +88,9 @@ func (l *limiter) process(in []float32, silent bool, out []float32) (outSilent b
 	g0, lowest := l.gain, l.gain
 	for b := 0; b < blocks; b++ {
 		g1 := min(l.needs[b], l.needs[b+1], g0+(1-g0)*l.release)
+		if g1 > 1-gainSnap {
+			g1 = 1 // back to unity: the fast path again
+		}
 		lowest = min(lowest, g1)
 		step := (g1 - g0) / limiterBlock
 		src, dst := buf[b*limiterBlock:(b+1)*limiterBlock], out[b*limiterBlock:(b+1)*limiterBlock]

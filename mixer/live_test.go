@@ -1,8 +1,8 @@
 package mixer
 
 import (
-	"path/filepath"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 

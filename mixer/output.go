@@ -43,7 +43,8 @@ type output struct {
 	pkt       [maxEncoded]byte
 }
 
-func newOutput(w io.Writer, opts Options, stats *Stats) (*output, error) {
+// newOutput writes the stream's headers to a buffer of bufSize bytes on w.
+func newOutput(w io.Writer, bufSize int, opts Options, stats *Stats) (*output, error) {
 	enc, err := gopus.NewEncoder(gopus.EncoderConfig{SampleRate: SampleRate, Channels: 1, Application: gopus.ApplicationVoIP})
 	if err != nil {
 		return nil, fmt.Errorf("new encoder: %w", err)
@@ -64,7 +65,7 @@ func newOutput(w io.Writer, opts Options, stats *Stats) (*output, error) {
 		return nil, fmt.Errorf("encoder frame size: %w", err)
 	}
 	o := &output{
-		w:         newPageBuffer(w, 32<<10),
+		w:         newPageBuffer(w, bufSize),
 		enc:       enc,
 		lim:       newLimiter(opts.Ceiling),
 		lookahead: enc.Lookahead(),

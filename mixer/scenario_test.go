@@ -230,3 +230,7 @@ func peak(pcm []float32) float64 {
 	}
 	return p
 }
+
+type osRoot = os.Root
+
+func openRootAt(dir string) (*os.Root, error) { return os.OpenRoot(dir) }
