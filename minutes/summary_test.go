@@ -274,3 +274,25 @@ func TestSpeakingOrder(t *testing.T) {
 		t.Errorf("speaking order %v", o)
 	}
 }
+
+func TestUnfinished(t *testing.T) {
+	started := recording.Event{At: at("13:58:00"), Event: "recording_started"}
+	stopped := recording.Event{At: at("15:00:00"), Event: "recording_stopped"}
+	restarted := recording.Event{At: at("14:30:00"), Event: "bot_reconnected", Reason: "restarted"}
+	rejoined := recording.Event{At: at("14:40:00"), Event: "bot_reconnected", Reason: "rejoined"}
+	for _, c := range []struct {
+		name   string
+		events []recording.Event
+		want   bool
+	}{
+		{"no events", nil, true},
+		{"started, never stopped", []recording.Event{started}, true},
+		{"stopped", []recording.Event{started, rejoined, stopped}, false},
+		{"crashed, restarted, stopped", []recording.Event{started, restarted, stopped}, false},
+		{"stopped, then a restarted recorder crashed", []recording.Event{started, {At: at("14:20:00"), Event: "recording_stopped"}, restarted}, true},
+	} {
+		if got := Summarize(testMeeting(), at("13:58:00"), at("15:00:00"), c.events).Unfinished; got != c.want {
+			t.Errorf("%s: unfinished %v, want %v", c.name, got, c.want)
+		}
+	}
+}
