@@ -152,11 +152,13 @@ func (s Summary) SpeakingOrder() []RoomSummary {
 //   - A speaking turn runs from speaking_started to speaking_stopped; it is
 //     also ended by the room leaving, dropping, being replaced or muted,
 //     by audio_stopped, and by the recorder losing the meeting; a turn
-//     still open at the end is ended there. Turns do not require the room
-//     to be connected: the recorder's clock and the server's may disagree
-//     by a few ms.
-//   - A room is silent from audio_stopped to audio_started (or a turn), or to the end
-//     of its connection (a successor session is judged afresh).
+//     still open at the end is ended there. A turn that starts while the
+//     room is not connected counts only if the room joins within
+//     clockSkew (presence is timed by the server's clock, speaking by the
+//     recorder's); otherwise it is noise from a connection already gone.
+//   - A room is silent from audio_stopped to audio_started (or its next
+//     turn), or to the end of its connection (a successor session is
+//     judged afresh).
 //   - Room events after end are ignored (the room was connected at the
 //     end); everything is clipped to [start, end].
 //   - late: the first join is after starts_at + late_after.
