@@ -108,16 +108,17 @@ func (l *connListener) cutAll() {
 
 // liveMeeting is a meeting served in-process, with its recording bot.
 type liveMeeting struct {
-	base     string
-	ln       *connListener
-	logs     *lockedBuffer
-	mu       sync.Mutex
-	requests []string // every URL the server was asked for
-	bot      *bot.Bot
-	stopBot  context.CancelFunc
-	stopOnce sync.Once
-	folder   string
-	botDone  chan string
+	base      string // for the rooms' join pages
+	staffBase string // for the roll call and the bot
+	ln        *connListener
+	logs      *lockedBuffer
+	mu        sync.Mutex
+	requests  []string // every URL the server was asked for
+	bot       *bot.Bot
+	stopBot   context.CancelFunc
+	stopOnce  sync.Once
+	folder    string
+	botDone   chan string
 }
 
 func startMeeting(t *testing.T) *liveMeeting {
@@ -137,7 +138,14 @@ func startMeeting(t *testing.T) *liveMeeting {
 	mux := http.NewServeMux()
 	mux.Handle("/", sig.Handler())
 	web.New(f).Register(mux)
+	// Two doors to the same server: rooms' pages come in through ln, whose
+	// connections a test can cut like a network drop; the roll call and
+	// the bot through staffLn, which stays up to watch the drop.
 	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	staffLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,12 +157,14 @@ func startMeeting(t *testing.T) *liveMeeting {
 		mux.ServeHTTP(w, r)
 	})}
 	go srv.Serve(m.ln)
+	go srv.Serve(staffLn)
 	m.base = "http://" + raw.Addr().String()
+	m.staffBase = "http://" + staffLn.Addr().String()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopBot = cancel
 	b := bot.New(bot.Config{
-		URL: "ws" + strings.TrimPrefix(m.base, "http") + "/ws", Meeting: "e2e", Token: "rec-secret-e2e",
+		URL: "ws" + strings.TrimPrefix(m.staffBase, "http") + "/ws", Meeting: "e2e", Token: "rec-secret-e2e",
 		Dir: t.TempDir(), File: f, Loopback: true, Logger: log,
 	})
 	m.bot = b
@@ -336,13 +346,21 @@ func (b *browser) tab(t *testing.T, name string) context.Context {
 // checkURLs: the browser asked only this server, never with a token in a
 // URL it sent (the token is in the fragment, which is not sent, and in
 // the join message).
-func (b *browser) checkURLs(t *testing.T, base string) {
+func (b *browser) checkURLs(t *testing.T, m *liveMeeting) {
 	t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	host := strings.TrimPrefix(base, "http://")
 	if len(b.urls) == 0 {
 		t.Fatal("no requests seen")
+	}
+	ours := func(u string) bool {
+		for _, base := range []string{m.base, m.staffBase} {
+			host := strings.TrimPrefix(base, "http://")
+			if strings.HasPrefix(u, "http://"+host+"/") || strings.HasPrefix(u, "ws://"+host+"/") {
+				return true
+			}
+		}
+		return strings.HasPrefix(u, "data:")
 	}
 	for _, u := range b.urls {
 		sent := strings.SplitN(u, "#", 2)[0]
@@ -351,7 +369,7 @@ func (b *browser) checkURLs(t *testing.T, base string) {
 				t.Errorf("browser requested a URL with a token: %s", u)
 			}
 		}
-		if !strings.HasPrefix(u, "http://"+host+"/") && !strings.HasPrefix(u, "ws://"+host+"/") && !strings.HasPrefix(u, "data:") {
+		if !ours(u) {
 			t.Errorf("browser requested something off this server: %s", u)
 		}
 	}
@@ -367,6 +385,7 @@ func waitFor(t *testing.T, ctx context.Context, what, sel string, d time.Duratio
 		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
 		t.Fatalf("waiting for %s (%s): %v\npage text:\n%s", what, sel, err, text)
 	}
+	t.Logf("%s %s", time.Now().Format("15:04:05.000"), what)
 }
 
 func click(t *testing.T, ctx context.Context, sel string) {
@@ -496,7 +515,7 @@ func TestE2EJoinMuteLeaveIsRecordedAndOnTheRollCall(t *testing.T) {
 
 	// The roll call first, as IT staff open it before the rooms join.
 	rc := b.tab(t, "rollcall")
-	navigate(t, rc, m.base+"/rollcall#token=staff-secret-e2e")
+	navigate(t, rc, m.staffBase+"/rollcall#token=staff-secret-e2e")
 	waitFor(t, rc, "the roll call to go live", `#conn[data-state="connected"]`, 10*time.Second)
 	waitFor(t, rc, "Ranchi not yet joined", tile("ranchi", `[data-state="absent"]`), 5*time.Second)
 	waitFor(t, rc, "the recorder's health", `#rec-state[data-state="on"]`, 10*time.Second)
@@ -595,5 +614,94 @@ func TestE2EJoinMuteLeaveIsRecordedAndOnTheRollCall(t *testing.T) {
 		}
 	}
 	m.checkNoTokens(t)
-	b.checkURLs(t, m.base)
+	b.checkURLs(t, m)
+}
+
+func typeInto(t *testing.T, ctx context.Context, sel, text string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, chromedp.SendKeys(chromedp.CSS(sel), text)); err != nil {
+		t.Fatalf("type into %s: %v", sel, err)
+	}
+}
+
+// TestE2ETypedTokenHearingAndReconnect: a room without a token in its
+// link types one (a wrong one first), two rooms hear each other, and
+// after a network drop both pages say so and join again by themselves,
+// while the roll call shows the drop and the return.
+func TestE2ETypedTokenHearingAndReconnect(t *testing.T) {
+	m := startMeeting(t)
+	b := startBrowser(t, toneWAV(t, t.TempDir()))
+	rc := b.tab(t, "rollcall")
+	navigate(t, rc, m.staffBase+"/rollcall#token=staff-secret-e2e")
+	waitFor(t, rc, "the roll call to go live", `#conn[data-state="connected"]`, 10*time.Second)
+
+	ranchi := b.tab(t, "ranchi")
+	navigate(t, ranchi, m.base+"/join/ranchi#token=ranchi-secret-e2e")
+	click(t, ranchi, "#join")
+	waitFor(t, ranchi, "Ranchi connected", `#conn[data-state="connected"]`, 15*time.Second)
+
+	// Dumka's link lost its fragment: the page asks for the code.
+	dumka := b.tab(t, "dumka")
+	navigate(t, dumka, m.base+"/join/dumka")
+	waitFor(t, dumka, "the code form", `#token-form:not([hidden])`, 5*time.Second)
+	typeInto(t, dumka, "#token-input", "not-the-code")
+	click(t, dumka, "#token-form button")
+	waitFor(t, dumka, "the wrong code refused", `#conn[data-state="stopped"]`, 10*time.Second)
+	waitFor(t, dumka, "the refusal explained", `#message:not([hidden])`, 2*time.Second)
+	waitFor(t, dumka, "the code form again", `#token-form:not([hidden])`, 2*time.Second)
+	if msg := eval(t, dumka, `document.getElementById('message').textContent`); !strings.Contains(msg, "room code is not right") {
+		t.Errorf("message after a wrong code: %q", msg)
+	}
+	typeInto(t, dumka, "#token-input", "dumka-secret-e2e")
+	click(t, dumka, "#token-form button")
+	waitFor(t, dumka, "Dumka connected", `#conn[data-state="connected"]`, 15*time.Second)
+	waitFor(t, dumka, "the error cleared", `#message[hidden]`, 2*time.Second)
+	waitFor(t, rc, "two districts on the roll call", `#count[data-connected="2"]`, 10*time.Second)
+
+	// Each hears the other: the track arrives with the room id as its
+	// stream id and plays.
+	waitFor(t, ranchi, "Ranchi lists Dumka", `#others li[data-room="dumka"] .badge-hear`, 15*time.Second)
+	waitFor(t, dumka, "Dumka lists Ranchi", `#others li[data-room="ranchi"] .badge-hear`, 15*time.Second)
+	time.Sleep(1500 * time.Millisecond)
+	playing := eval(t, ranchi, `(() => { const a = document.querySelector('audio[data-room="dumka"]');
+		return a ? String(!a.paused && a.currentTime > 0.5 && a.srcObject.id) : 'no player'; })()`)
+	if playing != "dumka" {
+		t.Errorf("Ranchi's player for Dumka: %s", playing)
+	}
+
+	// The network drops under both rooms (the roll call's own connection
+	// comes through another door and stays).
+	m.ln.cutAll()
+	waitFor(t, rc, "Ranchi dropped on the roll call", tile("ranchi", `[data-conn="dropped"]`), 10*time.Second)
+	waitFor(t, ranchi, "Ranchi back by itself", `#conn[data-state="connected"]`, 20*time.Second)
+	if txt := eval(t, ranchi, `document.getElementById('conn').textContent`); !strings.Contains(txt, "Connected again at") {
+		t.Errorf("after the drop the page says %q", txt)
+	}
+	waitFor(t, dumka, "Dumka back by itself", `#conn[data-state="connected"]`, 20*time.Second)
+	waitFor(t, rc, "Ranchi connected again on the roll call", tile("ranchi", `[data-conn="connected"]`), 10*time.Second)
+	waitFor(t, rc, "two districts again", `#count[data-connected="2"]`, 10*time.Second)
+	waitFor(t, ranchi, "Ranchi hears Dumka again", `#others li[data-room="dumka"] .badge-hear`, 15*time.Second)
+	waitFor(t, rc, "Ranchi speaking after the drop", tile("ranchi", `[data-state="speaking"]`), 15*time.Second)
+	screenshot(t, ranchi, "join-reconnected.png")
+	screenshot(t, rc, "rollcall-reconnected.png")
+
+	click(t, ranchi, "#leave")
+	click(t, dumka, "#leave")
+	waitFor(t, rc, "both left", `#count[data-connected="0"]`, 10*time.Second)
+	folder := m.stop(t)
+
+	var seq []string
+	for _, e := range roomEvents(t, folder, "ranchi") {
+		switch e.Event {
+		case recording.EventJoined, recording.EventDropped, recording.EventLeft:
+			seq = append(seq, e.Event)
+		}
+	}
+	if got := strings.Join(seq, ","); got != "joined,dropped,joined,left" {
+		t.Errorf("Ranchi's presence in events.jsonl: %s", got)
+	}
+	m.checkNoTokens(t)
+	b.checkURLs(t, m)
 }

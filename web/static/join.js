@@ -476,6 +476,7 @@
     $('token-input').value = '';
     $('token-form').hidden = true;
     showMessage('');
+    if (!joined) join(); // the submit is the click that lets audio start
   });
   // Closing the tab says leave, so the roll call shows "left", not "dropped".
   window.addEventListener('pagehide', function () {

@@ -203,25 +203,28 @@
     renderSince(r);
     r.badgesEl.textContent = '';
     if (isLate(r)) {
-      var late = S.span(r.firstJoin - lateAt + 0);
-      r.badgesEl.append(S.bi(S.make('span', 'badge badge-late'), 'Late: joined ' + clockAt(r.firstJoin), 'देर से'));
-      r.badgesEl.lastChild.title = 'after the late mark by ' + late.en;
+      var late = S.make('span', 'badge badge-late');
+      late.textContent = 'Late / देर से · ' + clockAt(r.firstJoin);
+      late.title = 'joined ' + S.span(r.firstJoin - lateAt).en + ' after the late mark';
+      r.badgesEl.append(late);
     }
   }
 
   function clockAt(t) { return new Date(t + offset).toISOString().slice(11, 19); }
 
-  // renderSince ages a tile's time: "since 14:05:12 · 3 min".
+  // renderSince ages a tile's time: "since / से 14:05:12 · 3 min". One
+  // line, the connecting words in both languages, so a projector shows it
+  // large.
   function renderSince(r) {
     var t = ms(r.since);
     if (t === null || r.state === 'absent') { r.sinceEl.textContent = ''; return; }
-    var age = S.span(Date.now() - t), at = S.clockOf(r.since);
+    var age = S.span(Date.now() - t).en, at = S.clockOf(r.since);
     var words = {
-      connected: ['since ' + at + ' · ' + age.en, at + ' से · ' + age.hi],
-      dropped: ['at ' + at + ' · ' + age.en + ' ago', at + ' पर · ' + age.hi + ' पहले'],
-      left: ['at ' + at, at + ' पर']
-    }[r.state] || ['', ''];
-    S.bi(r.sinceEl, words[0], words[1]);
+      connected: 'since / से ' + at + ' · ' + age,
+      dropped: 'at / पर ' + at + ' · ' + age + ' ago',
+      left: 'at / पर ' + at
+    }[r.state] || '';
+    r.sinceEl.textContent = words;
   }
 
   function renderAll() {
@@ -246,12 +249,21 @@
     var c = $('count');
     if (n.districts > 0) S.bi(c, n.connected + ' of ' + n.districts + ' districts connected', n.districts + ' में से ' + n.connected + ' ज़िले जुड़े हैं');
     else S.bi(c, n.allConnected + ' of ' + n.all + ' rooms connected', n.all + ' में से ' + n.allConnected + ' कक्ष जुड़े हैं');
+    if (n.districts > 0 && n.all > n.districts) {
+      var more = S.make('span', 'count-more');
+      more.textContent = 'all rooms / सभी कक्ष: ' + n.allConnected + ' / ' + n.all;
+      c.append(more);
+    }
     c.dataset.connected = String(n.districts > 0 ? n.connected : n.allConnected);
     var t = $('tally');
     t.textContent = '';
     [['speaking', LABELS.speaking], ['silent', LABELS.silent], ['muted', ['Muted', 'म्यूट']], ['dropped', LABELS.dropped],
       ['absent', LABELS.absent], ['left', LABELS.left], ['late', ['Late', 'देर से']]].forEach(function (k) {
-      var chip = S.bi(S.make('span', 'chip chip-' + k[0]), k[1][0] + ': ' + tally[k[0]], k[1][1] + ': ' + tally[k[0]]);
+      var chip = S.bi(S.make('span', 'chip chip-' + k[0]), k[1][0] + ' /', k[1][1]);
+      var num = S.make('b');
+      num.textContent = ' ' + tally[k[0]];
+      chip.append(num);
+      chip.dataset.count = String(tally[k[0]]);
       t.append(chip, ' ');
     });
   }
