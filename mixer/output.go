@@ -23,10 +23,14 @@ var chunkSizes = [...]int{960, 480, 240, 120}
 // Frames of digital silence are written as CELT silence packets without
 // running the encoder, whenever the decoder's output for them is exactly
 // silence: the frame is zero and so are the encoder-lookahead samples before
-// it, which a packet's output also spans. The encoder then simply misses a
-// stretch of zeros; its delay line already holds zeros, so when sound comes
-// back its next packet continues exactly, and its other state (band
-// energies of silence, empty overlap) is what encoding zeros would have left.
+// it, which a packet's output also spans. The decoder, though, changes state
+// on those packets (its band energies drop to silence), and the encoder,
+// which predicts each frame's energies from the last ones it coded, must
+// follow or the first frame after a pause decodes far too quietly. So on
+// resuming it first encodes one frame of zeros, discarding the packet: that
+// packet is the silence packet the decoder last had, and the encoder's state
+// is then what encoding the whole pause would have left. Its delay line held
+// zeros already, so the timeline is unchanged.
 type output struct {
 	w         *pageBuffer
 	ogg       *ogg.Writer
@@ -38,9 +42,13 @@ type output struct {
 	mixed     int64 // mix samples handed in: the timeline position reached
 	written   int64 // decoded samples of the packets written, pre-skip included
 	zeroRun   int   // trailing zero samples of what was written, capped
+	idle      bool  // silence packets were written since the encoder last ran
 	stats     *Stats
-	pcm       [2 * FrameSamples]float32
-	pkt       [maxEncoded]byte
+	// alwaysEncode turns the silence shortcut off, for tests that compare.
+	alwaysEncode bool
+	pcm          [2 * FrameSamples]float32
+	pkt          [maxEncoded]byte
+	zeros        [FrameSamples]float32
 }
 
 // newOutput writes the stream's headers to a buffer of bufSize bytes on w.
@@ -126,19 +134,14 @@ func (o *output) chunk(pcm []float32, silent bool) error {
 		tz = trailingZeros(pcm)
 	}
 	var pkt []byte
-	if tz == len(pcm) && o.zeroRun >= o.lookahead {
+	if tz == len(pcm) && o.zeroRun >= o.lookahead && !o.alwaysEncode {
 		pkt = silencePacket(o.pkt[:], len(pcm))
 		o.stats.FramesSilent++
+		o.idle = true
 	} else {
-		if len(pcm) != o.frameSize {
-			if err := o.enc.SetFrameSize(len(pcm)); err != nil {
-				return fmt.Errorf("encoder frame size %d: %w", len(pcm), err)
-			}
-			o.frameSize = len(pcm)
-		}
-		n, err := o.enc.Encode(pcm, o.pkt[:])
+		n, err := o.encode(pcm)
 		if err != nil {
-			return fmt.Errorf("encode: %w", err)
+			return err
 		}
 		pkt = o.pkt[:n]
 		o.stats.FramesEncoded++
@@ -154,6 +157,27 @@ func (o *output) chunk(pcm []float32, silent bool) error {
 	o.written += int64(len(pcm))
 	o.stats.FramesWritten++
 	return nil
+}
+
+// encode encodes pcm into o.pkt, catching the encoder up on a pause first.
+func (o *output) encode(pcm []float32) (int, error) {
+	if len(pcm) != o.frameSize {
+		if err := o.enc.SetFrameSize(len(pcm)); err != nil {
+			return 0, fmt.Errorf("encoder frame size %d: %w", len(pcm), err)
+		}
+		o.frameSize = len(pcm)
+	}
+	if o.idle {
+		o.idle = false
+		if _, err := o.enc.Encode(o.zeros[:len(pcm)], o.pkt[:]); err != nil {
+			return 0, fmt.Errorf("encode: %w", err)
+		}
+	}
+	n, err := o.enc.Encode(pcm, o.pkt[:])
+	if err != nil {
+		return 0, fmt.Errorf("encode: %w", err)
+	}
+	return n, nil
 }
 
 // flush writes buffered pages out.

@@ -25,6 +25,9 @@ type simRoom struct {
 	noLvl  bool                   // sends no audio level: the mixer must decode it all
 	stall  [2]time.Duration       // its goroutine is stuck from stall[0] to stall[1]
 	levels func(int, float64) int // optional override of a packet's level
+	// extra, if set, adds more to the room's PCM; shift is what to subtract
+	// from a timeline offset to get the PCM index that decodes there.
+	extra func(pcm []float32, shift time.Duration)
 
 	packets [][]byte
 	level   []int
@@ -44,6 +47,9 @@ func (r *simRoom) prepare(t *testing.T, lookahead int) {
 		bs = append(bs, b)
 	}
 	pcm := audiotest.Render(r.length, bs)
+	if r.extra != nil {
+		r.extra(pcm, r.start+audiotest.Duration(lookahead))
+	}
 	pk, err := audiotest.Encode(pcm, audiotest.EncodeConfig{})
 	if err != nil {
 		t.Fatal(err)
