@@ -20,7 +20,7 @@ import (
 // arriving every 20 ms, into root/name. Unless crash is set it is closed;
 // with crash the process "dies" after the last packet: the file holds what
 // the last flush wrote.
-func writeSegment(t *testing.T, root *os.Root, name string, start time.Time, src source, crash bool) {
+func writeSegment(t testing.TB, root *os.Root, name string, start time.Time, src source, crash bool) {
 	t.Helper()
 	seg, err := CreateSegment(root, name, Config{})
 	if err != nil {

@@ -1,0 +1,126 @@
+package recorder
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/samvad/samvad/internal/audiotest"
+)
+
+// FuzzSegment drives the RTP → segment path with arbitrary packet
+// sequences: sequence numbers and timestamps that jump, wrap and repeat,
+// arrival times that stall, payloads that are real Opus or garbage. It must
+// never panic, and the file must always play for as long as the wall time
+// it covers.
+func FuzzSegment(f *testing.F) {
+	src := newSource(f, time.Second, []audiotest.Burst{burst(100, 200, 500)}, false)
+	f.Add([]byte{1, 0, 0, 20, 0, 1, 0, 0, 20, 1, 1, 0, 0, 20, 2})
+	f.Add([]byte{1, 0, 0, 20, 0, 0, 0, 0, 20, 0, 255, 255, 255, 255, 3, 1, 0, 0, 200, 4})
+	f.Add([]byte{1, 0, 0, 20, 0, 3, 0, 0, 20, 1, 0xfe, 0xff, 0, 0, 9, 1, 0, 0, 0, 2})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out bytes.Buffer
+		seg, err := NewSegment(&out, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
+		now := start
+		var seq uint16 = 1000
+		var ts uint32 = 4000000000
+		pushed := false
+		for len(data) >= 5 {
+			seq += uint16(int8(data[0]))
+			ts += uint32(int32(int16(binary.BigEndian.Uint16(data[1:3])))) * 120
+			now = now.Add(time.Duration(data[3]) * time.Millisecond)
+			var payload []byte
+			switch k := int(data[4]); {
+			case k < len(src.packets):
+				payload = src.packets[k]
+			case k%4 == 0:
+				payload = nil // padding only
+			default:
+				payload = data[:min(len(data), k%40)] // garbage
+			}
+			data = data[5:]
+			if !pushed && len(payload) == 0 {
+				continue
+			}
+			if err := seg.PushPayload(seq, ts, payload, now); err != nil {
+				t.Fatal(err)
+			}
+			pushed = true
+			if err := seg.Tick(now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !pushed {
+			return
+		}
+		end := now.Add(300 * time.Millisecond)
+		if err := seg.Close(end); err != nil {
+			t.Fatal(err)
+		}
+		sc, err := ScanOgg(out.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sc.EOS || sc.CorruptPages > 0 || sc.InvalidPackets > 0 {
+			t.Fatalf("segment is not a clean stream: %+v", sc)
+		}
+		want := samplesOf(end.Sub(seg.Start()))
+		if got := sc.Samples(); got < want-frameQuantum*24 || got > want+frameQuantum*24 {
+			t.Fatalf("segment plays %d samples for %d of wall time (%v)", got, want, end.Sub(seg.Start()))
+		}
+	})
+}
+
+// FuzzScanOgg feeds the report's segment reader arbitrary bytes, as a
+// damaged disk might: it must never panic, and stitching what it reads must
+// still give a whole file of the recording's length.
+func FuzzScanOgg(f *testing.F) {
+	dir := f.TempDir()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
+	writeSegment(f, root, "seed.ogg", rec, newSource(f, 500*time.Millisecond, nil, false), false)
+	seed, err := os.ReadFile(dir + "/seed.ogg")
+	if err != nil {
+		f.Fatal(err)
+	}
+	root.Close()
+	f.Add(seed)
+	f.Add(seed[:len(seed)/2])
+	f.Add([]byte("OggS"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := ScanOgg(data)
+		if err != nil {
+			return
+		}
+		for _, p := range sc.Packets {
+			if p.Samples <= 0 || len(p.Data) == 0 {
+				t.Fatalf("packet of %d samples, %d bytes", p.Samples, len(p.Data))
+			}
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(dir+"/s.ogg", data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer root.Close()
+		res, err := Stitch(root, "out.ogg", []SegmentRef{{Path: "s.ogg", Start: rec.Add(100 * time.Millisecond)}}, rec, rec.Add(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := res.Duration - 2*time.Second; d < -2*time.Millisecond || d > 2*time.Millisecond {
+			t.Fatalf("stitched file lasts %v, want 2s", res.Duration)
+		}
+	})
+}
