@@ -682,6 +682,7 @@ func TestE2ETypedTokenHearingAndReconnect(t *testing.T) {
 	waitFor(t, dumka, "Dumka back by itself", `#conn[data-state="connected"]`, 20*time.Second)
 	waitFor(t, rc, "Ranchi connected again on the roll call", tile("ranchi", `[data-conn="connected"]`), 10*time.Second)
 	waitFor(t, rc, "two districts again", `#count[data-connected="2"]`, 10*time.Second)
+	waitFor(t, rc, "Ranchi's drop counted", tile("ranchi", ` .badge-drops`), 2*time.Second)
 	waitFor(t, ranchi, "Ranchi hears Dumka again", `#others li[data-room="dumka"] .badge-hear`, 15*time.Second)
 	waitFor(t, rc, "Ranchi speaking after the drop", tile("ranchi", `[data-state="speaking"]`), 15*time.Second)
 	screenshot(t, ranchi, "join-reconnected.png")

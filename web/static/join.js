@@ -284,6 +284,7 @@
   // startMic opens the chosen microphone (echo cancellation on: the room
   // hears the meeting through its speakers) and puts it on the line.
   function startMic(deviceId) {
+    if (!navigator.mediaDevices) return Promise.resolve(false);
     var audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
     if (deviceId) audio.deviceId = { exact: deviceId };
     return navigator.mediaDevices.getUserMedia({ audio: audio }).then(function (stream) {
@@ -387,7 +388,7 @@
       li.dataset.room = id;
       li.append(S.bi(S.make('span', 'other-name'), r.name, r.name_hi));
       if (r.muted) li.append(' ', S.bi(S.make('span', 'badge badge-muted'), 'muted', 'म्यूट'));
-      if (players[id]) li.append(' ', S.bi(S.make('span', 'badge badge-hear'), '🔊 hearing', 'सुन रहे हैं'));
+      if (players[id]) li.append(' ', S.bi(S.make('span', 'badge badge-hear'), '♪ hearing', 'सुन रहे हैं'));
       ul.append(li);
     });
     if (here === 0) ul.append(S.bi(S.make('li', 'muted-text'), 'No other room is connected yet.', 'अभी कोई और कक्ष नहीं जुड़ा है।'));
@@ -484,10 +485,15 @@
   });
   setInterval(function () { if (waitingUntil) showWaiting(); }, 1000);
 
-  if (!window.RTCPeerConnection || !navigator.mediaDevices) {
-    showMessage('This browser cannot join: use a current Chrome, Chromium, Edge or Firefox, over https or on this computer.',
-      'इस ब्राउज़र से नहीं जुड़ सकते: नया Chrome, Chromium, Edge या Firefox इस्तेमाल करें (https पर)।');
+  if (!window.RTCPeerConnection) {
+    showMessage('This browser cannot join: use a current Chrome, Chromium, Edge or Firefox.',
+      'इस ब्राउज़र से नहीं जुड़ सकते: नया Chrome, Chromium, Edge या Firefox इस्तेमाल करें।');
     $('join').disabled = true;
+  } else if (!navigator.mediaDevices) {
+    // Browsers give the microphone only to https pages (and to pages on
+    // the same computer): over plain http a room can listen but not speak.
+    showMessage('The microphone works only over https: this page can hear the meeting but not send your voice. Ask the IT staff for an https link.',
+      'माइक्रोफ़ोन केवल https पर काम करता है: इस पेज से बैठक सुनी जा सकती है, पर आपकी आवाज़ नहीं जाएगी। आईटी स्टाफ़ से https लिंक माँगें।');
   }
   if (!token) $('token-form').hidden = false;
   showButtons();

@@ -135,7 +135,7 @@
         r.state = 'connected'; r.since = m.at; r.muted = false; r.speaking = false; r.silent = false;
         break;
       case 'left': r.state = 'left'; r.since = m.at; r.speaking = false; r.silent = false; break;
-      case 'dropped': r.state = 'dropped'; r.since = m.at; r.speaking = false; r.silent = false; break;
+      case 'dropped': r.state = 'dropped'; r.since = m.at; r.speaking = false; r.silent = false; r.drops = (r.drops || 0) + 1; break;
       case 'muted': r.muted = true; break;
       case 'unmuted': r.muted = false; break;
       default: return;
@@ -207,6 +207,13 @@
       late.textContent = 'Late / देर से · ' + clockAt(r.firstJoin);
       late.title = 'joined ' + S.span(r.firstJoin - lateAt).en + ' after the late mark';
       r.badgesEl.append(late);
+    }
+    // Drops seen by this screen: a room that keeps dropping needs a look
+    // at its network even while it shows connected.
+    if (r.drops > 0) {
+      var drops = S.make('span', 'badge badge-drops');
+      drops.textContent = 'Drops / टूटा: ' + r.drops;
+      r.badgesEl.append(' ', drops);
     }
   }
 
