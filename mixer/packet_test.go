@@ -1,0 +1,63 @@
+package mixer
+
+import (
+	"testing"
+
+	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/thesyncim/gopus"
+)
+
+func TestPacketClassification(t *testing.T) {
+	tone, err := audiotest.Encode(audiotest.Render(100*ms, []audiotest.Burst{{Dur: 100 * ms, Freq: 440}}), audiotest.EncodeConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	celtSilence, err := audiotest.Encode(make([]float32, FrameSamples), audiotest.EncodeConfig{Application: gopus.ApplicationRestrictedCelt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	voipSilence, err := audiotest.Encode(make([]float32, 3*FrameSamples), audiotest.EncodeConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		p       []byte
+		silence bool
+		samples int
+	}{
+		{"recorder 2.5 ms", []byte{0xe0, 0xff, 0xfe}, true, 120},
+		{"recorder 5 ms", []byte{0xe8, 0xff, 0xfe}, true, 240},
+		{"recorder 10 ms", []byte{0xf0, 0xff, 0xfe}, true, 480},
+		{"recorder 20 ms", []byte{0xf8, 0xff, 0xfe}, true, 960},
+		{"recorder 120 ms", []byte{0xfb, 0x06, 0xff, 0xfe, 0xff, 0xfe, 0xff, 0xfe, 0xff, 0xfe, 0xff, 0xfe, 0xff, 0xfe}, true, 5760},
+		{"two frames", []byte{0xf9, 0xff, 0xfe, 0xff, 0xfe}, true, 1920},
+		{"celt encoder", celtSilence[0], true, 960},
+		{"voip encoder's silence", voipSilence[2], false, 960},
+		{"tone", tone[2], false, 960},
+		{"concealment marker", []byte{0xf8}, false, 960},
+		{"silk with ff fe", []byte{0x08, 0xff, 0xfe}, false, 960},
+		{"code 3 vbr", []byte{0xfb, 0x82, 0x02, 0xff, 0xfe, 0xff, 0xfe}, false, 1920},
+		{"code 3 short", []byte{0xfb, 0x06, 0xff, 0xfe}, false, 5760},
+	} {
+		if got := isSilence(c.p); got != c.silence {
+			t.Errorf("%s (% x): silence %v, want %v", c.name, c.p, got, c.silence)
+		}
+		if n, err := packetSamples(c.p); err != nil || n != c.samples {
+			t.Errorf("%s: %d samples, %v; want %d", c.name, n, err, c.samples)
+		}
+		if c.silence {
+			dec, _ := gopus.NewDecoder(gopus.DefaultDecoderConfig(SampleRate, 1))
+			pcm := make([]float32, maxPacketSamples)
+			n, err := dec.Decode(c.p, pcm)
+			if err != nil || peak(pcm[:n]) != 0 {
+				t.Errorf("%s: decodes to peak %g (%v); want zeros", c.name, peak(pcm[:n]), err)
+			}
+		}
+	}
+	for _, bad := range [][]byte{nil, {0xfb}, {0xfb, 0x00}, {0xfb, 0x3f}} {
+		if _, err := packetSamples(bad); err == nil {
+			t.Errorf("% x: no error for an invalid packet", bad)
+		}
+	}
+}
