@@ -63,12 +63,19 @@ func runDemo(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	d.schedule(script)
+	d.note += fmt.Sprintf("; the recorder calls a connected room silent after %s without sound (10s in a real meeting)", silenceAfter)
 	dir := *out
 	if dir == "" {
 		dir = f.Recording.Dir
 	}
 
-	srv, err := startServer(d.file, "127.0.0.1:0", log, serverOptions{recorderSecret: d.recorderSecret, loopbackOnly: true})
+	return d.play(ctx, script, dir, silenceAfter, e, log, *verbose)
+}
+
+// play runs the server, the recorder and the rooms, then the report.
+func (d *demoMeeting) play(ctx context.Context, script simulate.Script, dir string, silenceAfter time.Duration, e *env, log *slog.Logger, verbose bool) error {
+	f := d.file
+	srv, err := startServer(f, "127.0.0.1:0", log, serverOptions{recorderSecret: d.recorderSecret, loopbackOnly: true})
 	if err != nil {
 		return err
 	}
@@ -79,10 +86,12 @@ func runDemo(ctx context.Context, args []string, e *env) error {
 	fmt.Fprintf(w, "  demo meeting: fresh tokens for every room (in memory only); %s\n", d.note)
 	printPlan(w, script)
 
+	// The recorder outlives a Ctrl-C long enough to log the rooms
+	// leaving; stop ends it (and the server) once they have.
 	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBot()
 	b := bot.New(bot.Config{
-		URL: srv.wsURL, Meeting: f.Meeting.ID, Token: d.recorderSecret, Dir: dir, File: d.file,
+		URL: srv.wsURL, Meeting: f.Meeting.ID, Token: d.recorderSecret, Dir: dir, File: f,
 		Loopback: true, Logger: log, RollCall: w, HardStop: e.hard, SilenceAfter: silenceAfter,
 	})
 	botDone := make(chan botResult, 1)
@@ -90,7 +99,6 @@ func runDemo(ctx context.Context, args []string, e *env) error {
 		folder, err := b.Run(botCtx)
 		botDone <- botResult{folder, err}
 	}()
-	// stop ends the bot and the server, whatever happened before.
 	stop := func() botResult {
 		stopBot()
 		res := <-botDone
@@ -106,32 +114,31 @@ func runDemo(ctx context.Context, args []string, e *env) error {
 		srv.Close()
 		return fmt.Errorf("demo: the recorder did not start: %w", res.err)
 	case <-ctx.Done():
-		return finishDemo(stop(), nil, d, e, log)
+		return d.finish(stop(), nil, e, log)
 	}
-	fmt.Fprintf(w, "  recording into %s\n", b.Folder())
 	cfg := simulate.Config{URL: srv.wsURL, Loopback: true, Logger: log}
-	if *verbose {
+	if verbose {
 		// The roll call already tells the story; the rooms' own account
 		// of what they did is for a closer look.
 		cfg.OnStep = stepPrinter(w, f.Location())
 	}
 	runner, err := simulate.Start(ctx, script, cfg)
 	if err != nil {
-		return finishDemo(stop(), err, d, e, log)
+		return d.finish(stop(), err, e, log)
 	}
 	stats, simErr := runner.Wait()
-	if *verbose {
+	if verbose {
 		printStats(w, stats)
 	}
 	select {
 	case <-time.After(lingerAfter):
 	case <-ctx.Done():
 	}
-	return finishDemo(stop(), simErr, d, e, log)
+	return d.finish(stop(), simErr, e, log)
 }
 
-// finishDemo builds the report and says what the demo left behind.
-func finishDemo(res botResult, simErr error, d *demoMeeting, e *env, log *slog.Logger) error {
+// finish builds the report and says what the demo left behind.
+func (d *demoMeeting) finish(res botResult, simErr error, e *env, log *slog.Logger) error {
 	err := errors.Join(simErr, res.err)
 	if res.folder == "" {
 		return err

@@ -88,10 +88,19 @@ func addScriptFlags(fs *flag.FlagSet, duration, pauseFor time.Duration) *scriptF
 		silent:   fs.String("silent", simulate.Auto, "room that is connected but sends only silence"+pick),
 		pause:    fs.String("pause", simulate.Auto, "room that turns its microphone off for --pause-for"+pick),
 		drop:     fs.String("drop", simulate.Auto, "room whose connection drops halfway and comes back after --drop-for"+pick),
-		pauseFor: fs.Duration("pause-for", pauseFor, "how long the pausing room's microphone is off"),
+		pauseFor: fs.Duration("pause-for", pauseFor, pauseHelp(pauseFor)),
 		dropFor:  fs.Duration("drop-for", 0, "how long the dropped room is away (default duration/12, at least 2s)"),
 		seed:     fs.Uint64("seed", 1, "varies loss and jitter; the same seed plays the same meeting"),
 	}
+}
+
+func pauseHelp(d time.Duration) string {
+	const h = "how long the pausing room's microphone is off"
+	if d == 0 {
+		// demo: see runDemo.
+		return h + " (default: the recorder's silence alarm, duration/10 within 2s..10s, plus 2.5s)"
+	}
+	return h + ": longer than the recorder's silence alarm (10s) for it to show"
 }
 
 func (sf *scriptFlags) options(f *meeting.File) (simulate.Options, error) {
