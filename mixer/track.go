@@ -83,19 +83,23 @@ func newTrack() (*track, error) {
 }
 
 // decode returns what packet p (lasting samples) adds to the mix, or nil if
-// it adds nothing and was not decoded. sounding tells that the room's level
-// allows it to be heard now.
+// it adds nothing. sounding tells that the room's level allows it to be
+// heard now.
 //
 // A packet is decoded when:
 //   - it is the stream's first, which sets the decoder up as the sender's
 //     encoder started;
 //   - the decoder is following the stream: concealment then continues the
-//     sound, and a silence packet or the gate closing is decoded once more
-//     so the last frame's overlap fades out instead of being cut;
+//     sound, a silence packet is decoded once more so the last frame's
+//     overlap fades out instead of being cut, and so is the packet on which
+//     the gate closes, to leave the decoder's state current;
 //   - the room sounds and the packet is audio (not silence, not a lost
 //     packet's concealment marker).
 //
-// Everything else is skipped at the cost of a few byte comparisons.
+// Everything else is skipped at the cost of a few byte comparisons. What
+// is decoded while the room does not sound is only for the decoder's state:
+// it is below the gate level, so it is not mixed (and a silent room never
+// needs a ring).
 func (t *track) decode(p []byte, samples int, sounding bool, st *Stats) []float32 {
 	silence := isSilence(p)
 	if t.started && !t.active && (!sounding || silence || isConcealment(p)) {
@@ -111,5 +115,8 @@ func (t *track) decode(p []byte, samples int, sounding bool, st *Stats) []float3
 	}
 	st.PacketsDecoded++
 	t.active = sounding && !silence
+	if !sounding {
+		return nil
+	}
 	return t.pcm[:min(n, samples)]
 }
