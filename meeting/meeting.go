@@ -51,6 +51,61 @@ type Server struct {
 	// the host: 0 means every room hears every other room. Recorders always
 	// receive every room.
 	ForwardLoudest int `yaml:"forward_loudest"`
+	// Limits protect the meeting from a hostile or broken client.
+	Limits Limits `yaml:"limits"`
+}
+
+// Limits bound what one client or one address may do. Zero fields take
+// the defaults of DefaultLimits.
+type Limits struct {
+	// ConnectionsPerIP: websocket connections open at once from one address.
+	ConnectionsPerIP int `yaml:"connections_per_ip"`
+	// MessagesPerSecond: a connection's sustained rate (bursts of twice as
+	// many are allowed: an offer/answer exchange trickles many candidates).
+	MessagesPerSecond int `yaml:"messages_per_second"`
+	// FailedJoinsPerIP: failed joins from one address within a minute before
+	// it is locked out for Lockout.
+	FailedJoinsPerIP int      `yaml:"failed_joins_per_ip"`
+	Lockout          Duration `yaml:"lockout"`
+	// MaxStaff and MaxRecorders bound the roll-call pages and bots.
+	MaxStaff     int `yaml:"max_staff"`
+	MaxRecorders int `yaml:"max_recorders"`
+}
+
+// DefaultLimits are generous for an honest meeting and tight for a script.
+func DefaultLimits() Limits {
+	return Limits{
+		ConnectionsPerIP:  32,
+		MessagesPerSecond: 50,
+		FailedJoinsPerIP:  10,
+		Lockout:           Duration(5 * time.Minute),
+		MaxStaff:          20,
+		MaxRecorders:      4,
+	}
+}
+
+// WithDefaults fills zero fields from DefaultLimits.
+func (l Limits) WithDefaults() Limits {
+	d := DefaultLimits()
+	if l.ConnectionsPerIP == 0 {
+		l.ConnectionsPerIP = d.ConnectionsPerIP
+	}
+	if l.MessagesPerSecond == 0 {
+		l.MessagesPerSecond = d.MessagesPerSecond
+	}
+	if l.FailedJoinsPerIP == 0 {
+		l.FailedJoinsPerIP = d.FailedJoinsPerIP
+	}
+	if l.Lockout == 0 {
+		l.Lockout = d.Lockout
+	}
+	if l.MaxStaff == 0 {
+		l.MaxStaff = d.MaxStaff
+	}
+	if l.MaxRecorders == 0 {
+		l.MaxRecorders = d.MaxRecorders
+	}
+	return l
 }
 
 // ICE configures the media transport of the relay.

@@ -81,6 +81,18 @@ func (f *File) validate(root *yaml.Node) []Problem {
 	if s.ForwardLoudest < 0 {
 		bad("server.forward_loudest", "%d: want 0 (everyone hears everyone) or more", s.ForwardLoudest)
 	}
+	for _, l := range []struct {
+		name string
+		v    int
+	}{
+		{"connections_per_ip", s.Limits.ConnectionsPerIP}, {"messages_per_second", s.Limits.MessagesPerSecond},
+		{"failed_joins_per_ip", s.Limits.FailedJoinsPerIP}, {"max_staff", s.Limits.MaxStaff}, {"max_recorders", s.Limits.MaxRecorders},
+	} {
+		if l.v < 0 {
+			bad("server.limits."+l.name, "%d: want a positive number, or 0 for the default", l.v)
+		}
+	}
+	s.Limits = s.Limits.WithDefaults()
 	if f.Recording.Dir == "" {
 		f.Recording.Dir = "recordings"
 	}

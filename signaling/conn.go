@@ -33,16 +33,19 @@ type conn struct {
 	s      *Server
 	ws     *websocket.Conn
 	remote string
+	ip     string
 	log    atomic.Pointer[slog.Logger] // gains the session at join
 
 	send       chan outgoing
 	done       chan struct{} // closed when the reader has finished
 	writerDone chan struct{}
 	finalOnce  sync.Once
+	closing    atomic.Bool // a final error or close is on its way
 
 	// Owned by the reader goroutine.
 	peer       *relay.Peer
 	lastStrike time.Time
+	rate       rateLimiter
 
 	// Guarded by s.mu.
 	joined  bool
@@ -59,6 +62,8 @@ func newConn(s *Server, ws *websocket.Conn, remote string) *conn {
 		s:          s,
 		ws:         ws,
 		remote:     remote,
+		ip:         clientIP(remote),
+		rate:       newRateLimiter(s.limits.MessagesPerSecond),
 		send:       make(chan outgoing, sendQueue),
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
@@ -90,6 +95,9 @@ func (c *conn) serve() {
 
 	c.ws.SetReadDeadline(time.Now().Add(c.s.pongTimeout))
 	c.ws.SetPongHandler(func(string) error {
+		if c.closing.Load() {
+			return nil
+		}
 		return c.ws.SetReadDeadline(time.Now().Add(c.s.pongTimeout))
 	})
 	for {
@@ -97,9 +105,12 @@ func (c *conn) serve() {
 		if err != nil {
 			return
 		}
+		if c.closing.Load() {
+			c.drain()
+			return
+		}
 		c.ws.SetReadDeadline(time.Now().Add(c.s.pongTimeout))
-		// Read one byte past the limit to tell "exactly 64 KiB" from "more";
-		// the rest of an oversized frame is never read.
+		// Read one byte past the limit to tell "exactly 64 KiB" from "more".
 		data, err := io.ReadAll(io.LimitReader(r, MaxMessageSize+1))
 		if err != nil {
 			return
@@ -107,8 +118,14 @@ func (c *conn) serve() {
 		if len(data) > MaxMessageSize {
 			c.logger().Warn("frame too large")
 			c.fatal(CodeTooLarge, "frames are limited to 64 KiB")
-			c.waitWriter()
+			c.drain()
 			return
+		}
+		if !c.rate.allow(time.Now()) {
+			if c.strike(CodeRateLimited, "too many messages: slow down") {
+				return
+			}
+			continue
 		}
 		if typ != websocket.TextMessage {
 			if c.strike(CodeBadMessage, "send JSON text frames") {
@@ -124,18 +141,34 @@ func (c *conn) serve() {
 			continue
 		}
 		if !c.handle(m) {
-			c.waitWriter()
+			c.drain()
 			return
 		}
 	}
 }
 
-// waitWriter gives the writer a moment to deliver a final error before the
-// reader tears the connection down.
-func (c *conn) waitWriter() {
+// drain runs once the connection is closing: the writer delivers the last
+// error and the close frame, and the reader reads and discards what the
+// peer still sends until it closes too, or for two seconds. Closing a socket
+// with unread data would reset it, and the peer would lose the error that
+// says why it was closed.
+func (c *conn) drain() {
 	select {
 	case <-c.writerDone:
 	case <-time.After(2 * time.Second):
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	c.ws.SetReadDeadline(deadline)
+	for budget := int64(1 << 20); budget > 0 && time.Now().Before(deadline); {
+		_, r, err := c.ws.NextReader()
+		if err != nil {
+			return
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(r, budget))
+		budget -= n
+		if err != nil {
+			return
+		}
 	}
 }
 
@@ -148,16 +181,19 @@ func (c *conn) strike(code, text string) bool {
 	c.logger().Info("protocol error", "code", code, "msg", text, "closing", repeat)
 	if repeat {
 		c.fatal(code, text+" (again: closing)")
-		c.waitWriter()
+		c.drain()
 		return true
 	}
 	c.sendMsg(Message{Type: TypeError, Code: code, Text: text})
 	return false
 }
 
+// writeLoop writes queued frames and pings. After the final close frame it
+// stops and gives the peer two seconds to answer before the reader closes
+// the socket; on a write error it closes the socket at once, which
+// unblocks the reader.
 func (c *conn) writeLoop() {
 	defer close(c.writerDone)
-	defer c.ws.Close() // unblocks the reader
 	ping := time.NewTicker(c.s.pingInterval)
 	defer ping.Stop()
 	for {
@@ -166,14 +202,17 @@ func (c *conn) writeLoop() {
 			deadline := time.Now().Add(writeTimeout)
 			if out.final {
 				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(out.closeCode, out.closeText), deadline)
+				c.ws.SetReadDeadline(time.Now().Add(2 * time.Second))
 				return
 			}
 			c.ws.SetWriteDeadline(deadline)
 			if err := c.ws.WriteMessage(websocket.TextMessage, out.data); err != nil {
+				c.ws.Close()
 				return
 			}
 		case <-ping.C:
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeTimeout)); err != nil {
+				c.ws.Close()
 				return
 			}
 		case <-c.done:
@@ -227,6 +266,7 @@ func (c *conn) closeNormally() {
 }
 
 func (c *conn) closeWith(frames []outgoing) {
+	c.closing.Store(true)
 	for _, f := range frames {
 		select {
 		case c.send <- f:

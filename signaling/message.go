@@ -81,6 +81,11 @@ const (
 	CodeSlowClient     = "slow_client"
 	CodeMediaFailed    = "media_failed"
 	CodeShuttingDown   = "shutting_down"
+	// Limits: see meeting.Limits.
+	CodeTooManyConnections = "too_many_connections"
+	CodeRateLimited        = "rate_limited"
+	CodeLockedOut          = "locked_out"
+	CodeTooManyClients     = "too_many_clients"
 )
 
 // Message is every message of the protocol: one JSON object with a type and

@@ -44,6 +44,10 @@ type Server struct {
 	roster    map[string]*rosterEntry
 	recorders int
 	status    *RecorderStatus // the recorder's last report, for staff
+	limits    meeting.Limits
+	perIP     map[string]int // open connections by address
+	failures  map[string]*joinFailures
+	staff     int
 	// internalRecorder is a recorder secret minted by the process that runs
 	// the server and its bot together (samvad run, samvad demo).
 	internalRecorder string
@@ -81,6 +85,11 @@ func WithInternalRecorder(secret string) Option {
 	return func(s *Server) { s.internalRecorder = secret }
 }
 
+// WithLimits overrides the meeting file's limits.
+func WithLimits(l meeting.Limits) Option {
+	return func(s *Server) { s.limits = l.WithDefaults() }
+}
+
 // New makes the signalling server for a meeting.
 func New(f *meeting.File, opts ...Option) *Server {
 	s := &Server{
@@ -93,7 +102,10 @@ func New(f *meeting.File, opts ...Option) *Server {
 		joined:       map[*conn]struct{}{},
 		rooms:        map[string]*conn{},
 		roster:       map[string]*rosterEntry{},
+		perIP:        map[string]int{},
+		failures:     map[string]*joinFailures{},
 	}
+	s.limits = f.Server.Limits.WithDefaults()
 	for _, o := range opts {
 		o(s)
 	}
@@ -147,9 +159,27 @@ func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request) {
 		ws.Close()
 		return
 	}
+	if s.perIP[c.ip] >= s.limits.ConnectionsPerIP {
+		s.mu.Unlock()
+		s.log.Warn("connection refused: too many from one address", "remote", r.RemoteAddr, "limit", s.limits.ConnectionsPerIP)
+		refuse(ws, CodeTooManyConnections, "too many connections from this address")
+		return
+	}
+	s.perIP[c.ip]++
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	c.serve()
+}
+
+// refuse answers a connection that is not admitted at all: an error, a
+// close, and nothing else is read.
+func refuse(ws *websocket.Conn, code, text string) {
+	deadline := time.Now().Add(time.Second)
+	ws.SetWriteDeadline(deadline)
+	data, _ := json.Marshal(Message{Type: TypeError, Code: code, Text: text})
+	ws.WriteMessage(websocket.TextMessage, data)
+	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, code), deadline)
+	ws.Close()
 }
 
 // checkOrigin admits clients without an Origin (the bot, the simulator),

@@ -370,7 +370,8 @@ func TestSilentPeerIsDropped(t *testing.T) {
 func TestNonReaderDoesNotStallOthers(t *testing.T) {
 	// The non-reader answers no pings either: with a short pong timeout it
 	// is dropped by liveness if its queue has not overflowed first.
-	ts := startServer(t, WithTimers(10*time.Second, 500*time.Millisecond, 3*time.Second))
+	ts := startServer(t, WithTimers(10*time.Second, 500*time.Millisecond, 3*time.Second),
+		WithLimits(meeting.Limits{MessagesPerSecond: 5000}))
 	host := joinRoom(t, ts, "host")
 	next(t, host, TypePresence)
 	ranchi := joinRoom(t, ts, "ranchi")

@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"crypto/subtle"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -61,15 +62,35 @@ func (c *conn) join(m Message) bool {
 		s.mu.Unlock()
 		return !c.strike(CodeBadMessage, "already joined")
 	}
+	now := s.now()
+	if wait := s.lockedOutLocked(c.ip, now); wait > 0 {
+		s.mu.Unlock()
+		c.logger().Warn("join refused: address locked out", "room", m.Room, "role", m.Role, "for", wait.Round(time.Second))
+		c.fatal(CodeLockedOut, lockoutText(wait))
+		return false
+	}
 	code, text := s.admit(m)
+	var delay time.Duration
+	if code == CodeBadToken || code == CodeUnknownRoom || code == CodeUnknownMeeting {
+		var locked bool
+		delay, locked = s.failedJoinLocked(c.ip, now)
+		if locked {
+			c.logger().Warn("address locked out after failed joins", "limit", s.limits.FailedJoinsPerIP, "for", s.limits.Lockout.D())
+			code, text = CodeLockedOut, lockoutText(s.limits.Lockout.D())
+		}
+	}
+	if code == "" {
+		code, text = s.capacityLocked(m.Role)
+	}
 	if code != "" {
+		s.forgetOldFailuresLocked(now)
 		s.mu.Unlock()
 		// Never log the token, only who tried.
 		c.logger().Warn("join refused", "code", code, "meeting", m.Meeting, "role", m.Role, "room", m.Room)
+		time.Sleep(delay) // holds up only this connection's reader
 		c.fatal(code, text)
 		return false
 	}
-	now := s.now()
 	c.joined = true
 	c.session = uuid.NewString()
 	c.role = m.Role
@@ -89,6 +110,9 @@ func (c *conn) join(m Message) bool {
 		s.roster[c.room] = &rosterEntry{state: StateConnected, since: now}
 	}
 	s.joined[c] = struct{}{}
+	if c.role == RoleStaff {
+		s.staff++
+	}
 	c.sendMsg(s.welcomeLocked(c))
 	if c.role == RoleStaff && s.status != nil {
 		c.sendMsg(Message{Type: TypeStatus, Status: s.status})
@@ -124,6 +148,17 @@ func (c *conn) join(m Message) bool {
 	}
 	c.peer = peer
 	return true
+}
+
+// capacityLocked refuses a staff page or recorder beyond the limits.
+func (s *Server) capacityLocked(role string) (code, text string) {
+	switch {
+	case role == RoleStaff && s.staff >= s.limits.MaxStaff:
+		return CodeTooManyClients, "too many roll-call pages are open"
+	case role == RoleRecorder && s.recorders >= s.limits.MaxRecorders:
+		return CodeTooManyClients, "too many recorders are connected"
+	}
+	return "", ""
 }
 
 // admit checks a join against the meeting file; it returns an error code
@@ -257,6 +292,9 @@ func (c *conn) finish() {
 	s := c.s
 	s.mu.Lock()
 	delete(s.conns, c)
+	if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
+		delete(s.perIP, c.ip)
+	}
 	if c.joined {
 		delete(s.joined, c)
 		now := s.now()
@@ -274,6 +312,8 @@ func (c *conn) finish() {
 			} else {
 				c.logger().Info("replaced")
 			}
+		case RoleStaff:
+			s.staff--
 		case RoleRecorder:
 			s.recorders--
 			if s.recorders == 0 {

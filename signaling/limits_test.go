@@ -1,0 +1,142 @@
+package signaling
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/samvad/samvad/meeting"
+)
+
+func joinErr(t *testing.T, ts *testServer, join Message) *JoinError {
+	t.Helper()
+	c, err := Dial(context.Background(), ts.url, join)
+	if err == nil {
+		c.Close()
+		return nil
+	}
+	var je *JoinError
+	if !errors.As(err, &je) {
+		t.Fatalf("join failed without a protocol error: %v", err)
+	}
+	return je
+}
+
+// stillFine checks that a connected room is undisturbed: its mute reaches
+// the host as presence.
+func stillFine(t *testing.T, host, room *Client) {
+	t.Helper()
+	room.Send(Message{Type: TypeMute, Muted: boolPtr(true)})
+	if m := next(t, host, TypePresence); m.Event != EventMuted {
+		t.Fatalf("got %+v, want the room's mute", m)
+	}
+	room.Send(Message{Type: TypeMute, Muted: boolPtr(false)})
+	next(t, host, TypePresence)
+}
+
+func TestConnectionsPerIP(t *testing.T) {
+	ts := startServer(t, WithLimits(meeting.Limits{ConnectionsPerIP: 3}))
+	host := joinRoom(t, ts, "host")
+	next(t, host, TypePresence)
+	ranchi := joinRoom(t, ts, "ranchi")
+	next(t, host, TypePresence)
+	rawDial(t, ts) // the third
+	ws := rawDial(t, ts)
+	m, err := readMsg(t, ws)
+	if err != nil || m.Code != CodeTooManyConnections {
+		t.Fatalf("fourth connection got %+v %v, want too_many_connections", m, err)
+	}
+	expectClosed(t, ws)
+	stillFine(t, host, ranchi)
+}
+
+func TestRateLimit(t *testing.T) {
+	ts := startServer(t, WithLimits(meeting.Limits{MessagesPerSecond: 20}))
+	host := joinRoom(t, ts, "host")
+	next(t, host, TypePresence)
+	ranchi := joinRoom(t, ts, "ranchi")
+	next(t, host, TypePresence)
+	flood := rawDial(t, ts)
+	flood.WriteJSON(Message{Type: TypeJoin, Meeting: "test", Role: RoleRoom, Room: "dumka", Token: "t-dumka"})
+	for i := range 500 {
+		if flood.WriteJSON(Message{Type: TypeMute, Muted: boolPtr(i%2 == 0)}) != nil {
+			break
+		}
+	}
+	codes := map[string]bool{}
+	for {
+		m, err := readMsg(t, flood)
+		if err != nil {
+			break
+		}
+		codes[m.Code] = true
+	}
+	if !codes[CodeRateLimited] {
+		t.Errorf("the flooder got codes %v, want rate_limited before its close", codes)
+	}
+	// The flood and its drop reach the host as presence, nothing more.
+	for {
+		m := next(t, host, TypePresence)
+		if m.Room == "dumka" && m.Event == EventDropped {
+			break
+		}
+	}
+	stillFine(t, host, ranchi)
+}
+
+func TestFailedJoinsLockOut(t *testing.T) {
+	ts := startServer(t, WithLimits(meeting.Limits{FailedJoinsPerIP: 5, Lockout: meeting.Duration(time.Minute)}))
+	host := joinRoom(t, ts, "host")
+	next(t, host, TypePresence)
+	bad := Message{Meeting: "test", Role: RoleRoom, Room: "ranchi", Token: "guess"}
+	for i := 1; i <= 4; i++ {
+		start := time.Now()
+		je := joinErr(t, ts, bad)
+		if je == nil || je.Code != CodeBadToken {
+			t.Fatalf("failure %d: %v, want bad_token", i, je)
+		}
+		if i == 4 && time.Since(start) < 900*time.Millisecond {
+			t.Errorf("the fourth failed join was answered in %v: want it held back a second", time.Since(start))
+		}
+	}
+	if je := joinErr(t, ts, bad); je == nil || je.Code != CodeLockedOut {
+		t.Fatalf("fifth failure: %v, want locked_out", je)
+	}
+	// Locked out: even the right token is refused now, without being checked.
+	if je := joinErr(t, ts, Message{Meeting: "test", Role: RoleRoom, Room: "ranchi", Token: "t-ranchi"}); je == nil || je.Code != CodeLockedOut {
+		t.Fatalf("right token while locked out: %v, want locked_out", je)
+	}
+	// The room already in the meeting is not disturbed.
+	host.Send(Message{Type: TypeMute, Muted: boolPtr(true)})
+	if m := next(t, host, TypePresence); m.Event != EventMuted {
+		t.Errorf("host got %+v", m)
+	}
+}
+
+func TestMaxStaffAndRecorders(t *testing.T) {
+	ts := startServer(t, WithLimits(meeting.Limits{MaxStaff: 1, MaxRecorders: 1}))
+	staff, err := Dial(context.Background(), ts.url, Message{Meeting: "test", Role: RoleStaff, Token: "staff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer staff.Close()
+	if je := joinErr(t, ts, Message{Meeting: "test", Role: RoleStaff, Token: "staff"}); je == nil || je.Code != CodeTooManyClients {
+		t.Errorf("second staff page: %v, want too_many_clients", je)
+	}
+	rec, err := Dial(context.Background(), ts.url, Message{Meeting: "test", Role: RoleRecorder, Token: "rec"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if je := joinErr(t, ts, Message{Meeting: "test", Role: RoleRecorder, Token: "rec"}); je == nil || je.Code != CodeTooManyClients {
+		t.Errorf("second recorder: %v, want too_many_clients", je)
+	}
+	rec.Close()
+	// A place freed is a place taken again.
+	time.Sleep(100 * time.Millisecond)
+	rec2, err := Dial(context.Background(), ts.url, Message{Meeting: "test", Role: RoleRecorder, Token: "rec"})
+	if err != nil {
+		t.Fatalf("recorder after the first left: %v", err)
+	}
+	rec2.Close()
+}
