@@ -91,8 +91,17 @@ func (t *timeline) place(p arrivingPacket) error {
 	force := t.reanchorNext
 	t.reanchorNext, t.looseNext = false, false
 	if force || dev > limit || dev < -limit {
-		// Place the packet where its arrival says, keeping the usual lag.
-		if err := t.silence(max(0, roundQuantum(p.arr-base-t.pos))); err != nil {
+		// Place the packet where its arrival says, keeping the usual lag:
+		// the new anchor maps its RTP time to its arrival, never to
+		// wherever the file happens to end. When that place is already
+		// written (the reorder buffer released it after a packet that
+		// arrived later), the gap handling below drops it as late or
+		// writes it right after, as for any packet whose time has passed;
+		// anchoring it at the end of the file instead would record a lag
+		// no packet had, and the baseline would then move the rest of the
+		// segment, and Close's fill, off the wall clock.
+		at := t.pos + roundQuantum(p.arr-base-t.pos)
+		if err := t.silence(max(0, at-t.pos)); err != nil {
 			return err
 		}
 		switch {
@@ -102,8 +111,8 @@ func (t *timeline) place(p arrivingPacket) error {
 		default:
 			t.stats.TimestampJumps++
 		}
-		t.anchorTS, t.anchorPos = p.uts, t.pos
-		rtpPos = t.pos
+		t.anchorTS, t.anchorPos = p.uts, at
+		rtpPos = at
 	}
 	t.lag.add(p.arr, p.arr-rtpPos)
 	base = t.lag.base()

@@ -149,6 +149,18 @@ func TestTimelinePlacement(t *testing.T) {
 			st: Stats{Reanchors: 1},
 		},
 		{
+			// Released in sequence order after a packet that arrived later
+			// (its sequence number came first), a packet whose timestamp
+			// jumped belongs, by arrival, where the file is already written:
+			// it is late, and the lag baseline keeps the others on the wall
+			// clock (no drift correction drops them, and the end stays level
+			// with the last arrival).
+			name: "re-anchored packet whose arrival time is already written",
+			pkts: []tp{{ts: 0}, {ts: 1_000_000, arrMs: 150, lost: 55}, {ts: 500_000, arrMs: 90}, {ts: 1_000_960, arrMs: 170}, {ts: 1_001_920, arrMs: 190}},
+			want: map[int]float64{0: 0, 1: 150, 3: 170, 4: 190}, end: 210, kind: "A1 S2 A3",
+			st: Stats{TimestampJumps: 2, Reanchors: 1, LateDropped: 1, SilenceSamples: ms(130)},
+		},
+		{
 			name: "jitter below the thresholds changes nothing",
 			pkts: []tp{{ts: 0}, {ts: 960, arrMs: 35}, {ts: 1920, arrMs: 41}, {ts: 2880, arrMs: 90}, {ts: 3840, arrMs: 81}},
 			want: map[int]float64{0: 0, 1: 20, 2: 40, 3: 60, 4: 80}, end: 100, kind: "A5",
