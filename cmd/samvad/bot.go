@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/signaling"
 )
 
 func runBot(ctx context.Context, args []string, e *env) error {
@@ -15,6 +16,7 @@ func runBot(ctx context.Context, args []string, e *env) error {
 	meetingID := fs.String("meeting", "", "meeting id")
 	token := fs.String("token", "", "recorder token (default: $SAMVAD_RECORDER_TOKEN, which keeps it out of ps)")
 	out := fs.String("out", "recordings", "folder for recordings: each gets a folder inside")
+	ca := fs.String("ca", "", "PEM file of the CA that signed the server's certificate (a private CA), for wss://")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -27,14 +29,23 @@ func runBot(ctx context.Context, args []string, e *env) error {
 		return errors.New("bot needs --url, --meeting and a token (--token or $SAMVAD_RECORDER_TOKEN)")
 	}
 	log := newLogger(e, *verbose)
+	var dial []signaling.DialOption
+	if *ca != "" {
+		cfg, err := caTLS(*ca)
+		if err != nil {
+			return err
+		}
+		dial = append(dial, signaling.WithTLSConfig(cfg))
+	}
 	b := bot.New(bot.Config{
-		URL:      *url,
-		Meeting:  *meetingID,
-		Token:    *token,
-		Dir:      *out,
-		Logger:   log,
-		RollCall: e.stdout,
-		HardStop: e.hard,
+		DialOptions: dial,
+		URL:         *url,
+		Meeting:     *meetingID,
+		Token:       *token,
+		Dir:         *out,
+		Logger:      log,
+		RollCall:    e.stdout,
+		HardStop:    e.hard,
 	})
 	fmt.Fprintf(e.stdout, "samvad bot: recording meeting %q from %s (Ctrl-C ends it)\n", *meetingID, *url)
 	folder, err := b.Run(ctx)

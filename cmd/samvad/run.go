@@ -36,15 +36,16 @@ func runRun(ctx context.Context, args []string, e *env) error {
 	}
 	printLinks(e.stdout, f, srv.publicURL(f))
 	b := bot.New(bot.Config{
-		URL:      srv.wsURL,
-		Meeting:  f.Meeting.ID,
-		Token:    secret,
-		Dir:      f.Recording.Dir,
-		File:     f,
-		Loopback: true,
-		Logger:   log,
-		RollCall: e.stdout,
-		HardStop: e.hard,
+		URL:         srv.wsURL,
+		Meeting:     f.Meeting.ID,
+		Token:       secret,
+		Dir:         f.Recording.Dir,
+		File:        f,
+		Loopback:    true,
+		DialOptions: srv.localDialOptions(),
+		Logger:      log,
+		RollCall:    e.stdout,
+		HardStop:    e.hard,
 	})
 	folder, err := b.Run(ctx)
 	if cerr := srv.Close(); cerr != nil {

@@ -51,7 +51,18 @@ type meetingServer struct {
 	ln      net.Listener
 	baseURL string // http(s)://host:port as clients reach it
 	wsURL   string
+	cert    *tls.Certificate // the server's own, with TLS
 	done    chan error
+}
+
+// localDialOptions are for clients in the same process (the bot of run and
+// demo): with TLS they trust exactly the server's own certificate, whatever
+// names it was issued for, since they dial it on a loopback address.
+func (s *meetingServer) localDialOptions() []signaling.DialOption {
+	if s.cert == nil {
+		return nil
+	}
+	return []signaling.DialOption{signaling.WithTLSConfig(pinnedTLS(s.cert))}
 }
 
 // serverOptions are what run and demo add to a plain serve.
@@ -95,6 +106,7 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	web.New(f).Register(mux)
 
 	scheme := "http"
+	var leaf *tls.Certificate
 	if f.Server.TLS.Enabled() {
 		cert, err := tls.LoadX509KeyPair(f.Server.TLS.Cert, f.Server.TLS.Key)
 		if err != nil {
@@ -104,6 +116,7 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
+		leaf = &cert
 	}
 	s := &meetingServer{
 		log:   log,
@@ -115,6 +128,7 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
 		ln:   ln,
+		cert: leaf,
 		done: make(chan error, 1),
 	}
 	hostport := ln.Addr().String()
