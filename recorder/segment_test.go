@@ -532,3 +532,62 @@ func TestSegmentStereoPackets(t *testing.T) {
 	verify(t, data, src, p)
 	checkZero(t, seg.Stats(), Stats{}, Stats{})
 }
+
+// TestSegmentBeforeAudio: a segment starts at its first packet even when
+// that packet carries no audio (padding, or bytes that are not Opus): the
+// file is silent until the first audio, which sits at its arrival, and a
+// segment that never gets any audio still plays for the time it covered.
+func TestSegmentBeforeAudio(t *testing.T) {
+	src := fourSeconds(t, false)
+	const delay = 700 * time.Millisecond
+	late := straight(src, 100, 100)
+	late.wall = func(i int) time.Duration { return delay + src.packetTime(i) }
+	for i := range late.events {
+		late.events[i].at = late.wall(i)
+	}
+	late.end = late.wall(len(src.packets))
+	late.events = append([]event{
+		{seq: 98, ts: 100, ssrc: 1},                           // padding only
+		{seq: 99, ts: 100, ssrc: 1, payload: []byte{0xFF, 0}}, // code 3 with zero frames: invalid
+	}, late.events...)
+	for _, tick := range []bool{false, true} {
+		t.Run(fmt.Sprint("ticking ", tick), func(t *testing.T) {
+			data, seg := run(t, late, tick, Config{})
+			verify(t, data, src, late)
+			st := seg.Stats()
+			want := Stats{PaddingDropped: 1, InvalidDropped: 1, SilenceSamples: int64(audiotest.Samples(delay))}
+			checkExact(t, st, want)
+			checkZero(t, st, want, Stats{})
+		})
+	}
+	t.Run("no audio at all", func(t *testing.T) {
+		var buf bytes.Buffer
+		seg, err := NewSegment(&buf, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
+		for i := range 20 {
+			at := t0.Add(time.Duration(i) * 50 * time.Millisecond)
+			if err := seg.PushPayload(uint16(i), 0, []byte{0xFF, 0}, at); err != nil {
+				t.Fatal(err)
+			}
+			if err := seg.Tick(at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := seg.Close(t0.Add(1500 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		dec, err := audiotest.DecodeOgg(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := audiotest.Duration(len(dec.PCM)); !dec.EOS || got != 1500*time.Millisecond {
+			t.Errorf("plays %v (EOS %v), want the 1.5 s it covered", got, dec.EOS)
+		}
+		if st := seg.Stats(); st.InvalidDropped != 20 || st.SilenceSamples != 72000 {
+			t.Errorf("stats %+v", st)
+		}
+	})
+}

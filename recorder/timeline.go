@@ -71,10 +71,11 @@ func newTimeline(out emitter, stats *Stats) timeline {
 func (t *timeline) place(p arrivingPacket) error {
 	if !t.started {
 		// Normally the segment's first packet arrives at 0; if only
-		// padding or invalid packets came before, start with silence so the
-		// first audio still sits at its arrival.
+		// padding or invalid packets came before, start with silence (what
+		// Tick has not written yet) so the first audio still sits at its
+		// arrival.
 		t.started = true
-		if err := t.silence(max(0, p.arr/frameQuantum*frameQuantum)); err != nil {
+		if err := t.silence(max(0, p.arr/frameQuantum*frameQuantum-t.pos)); err != nil {
 			return err
 		}
 		t.anchorTS, t.anchorPos = p.uts, t.pos
@@ -173,9 +174,11 @@ func (t *timeline) fillGap(gap, lost, base int64) error {
 }
 
 // fillTo writes silence up to target (rounded down to whole frames) when the
-// sender has gone quiet, so the file keeps pace with the wall clock.
+// sender has gone quiet, so the file keeps pace with the wall clock. Position
+// 0 is the segment's start even before any audio has come (only padding or
+// invalid packets), so that time is filled as well.
 func (t *timeline) fillTo(target int64) error {
-	if !t.started || target <= t.pos {
+	if target <= t.pos {
 		return nil
 	}
 	return t.silence((target - t.pos) / frameQuantum * frameQuantum)
