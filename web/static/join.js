@@ -85,6 +85,7 @@
   // stopped explains a refusal that joining again cannot fix.
   function stopped(code) {
     joined = false;
+    if (wakeLock) wakeLock.release();
     showButtons();
     var msgs = {
       bad_token: ['This room code is not right for this room. Check the link, or type the code again.',
@@ -434,12 +435,28 @@
     start.then(function () {
       if (joined) session.start();
     });
+    keepAwake();
   }
+
+  // keepAwake holds a screen wake lock while the room is in the meeting:
+  // a laptop that goes to sleep in a two-hour meeting drops out of it.
+  // Browsers release the lock when the tab is hidden; it is taken again
+  // when the tab comes back.
+  var wakeLock = null;
+  function keepAwake() {
+    if (!joined || wakeLock || !navigator.wakeLock || document.visibilityState !== 'visible') return;
+    navigator.wakeLock.request('screen').then(function (l) {
+      wakeLock = l;
+      l.addEventListener('release', function () { wakeLock = null; });
+    }, function () { /* not allowed here: the laptop's own settings decide */ });
+  }
+  document.addEventListener('visibilitychange', keepAwake);
 
   function leave() {
     joined = false;
     session.stop(true);
     stopMic();
+    if (wakeLock) wakeLock.release();
     showButtons();
     setConn('left', 'You left the meeting.', 'आपने बैठक छोड़ दी।');
   }
