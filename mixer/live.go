@@ -155,6 +155,7 @@ func (in *Input) Frame(f recorder.Frame) {
 	}
 	in.end = max(in.end, pos+int64(f.Samples))
 	addDecodeStats(&m.stats, &in.local)
+	in.local = Stats{}
 	if pcm == nil {
 		return
 	}
@@ -352,7 +353,6 @@ func addDecodeStats(dst, src *Stats) {
 	dst.PacketsDecoded += src.PacketsDecoded
 	dst.PacketsSkipped += src.PacketsSkipped
 	dst.DecodeErrors += src.DecodeErrors
-	src.PacketsDecoded, src.PacketsSkipped, src.DecodeErrors = 0, 0, 0
 }
 
 // samplesOf converts a duration to 48 kHz samples, rounded to nearest.
