@@ -186,7 +186,7 @@ func BenchmarkMixFiles(b *testing.B) {
 			}
 			scale := float64(3*time.Hour) / float64(length) / float64(b.N)
 			b.ReportMetric(b.Elapsed().Seconds()*scale, "s/3h")
-			b.ReportMetric((cpuTime() - cpu0).Seconds()*scale, "cpu-s/3h")
+			b.ReportMetric((cpuTime()-cpu0).Seconds()*scale, "cpu-s/3h")
 			b.ReportMetric(float64(res.Stats.PacketsDecoded)/float64(frames), "decodes/frame")
 		})
 	}
