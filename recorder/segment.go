@@ -270,7 +270,11 @@ func (s *Segment) Close(now time.Time) error {
 	var errs []error
 	if s.err == nil && s.started {
 		if err := s.release(now, true); err == nil {
-			if err := s.tl.fillTo(samplesOf(now.Sub(s.start)) - s.tl.lag.base()); err != nil {
+			// Up to now itself, to the nearest frame: no packet follows
+			// whose place the lag baseline would have to leave free (as
+			// Tick's fill does), and whatever the baseline says, the file
+			// must end when the wall-clock time it covers ends.
+			if err := s.tl.fillTo(samplesOf(now.Sub(s.start)) + frameQuantum/2); err != nil {
 				s.fail(err)
 			}
 		}

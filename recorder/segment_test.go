@@ -591,3 +591,47 @@ func TestSegmentBeforeAudio(t *testing.T) {
 		}
 	})
 }
+
+// TestSegmentCloseEndsOnTheWallClock: Close fills up to its now, whatever
+// the lag baseline says. Here 60 ms packets arrive 25 ms late for seconds
+// (the segment settles on that delay), then the last one arrives on time:
+// it is written where the others put it, 25 ms behind its arrival, too
+// little to drop a 60 ms frame for, and no packet follows to correct it.
+func TestSegmentCloseEndsOnTheWallClock(t *testing.T) {
+	src := newSourceFrames(t, 3*time.Second, nil, false, 2880)
+	var buf bytes.Buffer
+	seg, err := NewSegment(&buf, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
+	n := len(src.packets)
+	var last time.Time
+	for i, pk := range src.packets {
+		at := t0.Add(time.Duration(i) * 60 * time.Millisecond)
+		if i > 0 && i < n-1 {
+			at = at.Add(25 * time.Millisecond)
+		}
+		if err := seg.PushPayload(uint16(i), uint32(i*2880), pk, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := seg.Tick(at); err != nil {
+			t.Fatal(err)
+		}
+		last = at
+	}
+	if b := seg.tl.lag.base(); b > -hardDrift {
+		t.Fatalf("lag baseline %v ms at the end: the scenario no longer leaves the file ahead", float64(b)/48)
+	}
+	end := last.Add(500 * time.Millisecond)
+	if err := seg.Close(end); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := ScanOgg(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sc.Samples(), samplesOf(end.Sub(t0)); got < want-frameQuantum/2 || got > want+frameQuantum/2 {
+		t.Errorf("plays %v, wall clock covered %v", durationOf(got), end.Sub(t0))
+	}
+}

@@ -124,7 +124,10 @@ func (t *timeline) place(p arrivingPacket) error {
 		t.stats.LateDropped++
 		return nil
 	case gap < 0:
-		t.shiftAnchor(-gap) // overlaps a little: write it right after
+		// It overlaps what is written: it would go right after, that much
+		// ahead of the wall clock. The drift rule below weighs that against
+		// dropping it, with the lag the shift leaves.
+		t.shiftAnchor(-gap)
 	case gap > 0:
 		if err := t.fillGap(gap, p.lost, base); err != nil {
 			return err
@@ -132,8 +135,8 @@ func (t *timeline) place(p arrivingPacket) error {
 		if d := t.pos - rtpPos; d != 0 {
 			t.shiftAnchor(d)
 		}
-		base = t.lag.base()
 	}
+	base = t.lag.base()
 
 	switch {
 	case base > hardDrift:

@@ -347,3 +347,37 @@ func TestTimelineLateAfterFill(t *testing.T) {
 		t.Errorf("overlapping packet at %v ms (%v), want 100", float64(p)/48, ok)
 	}
 }
+
+// TestTimelineOverlapWeighsDrift: a packet overlapping what is written goes
+// right after it only when that leaves the file nearer the wall clock than
+// dropping it would; the drift rule judges with the lag the overlap leaves.
+func TestTimelineOverlapWeighsDrift(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		ts      int64 // RTP time of a 40 ms packet after seq(3) and silence up to 100 ms
+		written bool
+	}{
+		{"10 ms overlap: written after", 3*960 + 1440, true},
+		{"30 ms overlap: dropped", 3*960 + 480, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec, st, tl := runTimeline(t, seq(3, 0, 0), nil)
+			if err := tl.fillTo(ms(100)); err != nil {
+				t.Fatal(err)
+			}
+			if err := tl.place(arrivingPacket{uts: c.ts, arr: ms(105), data: []byte{0xF8, 0, 10}, samples: 1920}); err != nil {
+				t.Fatal(err)
+			}
+			p, ok := audioAt(rec)[10]
+			if ok != c.written || (ok && p != ms(100)) {
+				t.Errorf("written %v at %v ms, want written %v at 100 ms", ok, float64(p)/48, c.written)
+			}
+			if !c.written && st.DriftCorrections != 1 {
+				t.Errorf("%d drift corrections, want 1", st.DriftCorrections)
+			}
+			if b := tl.lag.base(); b > hardDrift || b < -hardDrift {
+				t.Errorf("lag baseline %v ms left beyond the drift limit", float64(b)/48)
+			}
+		})
+	}
+}
