@@ -9,7 +9,8 @@
 // long as the recording lasted, so sample N of the mix is the instant
 // start+N/48 kHz, the same timeline as every file in rooms/.
 //
-// There are two ways to make it:
+// There are two ways to make it (Check tells whether an existing one is
+// complete):
 //
 //   - Mixer, live in the bot: each room connection (a recorder.Segment) feeds
 //     an Input from its OnFrame callback, and a ticker calls Mixer.Tick, which
@@ -28,12 +29,13 @@
 // Options.Hangover, and the packet is not a CELT silence packet
 // ({TOC,0xFF,0xFE}) or a one-byte concealment marker. A silent room's
 // packets are only classified, never decoded, and contribute nothing. A
-// decoder that stops is not reset when its room sounds again: like after
-// packet loss, its stale state is close to the sender's, and resetting it
-// would make the first frame's predicted band energies start from full
-// scale, a pop. Stretches where the whole mix is digital silence are written
-// as CELT silence packets without running the encoder; its state stays valid
-// because its delay line then holds silence too (see output.frame).
+// decoder that stops is not reset when its room sounds again: as after
+// packet loss, its stale state is close to the sender's (what it yields
+// stays within 55 dB of decoding every packet), where a reset decoder
+// would predict the first frame's band energies from nothing. Stretches
+// where the whole mix is digital silence are written as CELT silence
+// packets without running the encoder, which is caught up with one frame of
+// zeros when sound returns (see output).
 //
 // Concurrency: Mixer is safe for concurrent use. Each Input belongs to the
 // goroutine that owns its segment (the room's track goroutine, where

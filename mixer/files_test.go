@@ -127,3 +127,34 @@ func decodeMix(t *testing.T, dir, name string, length time.Duration) *audiotest.
 	}
 	return dec
 }
+
+func TestCheck(t *testing.T) {
+	sc, rooms, dir := stitchMeeting(t)
+	root := reopen(t, dir)
+	if _, err := MixFiles(root, "mix.ogg", rooms, sc.end, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := root.ReadFile("mix.ogg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := root.WriteFile("cut.ogg", data[:len(data)-40], 0o640); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		length time.Duration
+		want   bool
+	}{
+		{"mix.ogg", sc.end, true},
+		{"live.ogg", sc.end, true}, // the live mix of the same meeting, closed
+		{"mix.ogg", sc.end + 10*ms, false},
+		{"cut.ogg", sc.end, false},
+		{"rooms/nowhere.ogg", sc.end, false},
+	} {
+		got, err := Check(root, c.name, c.length)
+		if err != nil || got != c.want {
+			t.Errorf("Check(%s, %v) = %v, %v; want %v", c.name, c.length, got, err, c.want)
+		}
+	}
+}

@@ -120,6 +120,9 @@ func TestLiveMixSurvivesCrash(t *testing.T) {
 		t.Errorf("flushed crashed file plays %v; want all %v mixed, and at least %v", got, written, sc.stop-DefaultLatency-20*ms)
 	}
 	checkBursts(t, dec.PCM, []wantBurst{{1000 * ms, 440}, {2000 * ms, 550}}, 20*ms)
+	if ok, err := Check(root, "mix.ogg", sc.stop); ok || err != nil {
+		t.Errorf("Check of the crashed mix: %v, %v; want incomplete", ok, err)
+	}
 	for _, r := range sc.rooms {
 		if r.seg != nil {
 			r.seg.Close(t0.Add(sc.stop))
