@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/signaling"
+	"github.com/samvad/samvad/voice"
 )
 
 // turnGap is the pause between two sayings of a room's clip within one
@@ -92,17 +93,20 @@ func Start(ctx context.Context, s Script, cfg Config) (*Runner, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	var v voices
-	if err := v.load(); err != nil {
-		return nil, fmt.Errorf("simulate: %w", err)
+	if err := Prepare(s); err != nil {
+		return nil, err
 	}
+	tone, _ := roomTone()
 	ctx, stop := context.WithCancel(ctx)
 	r := &Runner{script: s, cfg: cfg, log: log.With("component", "simulate"), stop: stop, done: make(chan struct{})}
+	silent := voice.Silence(voice.FrameDuration)
 	for _, room := range s.Rooms {
 		rr := &roomRun{
 			r: r, room: room, plan: room.plan(s.Duration), stats: &roomCounters{},
-			imp:    newImpairment(room),
-			speech: v.speech(room.ID), tone: v.tone, silent: v.silent,
+			imp: newImpairment(room), tone: tone, silent: silent,
+		}
+		if !room.Absent && !room.Silent {
+			rr.speech = speech(room.ID)
 		}
 		r.rooms = append(r.rooms, rr)
 	}

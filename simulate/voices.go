@@ -25,51 +25,54 @@ const synthLength = 3 * time.Second
 // room that sends only silence.
 const roomToneLevel = 70
 
-// voices are the utterances a run's rooms share: made once per Runner.
-type voices struct {
-	once   sync.Once
-	err    error
-	synth  [synthVoices]voice.Utterance
-	tone   voice.Utterance
-	silent voice.Utterance
-}
+// The utterances every run shares, made on first use: they are immutable,
+// and making them costs CPU (a synthesized voice, 60 ms; the room tone,
+// 20 ms) that no run should pay twice.
+var (
+	synthOnce [synthVoices]sync.Once
+	synth     [synthVoices]voice.Utterance
 
-func (v *voices) load() error {
-	v.once.Do(func() {
-		for i := range v.synth {
-			v.synth[i] = voice.Synth(int64(i+1), synthLength)
+	roomTone = sync.OnceValues(func() (voice.Utterance, error) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		pcm := make([]float32, voice.SampleRate)
+		// Uniform noise in [-a, a] has an RMS of a/sqrt(3).
+		a := math.Sqrt(3) * math.Pow(10, -roomToneLevel/20.0)
+		for i := range pcm {
+			pcm[i] = float32(a * (2*rng.Float64() - 1))
 		}
-		v.tone, v.err = roomTone()
-		v.silent = voice.Silence(voice.FrameDuration)
+		u, err := voice.Encode(pcm)
+		if err != nil {
+			return voice.Utterance{}, fmt.Errorf("encode room tone: %w", err)
+		}
+		return u, nil
 	})
-	return v.err
-}
+)
 
 // speech is what the room says: its embedded Hindi clip, or else one of
 // the shared synthesized voices, picked by its id so that it is always the
 // same one.
-func (v *voices) speech(room string) voice.Utterance {
+func speech(room string) voice.Utterance {
 	if u, ok := voice.Clip(room); ok {
 		return u
 	}
 	h := fnv.New32a()
 	h.Write([]byte(room))
-	return v.synth[h.Sum32()%synthVoices]
+	i := h.Sum32() % synthVoices
+	synthOnce[i].Do(func() { synth[i] = voice.Synth(int64(i+1), synthLength) })
+	return synth[i]
 }
 
-// roomTone is a second of quiet noise at roomToneLevel, looped by every
-// listening room.
-func roomTone() (voice.Utterance, error) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	pcm := make([]float32, voice.SampleRate)
-	// Uniform noise in [-a, a] has an RMS of a/sqrt(3).
-	a := math.Sqrt(3) * math.Pow(10, -roomToneLevel/20.0)
-	for i := range pcm {
-		pcm[i] = float32(a * (2*rng.Float64() - 1))
+// Prepare makes, ahead of time, every utterance the script's rooms will
+// play, so that Start begins at once: a caller that must start the rooms
+// on cue (the demo, whose meeting starts when they do) calls it first.
+func Prepare(s Script) error {
+	if _, err := roomTone(); err != nil {
+		return fmt.Errorf("simulate: %w", err)
 	}
-	u, err := voice.Encode(pcm)
-	if err != nil {
-		return voice.Utterance{}, fmt.Errorf("encode room tone: %w", err)
+	for _, r := range s.Rooms {
+		if !r.Absent && !r.Silent {
+			speech(r.ID)
+		}
 	}
-	return u, nil
+	return nil
 }

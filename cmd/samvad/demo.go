@@ -62,6 +62,11 @@ func runDemo(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	// The meeting starts now: the rooms must not be held up after that by
+	// making their voices.
+	if err := simulate.Prepare(script); err != nil {
+		return err
+	}
 	d.schedule(script)
 	d.note += fmt.Sprintf("; the recorder calls a connected room silent after %s without sound (10s in a real meeting)", silenceAfter)
 	dir := *out
