@@ -3,6 +3,7 @@ package recorder
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/samvad/samvad/internal/audiotest"
@@ -51,15 +52,78 @@ func TestPacketSamplesAgreesWithGopus(t *testing.T) {
 	}
 }
 
+// TestPacketSamplesFramingAgreesWithGopus: on random packets built to hit
+// every framing rule of RFC 6716 section 3.4 (frame lengths in one and two
+// bytes, padding, CBR and VBR code 3, frames near 1275 bytes), the
+// allocation-free check accepts exactly what gopus.ParsePacket accepts.
+func TestPacketSamplesFramingAgreesWithGopus(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6716, 34))
+	accepted := [4]int{}
+	for i := range 50_000 {
+		var n int
+		switch rng.IntN(4) {
+		case 0:
+			n = 1 + rng.IntN(8)
+		case 1:
+			n = 1 + rng.IntN(64)
+		case 2:
+			n = 1 + rng.IntN(600)
+		default:
+			n = 1200 + rng.IntN(1400)
+		}
+		p := make([]byte, n)
+		for j := range p {
+			switch rng.IntN(6) {
+			case 0:
+				p[j] = 255
+			case 1:
+				p[j] = byte(252 + rng.IntN(3))
+			case 2:
+				p[j] = byte(rng.IntN(8))
+			default:
+				p[j] = byte(rng.Uint32())
+			}
+		}
+		if n > 1 && p[0]&3 == 3 && rng.IntN(2) == 0 {
+			p[1] = p[1]&0xC0 | byte(1+rng.IntN(6)) // a plausible frame count
+		}
+		info, gerr := gopus.ParsePacket(p)
+		got, err := packetSamples(p)
+		if (gerr == nil) != (err == nil) {
+			t.Fatalf("packet %d (%d bytes, % x...): gopus %v, packetSamples %v", i, n, p[:min(n, 8)], gerr, err)
+		}
+		if err == nil {
+			accepted[p[0]&3]++
+			if want := info.TOC.FrameSize * info.FrameCount; got != want {
+				t.Fatalf("packet %d (% x...): %d samples, gopus says %d", i, p[:min(n, 8)], got, want)
+			}
+		} else if !errors.Is(err, ErrInvalidPacket) {
+			t.Fatalf("packet %d: %v does not wrap ErrInvalidPacket", i, err)
+		}
+	}
+	for code, k := range accepted {
+		if k < 500 {
+			t.Errorf("only %d valid code %d packets generated: the test exercises too little", k, code)
+		}
+	}
+	t.Logf("valid per code: %v", accepted)
+}
+
 func TestPacketSamplesRejects(t *testing.T) {
 	for name, p := range map[string][]byte{
-		"empty":             {},
-		"code 1 odd":        {0xF9, 1},
-		"code 2 short":      {0xFA},
-		"code 3 short":      {0xFB},
-		"code 3 zero":       {0xFB, 0x00},
-		"code 3 over 120ms": {0xFB, 0x07, 0, 0, 0, 0, 0, 0, 0},
-		"60ms x 3":          {0x1B, 0x03, 0, 0, 0},
+		"empty":              {},
+		"code 1 odd":         {0xF9, 1},
+		"code 2 short":       {0xFA},
+		"code 3 short":       {0xFB},
+		"code 3 zero":        {0xFB, 0x00},
+		"code 3 over 120ms":  {0xFB, 0x07, 0, 0, 0, 0, 0, 0, 0},
+		"60ms x 3":           {0x1B, 0x03, 0, 0, 0},
+		"code 0 over 1275":   append([]byte{0xF8}, make([]byte, 1276)...),
+		"code 2 too long":    {0xFA, 5, 1, 2},
+		"code 2 cut length":  {0xFA, 252},
+		"code 3 CBR uneven":  {0xFB, 0x02, 1, 2, 3},
+		"code 3 padding":     {0xFB, 0x41, 9, 1},
+		"code 3 VBR lengths": {0xFB, 0x83, 1, 5, 0, 0},
 	} {
 		if _, err := packetSamples(p); !errors.Is(err, ErrInvalidPacket) {
 			t.Errorf("%s: err %v, want ErrInvalidPacket", name, err)
