@@ -109,7 +109,7 @@ func MixFiles(root *os.Root, out string, rooms []Room, length time.Duration, opt
 	// A big buffer: nothing to be crash-safe for here, so fewer writes.
 	o, err := newOutput(f, 256<<10, opts, &outStats)
 	if err == nil {
-		err = mixFiles(files, samplesOf(length), o, &res.Stats)
+		err = mixFiles(files, max(0, samplesOf(length)), o, &res.Stats)
 	}
 	if err == nil {
 		err = o.flush()

@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/samvad/samvad/recorder"
@@ -37,6 +38,10 @@ type Mixer struct {
 	err       error // sticky write error
 	mixbuf    [ringSlots * FrameSamples]float32
 	silent    [ringSlots]bool
+
+	// done is set once the mix takes no more audio (closed, or failed to
+	// write), so the rooms stop spending time decoding for it.
+	done atomic.Bool
 
 	mu     sync.Mutex // guards what Inputs touch
 	inputs []*Input
@@ -143,7 +148,7 @@ func (in *Input) Level(arrival time.Time, level int) {
 func (in *Input) Frame(f recorder.Frame) {
 	pos := in.offset + f.Pos
 	var pcm []float32
-	if len(f.Packet) > 0 && f.Samples > 0 {
+	if len(f.Packet) > 0 && f.Samples > 0 && !in.m.done.Load() {
 		sounding := !in.haveLevels || pos <= in.loudUntil
 		pcm = in.t.decode(f.Packet, f.Samples, sounding, &in.local)
 	}
@@ -235,6 +240,7 @@ func (m *Mixer) Close(end time.Time) error {
 		return ErrClosed
 	}
 	m.closed = true
+	m.done.Store(true)
 	m.mu.Unlock()
 
 	endPos := samplesOf(end.Sub(m.start))
@@ -345,6 +351,7 @@ func (m *Mixer) writeMixed(n int) error {
 func (m *Mixer) fail(err error) error {
 	if err != nil && m.err == nil {
 		m.err = fmt.Errorf("mixer: %s: %w", m.name, err)
+		m.done.Store(true)
 	}
 	return m.err
 }
