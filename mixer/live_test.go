@@ -1,6 +1,8 @@
 package mixer
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -57,6 +59,12 @@ func TestLiveMix(t *testing.T) {
 	// The stuck room held the mix back by no more than the latency.
 	if lo := 3400*ms - DefaultLatency - 20*ms; writtenAt3400 < lo {
 		t.Errorf("while pakur was stuck the mix reached %v at 3.4 s; want at least %v", writtenAt3400, lo)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "mix.ogg")); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("mix.ogg: %v, mode %v; want 0640", err, fi.Mode())
+	}
+	if _, err := Create(root, "mix.ogg", t0, Options{}); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("creating over an existing mix: %v; want fs.ErrExist", err)
 	}
 	dec, err := audiotest.DecodeOggFile(filepath.Join(dir, "mix.ogg"))
 	if err != nil {
