@@ -166,26 +166,32 @@
     return !r.notLate && r.firstJoin !== null && !isNaN(lateAt) && r.firstJoin > lateAt;
   }
 
-  // build lays out one tile per configured room, districts first.
+  var KINDS = { host: ['Host', 'मेज़बान'], central: ['Central', 'केंद्रीय'], guest: ['Guest', 'अतिथि'] };
+
+  // build lays out one tile per configured room, in the meeting file's
+  // order, in one grid: 24 districts and the centre fit one projector
+  // screen. Rooms that are not districts say what they are.
   function build() {
-    var d = $('districts'), o = $('others');
-    d.textContent = '';
-    o.textContent = '';
-    var others = 0;
+    var grid = $('rooms');
+    grid.textContent = '';
     order.forEach(function (id) {
       var r = rooms[id];
       var li = S.make('li', 'tile');
       li.dataset.room = id;
+      li.dataset.kind = r.kind;
       r.nameEl = S.bi(S.make('p', 'tile-name'), r.name, r.name_hi);
+      if (KINDS[r.kind]) {
+        var k = S.make('span', 'tile-kind');
+        k.textContent = KINDS[r.kind][0] + ' / ' + KINDS[r.kind][1];
+        r.nameEl.prepend(k);
+      }
       r.stateEl = S.make('p', 'tile-state');
       r.sinceEl = S.make('p', 'tile-since');
       r.badgesEl = S.make('p', 'tile-badges');
       li.append(r.nameEl, r.stateEl, r.sinceEl, r.badgesEl);
       r.el = li;
-      if (r.kind === 'district') d.append(li);
-      else { o.append(li); others++; }
+      grid.append(li);
     });
-    $('others-section').hidden = others === 0;
   }
 
   function render(r) {
