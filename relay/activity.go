@@ -64,6 +64,13 @@ func (a *roomActivity) tick(now time.Time) (changed bool) {
 	return changed
 }
 
+// loudness is what loudest-room forwarding ranks rooms by.
+func (a *roomActivity) loudness() (speaking bool, lastLoud time.Time, peak int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.det.Speaking(), a.det.LastLoud(), a.det.Peak()
+}
+
 func (a *roomActivity) state() (speaking, silent bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -108,6 +115,7 @@ func (r *Relay) watchActivity(done <-chan struct{}) {
 					r.reportActivity(p, now)
 				}
 			}
+			r.selectLoudest(now)
 		case <-done:
 			return
 		}

@@ -33,6 +33,15 @@ type PeerInfo struct {
 	Recorder bool
 	// Receive is whether a room hears the meeting.
 	Receive bool
+	// AlwaysHeard: this room (the host) reaches every room even when the
+	// meeting forwards only the loudest rooms.
+	AlwaysHeard bool
+}
+
+// forwarded is one source this peer hears: its sender and its output.
+type forwarded struct {
+	sender *webrtc.RTPSender
+	out    *output
 }
 
 // Signal is one message the relay needs delivered to a peer's client:
@@ -65,10 +74,10 @@ type Peer struct {
 	pending     bool // something changed while negotiating
 	remoteSet   bool
 	candidates  []webrtc.ICECandidateInit
-	senders     map[string]*webrtc.RTPSender // by source session
-	announce    []TrackInfo                  // tracks the next offer carries
-	source      atomic.Pointer[source]       // this room's microphone
-	act         *roomActivity                // a room's activity; nil for a recorder
+	senders     map[string]*forwarded  // by source session
+	announce    []TrackInfo            // tracks the next offer carries
+	source      atomic.Pointer[source] // this room's microphone
+	act         *roomActivity          // a room's activity; nil for a recorder
 }
 
 // Join creates the relay's PeerConnection for a client and sends it the
@@ -79,7 +88,7 @@ func (r *Relay) Join(info PeerInfo, cb Callbacks) (*Peer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	p := &Peer{r: r, info: info, pc: pc, cb: cb, senders: map[string]*webrtc.RTPSender{}}
+	p := &Peer{r: r, info: info, pc: pc, cb: cb, senders: map[string]*forwarded{}}
 	if info.Room != "" && !info.Recorder {
 		p.act = &roomActivity{since: time.Now(), silentAfter: r.silentAfter}
 	}
@@ -130,7 +139,9 @@ func (r *Relay) Join(info PeerInfo, cb Callbacks) (*Peer, error) {
 
 	p.mu.Lock()
 	for _, src := range hear {
-		p.addSenderLocked(src)
+		if p.r.wants(p, src) {
+			p.addSenderLocked(src)
+		}
 	}
 	err = p.negotiateLocked()
 	p.mu.Unlock()
@@ -146,11 +157,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	if remote.Kind() != webrtc.RTPCodecTypeAudio {
 		return
 	}
-	src, err := newSource(p.info.Room, p.info.Session)
-	if err != nil {
-		p.r.log.Error("microphone track", "room", p.info.Room, "err", err)
-		return
-	}
+	src := newSource(p.info.Room, p.info.Session, p.info.AlwaysHeard)
 	if !p.source.CompareAndSwap(nil, src) {
 		return
 	}
@@ -247,11 +254,15 @@ func (p *Peer) Close() error {
 	return p.pc.Close()
 }
 
-// subscribe adds src to what this peer hears.
+// subscribe adds src to what this peer hears, or switches it back on.
 func (p *Peer) subscribe(src *source) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || src.gone.Load() {
+		return
+	}
+	if f, ok := p.senders[src.session]; ok {
+		f.out.setEnabled(true, time.Now())
 		return
 	}
 	if p.addSenderLocked(src) {
@@ -265,18 +276,19 @@ func (p *Peer) subscribe(src *source) {
 func (p *Peer) unsubscribe(src *source) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	sender, ok := p.senders[src.session]
+	f, ok := p.senders[src.session]
 	if !ok || p.closed {
 		return
 	}
 	delete(p.senders, src.session)
+	src.removeOutput(f.out)
 	for i, t := range p.announce {
 		if t.Session == src.session {
 			p.announce = append(p.announce[:i], p.announce[i+1:]...)
 			break
 		}
 	}
-	if err := p.pc.RemoveTrack(sender); err != nil {
+	if err := p.pc.RemoveTrack(f.sender); err != nil {
 		p.r.log.Debug("remove track", "session", p.info.Session, "err", err)
 		return
 	}
@@ -289,12 +301,14 @@ func (p *Peer) addSenderLocked(src *source) bool {
 	if _, ok := p.senders[src.session]; ok {
 		return false
 	}
-	sender, err := p.pc.AddTrack(src.local)
+	out := newOutput(src, true)
+	sender, err := p.pc.AddTrack(out)
 	if err != nil {
 		p.r.log.Warn("forward track", "session", p.info.Session, "from", src.room, "err", err)
 		return false
 	}
-	p.senders[src.session] = sender
+	src.addOutput(out)
+	p.senders[src.session] = &forwarded{sender: sender, out: out}
 	p.announce = append(p.announce, src.info())
 	p.r.goFunc(func() { drainRTCP(sender.ReadRTCP) })
 	return true

@@ -57,6 +57,9 @@ type Config struct {
 	// SilentAfter: a room connected this long without audio is reported
 	// silent; 0 means DefaultSilentAfter.
 	SilentAfter time.Duration
+	// ForwardLoudest, when not 0, forwards to each room only the host and
+	// this many of the rooms speaking now; recorders still get every room.
+	ForwardLoudest int
 }
 
 // Relay forwards every room's audio to the rooms that listen and to every
@@ -78,6 +81,8 @@ type Relay struct {
 
 	onActivity  func(Activity)
 	silentAfter time.Duration
+	loudest     int
+	loud        loudState
 	stop        chan struct{} // ends the relay's own goroutines
 }
 
@@ -100,6 +105,7 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 	}
 	r.log = r.log.With("component", "relay")
 	r.silentAfter = cfg.SilentAfter
+	r.loudest = max(0, cfg.ForwardLoudest)
 	if r.silentAfter == 0 {
 		r.silentAfter = DefaultSilentAfter
 	}
@@ -214,7 +220,9 @@ func (r *Relay) addSource(src *source) {
 	}
 	r.mu.Unlock()
 	for _, p := range to {
-		p.subscribe(src)
+		if r.wants(p, src) {
+			p.subscribe(src)
+		}
 	}
 }
 

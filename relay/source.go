@@ -3,6 +3,8 @@ package relay
 import (
 	"errors"
 	"io"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -10,13 +12,17 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// source is one room connection's microphone: read from the room's
-// PeerConnection, written once into a local track that every listener's
-// PeerConnection is bound to.
+// source is one room connection's microphone: read once from the room's
+// PeerConnection and written to one output per listener.
 type source struct {
 	gone          atomic.Bool
 	room, session string
-	local         *webrtc.TrackLocalStaticRTP
+	trackID       string
+	// always: a host's microphone reaches every room, loudest or not.
+	always bool
+
+	mu      sync.RWMutex
+	outputs []*output
 }
 
 // TrackInfo describes a forwarded track, for the "track" message that
@@ -29,21 +35,34 @@ type TrackInfo struct {
 }
 
 func (s *source) info() TrackInfo {
-	return TrackInfo{Room: s.room, Session: s.session, Stream: s.local.StreamID(), Track: s.local.ID()}
+	return TrackInfo{Room: s.room, Session: s.session, Stream: s.room, Track: s.trackID}
 }
 
-func newSource(room, session string) (*source, error) {
+func newSource(room, session string, always bool) *source {
 	// The stream id is the room id, so a receiver can attribute audio
 	// without the track message; the track id names the connection.
-	local, err := webrtc.NewTrackLocalStaticRTP(OpusCodec().RTPCodecCapability, "mic-"+session, room)
-	if err != nil {
-		return nil, err
-	}
-	return &source{room: room, session: session, local: local}, nil
+	return &source{room: room, session: session, trackID: "mic-" + session, always: always}
 }
 
-// forward copies RTP from the room to the local track until the remote track
-// ends. Packets go out unchanged but for SSRC and payload type, so the
+func (s *source) addOutput(o *output) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outputs = append(s.outputs, o)
+}
+
+func (s *source) removeOutput(o *output) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.outputs {
+		if x == o {
+			s.outputs = append(s.outputs[:i], s.outputs[i+1:]...)
+			return
+		}
+	}
+}
+
+// forward copies RTP from the room to every enabled output until the remote
+// track ends. Packets go out unchanged but for SSRC and payload type, so the
 // sender's sequence numbers, timestamps and audio level reach the recorder.
 // Each packet's RFC 6464 level (-1 without the extension) goes to level.
 func (s *source) forward(remote *webrtc.TrackRemote, levelID uint8, level func(int, time.Time)) error {
@@ -67,8 +86,86 @@ func (s *source) forward(remote *webrtc.TrackRemote, levelID uint8, level func(i
 			}
 		}
 		level(l, time.Now())
-		// A write error means one listener's transport is gone; the others
-		// still get the packet, and the gone one is cleaned up by its peer.
-		_ = s.local.WriteRTP(&pkt)
+		s.mu.RLock()
+		for _, o := range s.outputs {
+			o.write(&pkt)
+		}
+		s.mu.RUnlock()
 	}
 }
+
+// output is one listener's copy of a source: the TrackLocal bound to that
+// listener's PeerConnection, with the switch that loudest-room forwarding
+// flips without renegotiating.
+type output struct {
+	src     *source
+	enabled atomic.Bool
+	// offSince is when the output was last switched off (unix ns), so that
+	// a track nobody has heard for a while can be taken away.
+	offSince atomic.Int64
+
+	mu    sync.Mutex
+	w     webrtc.TrackLocalWriter
+	ssrc  uint32
+	pt    uint8
+	bound bool
+}
+
+func newOutput(src *source, enabled bool) *output {
+	o := &output{src: src}
+	o.setEnabled(enabled, time.Now())
+	return o
+}
+
+func (o *output) setEnabled(on bool, now time.Time) {
+	if o.enabled.Swap(on) != on || (!on && o.offSince.Load() == 0) {
+		if on {
+			o.offSince.Store(0)
+		} else {
+			o.offSince.Store(now.UnixNano())
+		}
+	}
+}
+
+// write sends one packet if the output is on and negotiated. A write error
+// means the listener's transport is gone; its peer cleans up.
+func (o *output) write(p *rtp.Packet) {
+	if !o.enabled.Load() {
+		return
+	}
+	o.mu.Lock()
+	w, ssrc, pt, bound := o.w, o.ssrc, o.pt, o.bound
+	o.mu.Unlock()
+	if !bound {
+		return
+	}
+	h := p.Header
+	h.SSRC, h.PayloadType = ssrc, pt
+	_, _ = w.WriteRTP(&h, p.Payload)
+}
+
+// Bind is called by pion when the listener's negotiation completes.
+func (o *output) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	for _, c := range ctx.CodecParameters() {
+		if strings.EqualFold(c.MimeType, webrtc.MimeTypeOpus) {
+			o.mu.Lock()
+			o.w, o.ssrc, o.pt, o.bound = ctx.WriteStream(), uint32(ctx.SSRC()), uint8(c.PayloadType), true
+			o.mu.Unlock()
+			return c, nil
+		}
+	}
+	return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+}
+
+// Unbind is called by pion when the track stops being sent.
+func (o *output) Unbind(webrtc.TrackLocalContext) error {
+	o.mu.Lock()
+	o.bound = false
+	o.mu.Unlock()
+	return nil
+}
+
+func (o *output) ID() string                { return o.src.trackID }
+func (o *output) RID() string               { return "" }
+func (o *output) StreamID() string          { return o.src.room }
+func (o *output) Kind() webrtc.RTPCodecType { return webrtc.RTPCodecTypeAudio }

@@ -132,12 +132,16 @@ func (c *conn) join(m Message) bool {
 	if s.relay == nil || c.role == RoleStaff {
 		return true
 	}
-	peer, err := s.relay.Join(relay.PeerInfo{
+	info := relay.PeerInfo{
 		Session:  c.session,
 		Room:     c.room,
 		Recorder: c.role == RoleRecorder,
 		Receive:  c.receive,
-	}, relay.Callbacks{
+	}
+	if r, ok := s.file.Room(c.room); ok && r.Kind == meeting.KindHost {
+		info.AlwaysHeard = true
+	}
+	peer, err := s.relay.Join(info, relay.Callbacks{
 		Signal: c.relaySignal,
 		Failed: func() { c.fatal(CodeMediaFailed, "the media connection failed: join again") },
 	})
