@@ -106,6 +106,11 @@ func FuzzScanOgg(f *testing.F) {
 				t.Fatalf("packet of %d samples, %d bytes", p.Samples, len(p.Data))
 			}
 		}
+		// The report takes a crashed recording's end from Samples(): no
+		// bytes may claim more audio than bytes can hold.
+		if n := sc.Samples(); n > int64(len(data))*maxSamplesPerByte {
+			t.Fatalf("%d bytes claim %d samples", len(data), n)
+		}
 		dir := t.TempDir()
 		if err := os.WriteFile(dir+"/s.ogg", data, 0o600); err != nil {
 			t.Fatal(err)

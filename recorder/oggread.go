@@ -34,7 +34,25 @@ type Scan struct {
 	// InvalidPackets are packets dropped because their duration could not
 	// be read from their TOC.
 	InvalidPackets int
+	// BadGranules counts pages whose granule position was negative (other
+	// than -1, "none") or put their packets further after the previous ones
+	// than the bytes in between could have held (see maxSamplesPerByte);
+	// their packets were placed right after the previous ones instead, so a
+	// damaged or forged granule position cannot make the stream seem hours
+	// long: Samples() never exceeds 2880 per byte of the stream.
+	BadGranules int
 }
+
+// maxSamplesPerByte bounds the audio any bytes of an Ogg Opus stream can
+// hold: an Opus packet takes at least one byte for 120 ms (a code 1 TOC
+// alone: two empty 60 ms frames) and an Ogg lacing value, and every page
+// has a 27-byte header, so no valid stream carries more than 5760 samples
+// per 2 bytes. A granule position further ahead of the previous packet's end
+// than the bytes in between (skipped, corrupt or other pages, and the page
+// itself) could hold is damage, not lost audio. The segments this package
+// writes hold at most 137 samples per byte (a 120 ms silence packet on a
+// 42-byte page).
+const maxSamplesPerByte = maxPacketSamples / 2
 
 // Samples is the stream's played length: the end of the last packet, less
 // the pre-skip.
@@ -54,8 +72,9 @@ var capture = []byte("OggS")
 // after a corrupt page (RFC 3533 section 6 makes the pattern and the page
 // checksum exist for exactly this) and reports what it skipped. Positions
 // come from each page's granule position, so the audio after a lost page
-// stays where it belongs. Only a stream whose OpusHead cannot be found is an
-// error (ErrNotOggOpus).
+// stays where it belongs, unless the position is more than the bytes before
+// it could hold (Scan.BadGranules). Only a stream whose OpusHead cannot be
+// found is an error (ErrNotOggOpus).
 func ScanOgg(data []byte) (*Scan, error) {
 	sc := &Scan{}
 	var (
@@ -63,6 +82,7 @@ func ScanOgg(data []byte) (*Scan, error) {
 		haveHead  bool
 		haveTags  bool
 		lastSeq   uint32
+		placedEnd int    // offset just after the last page that placed packets
 		partial   []byte // packet continuing onto the next page
 		inPartial bool
 		done      []Packet // packets completed on the current page
@@ -161,7 +181,10 @@ func ScanOgg(data []byte) (*Scan, error) {
 		if page.IsEOS() {
 			sc.EOS = true
 		}
-		sc.place(done, page.GranulePos)
+		if len(done) > 0 {
+			sc.place(done, page.GranulePos, int64(off-placedEnd)*maxSamplesPerByte)
+			placedEnd = off
+		}
 	}
 	if !haveHead {
 		return nil, fmt.Errorf("%w: no valid page", ErrNotOggOpus)
@@ -171,22 +194,32 @@ func ScanOgg(data []byte) (*Scan, error) {
 
 // place gives the packets completed on a page their positions: the page's
 // granule position is the end of the last of them (RFC 7845 section 4). A
-// page without one (-1) continues from the previous packet.
-func (sc *Scan) place(done []Packet, granule uint64) {
-	if len(done) == 0 {
-		return
-	}
+// page without one (-1), or whose granule position lies further ahead of the
+// previous packet's end than budget samples, continues from the previous
+// packet.
+func (sc *Scan) place(done []Packet, granule uint64, budget int64) {
 	var total int64
 	for _, p := range done {
 		total += int64(p.Samples)
 	}
-	var pos int64
-	switch {
-	case granule != ^uint64(0) && int64(granule) >= total:
-		pos = int64(granule) - total
-	case len(sc.Packets) > 0:
+	var next int64 // where continuing from the previous packet puts them
+	if len(sc.Packets) > 0 {
 		last := sc.Packets[len(sc.Packets)-1]
-		pos = last.Pos + int64(last.Samples)
+		next = last.Pos + int64(last.Samples)
+	}
+	pos := next
+	switch g := int64(granule); {
+	case g == -1: // no position on this page
+	case g < 0: // beyond any stream: 2^63 samples are six million years
+		sc.BadGranules++
+	case g >= total:
+		// next and budget are far below 2^63 (a stream's bytes times
+		// maxSamplesPerByte), so nothing overflows.
+		if g-next <= budget {
+			pos = g - total
+		} else {
+			sc.BadGranules++
+		}
 	}
 	for _, p := range done {
 		p.Pos = pos

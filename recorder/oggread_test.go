@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/thesyncim/gopus/container/ogg"
 )
@@ -147,5 +148,100 @@ func TestNTPSamples(t *testing.T) {
 		if got := ntpSamples(c.d); got != c.want {
 			t.Errorf("ntpSamples(%d) = %d, want %d", c.d, got, c.want)
 		}
+	}
+}
+
+// TestScanOggBoundsGranuleJumps: a page whose granule position is further
+// ahead than the bytes since the previous packet could hold (forged, or a
+// writer gone wrong: the checksum is valid) continues from the previous
+// packet, so a damaged segment cannot make a report fill hours of silence;
+// a jump the skipped bytes can explain is lost audio and keeps its place.
+func TestScanOggBoundsGranuleJumps(t *testing.T) {
+	head := ogg.DefaultOpusHead(48000, 1)
+	head.PreSkip = 312
+	hp := page(7, 0, ogg.PageFlagBOS, 0, []byte{19}, head.Encode())
+	tags := ogg.DefaultOpusTags().Encode()
+	tp := page(7, 1, 0, 0, []byte{byte(len(tags))}, tags)
+	a := []byte(silence960)
+	p2 := page(7, 2, 0, 960, []byte{3}, a)
+	// 1e12 samples is over half a year; 2^62 overflows a time.Duration.
+	for _, g := range []uint64{1e12, 1 << 62, 1<<63 - 1} {
+		forged := page(7, 3, 0, g, []byte{3}, a)
+		p4 := page(7, 4, ogg.PageFlagEOS, g+960, []byte{3}, a)
+		data := bytes.Join([][]byte{hp, tp, p2, forged, p4}, nil)
+		sc, err := ScanOgg(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPackets(t, sc, []Packet{{a, 0, 960}, {a, 960, 960}, {a, 1920, 960}})
+		if sc.BadGranules != 2 || sc.Samples() != 3*960-312 {
+			t.Errorf("granule %d: %d bad granules, %d samples", g, sc.BadGranules, sc.Samples())
+		}
+	}
+
+	// 10 s lost in a region of zeroed bytes: with the page after it, 167
+	// bytes can hold that and the packet after it (5760 samples per 2
+	// bytes); 166 cannot.
+	p4 := page(7, 4, ogg.PageFlagEOS, 960+480000+960, []byte{3}, a)
+	for _, c := range []struct {
+		zeros int
+		bad   int
+	}{{167 - len(p4), 0}, {166 - len(p4), 1}} {
+		data := bytes.Join([][]byte{hp, tp, p2, make([]byte, c.zeros), p4}, nil)
+		sc, err := ScanOgg(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int64(960 + 480000)
+		if c.bad > 0 {
+			want = 960
+		}
+		checkPackets(t, sc, []Packet{{a, 0, 960}, {a, want, 960}})
+		if sc.BadGranules != c.bad {
+			t.Errorf("%d zero bytes: %d bad granules, want %d", c.zeros, sc.BadGranules, c.bad)
+		}
+	}
+}
+
+// TestScanOggOwnSegmentsWithinBound: the densest segment this package
+// writes (a minute of silence, a 120 ms packet per page) with most of its
+// pages destroyed still has its audio after the damage at its true place.
+func TestScanOggOwnSegmentsWithinBound(t *testing.T) {
+	var buf bytes.Buffer
+	seg, err := NewSegment(&buf, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
+	if err := seg.PushPayload(1, 0, []byte(silence960), t0); err != nil {
+		t.Fatal(err)
+	}
+	for ms := 100; ms <= 60_000; ms += 100 {
+		if err := seg.Tick(t0.Add(time.Duration(ms) * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := seg.Close(t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	whole, err := ScanOgg(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := whole.Samples(), int64(60*SampleRate); got != want {
+		t.Fatalf("intact segment plays %d samples, want %d", got, want)
+	}
+	clear(data[len(data)/20 : len(data)-len(data)/20]) // 90% of it gone
+	sc, err := ScanOgg(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.BadGranules != 0 || sc.Samples() != whole.Samples() || sc.MissingPages == 0 {
+		t.Errorf("damaged segment: %d bad granules, %d samples, %d missing pages", sc.BadGranules, sc.Samples(), sc.MissingPages)
+	}
+	last, wantLast := sc.Packets[len(sc.Packets)-1], whole.Packets[len(whole.Packets)-1]
+	if last.Pos != wantLast.Pos {
+		t.Errorf("last packet at %d, want %d", last.Pos, wantLast.Pos)
 	}
 }

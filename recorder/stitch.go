@@ -42,6 +42,7 @@ type SegmentInfo struct {
 	SkippedBytes   int64 `json:"skipped_bytes"`
 	TruncatedBytes int64 `json:"truncated_bytes"`
 	InvalidPackets int   `json:"invalid_packets"`
+	BadGranules    int   `json:"bad_granules"` // see Scan.BadGranules
 
 	// Err is why nothing of the segment could be used (unreadable file, no
 	// OpusHead); the rest of the stitch goes on without it.
@@ -127,7 +128,7 @@ func describe(info *SegmentInfo, sc *Scan) {
 	info.Closed = sc.EOS
 	info.CorruptPages, info.MissingPages = sc.CorruptPages, sc.MissingPages
 	info.SkippedBytes, info.TruncatedBytes = sc.SkippedBytes, sc.TruncatedBytes
-	info.InvalidPackets = sc.InvalidPackets
+	info.InvalidPackets, info.BadGranules = sc.InvalidPackets, sc.BadGranules
 }
 
 // samplesRounded converts a duration to samples, rounding to nearest.

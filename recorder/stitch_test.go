@@ -339,3 +339,68 @@ func TestStitchSampleExact(t *testing.T) {
 		}
 	}
 }
+
+// TestStitchForgedGranule: the last page of a crashed segment (no
+// end-of-stream page, so a report estimates the recording's end from what
+// the segment holds) carries a granule position 240 days ahead, with a valid
+// checksum. The scan keeps the segment's true length, so the report's end
+// and the stitch stay the recording's, with every packet where it was and
+// the page reported.
+func TestStitchForgedGranule(t *testing.T) {
+	dir := t.TempDir()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
+	src := newSource(t, 2*time.Second, []audiotest.Burst{burst(1500, 300, 600)}, false)
+	writeSegment(t, root, "s.ogg", rec, src, true)
+	data, err := os.ReadFile(filepath.Join(dir, "s.ogg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	offs := pageOffsets(t, data)
+	k := len(offs) - 1
+	pg, n, err := ogg.ParsePage(data[offs[k]:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg.GranulePos += 1e12 // 240 days
+	forged := append(append(append([]byte(nil), data[:offs[k]]...), pg.Encode()...), data[offs[k]+n:]...)
+	if err := os.WriteFile(filepath.Join(dir, "forged.ogg"), forged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	honest, err := ScanOgg(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := ScanOgg(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.BadGranules != 1 || sc.Samples() != honest.Samples() || sc.CorruptPages != 0 {
+		t.Fatalf("forged scan: %d bad granules, %d samples (honest %d), %d corrupt pages", sc.BadGranules, sc.Samples(), honest.Samples(), sc.CorruptPages)
+	}
+	end := rec.Add(durationOf(sc.Samples())) // what the report would take as the end
+	res, err := Stitch(root, "room.ogg", []SegmentRef{{Path: "forged.ogg", Start: rec}}, rec, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := res.Segments[0]
+	if in.BadGranules != 1 || in.PacketsCut != 0 || in.PacketsUsed != len(honest.Packets)-1 {
+		t.Errorf("segment info %+v, want 1 bad granule and all %d packets used", in, len(honest.Packets)-1)
+	}
+	out, err := root.ReadFile("room.ogg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := audiotest.DecodeOgg(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := audiotest.DetectBursts(dec.PCM, audiotest.DetectConfig{})
+	if len(found) != 1 || found[0].At < 1500*time.Millisecond || found[0].At > 1540*time.Millisecond {
+		t.Errorf("bursts %+v, want one at 1.5 s", found)
+	}
+}
