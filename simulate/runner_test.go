@@ -237,7 +237,8 @@ func TestRunnerPlaysAgainstARealServer(t *testing.T) {
 // A room the server refuses gives up and says why; the others play on.
 func TestRunnerReportsARefusedRoom(t *testing.T) {
 	f, url := startServer(t)
-	s, err := Build(f, Options{Duration: 2 * time.Second, Rooms: []string{"host", "ranchi"}})
+	// Long enough for the host to join and play on a loaded machine.
+	s, err := Build(f, Options{Duration: 5 * time.Second, Rooms: []string{"host", "ranchi"}})
 	if err != nil {
 		t.Fatal(err)
 	}
