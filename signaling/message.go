@@ -162,6 +162,10 @@ type RosterItem struct {
 	Muted    bool   `json:"muted,omitempty"`
 	Speaking bool   `json:"speaking,omitempty"`
 	Silent   bool   `json:"silent,omitempty"`
+	// FirstJoined and Drops extend the contract's roster item: a roll call
+	// opened mid-meeting can tell a late room from one that dropped.
+	FirstJoined string `json:"first_joined,omitempty"`
+	Drops       int    `json:"drops,omitempty"`
 }
 
 // RecorderStatus is the recorder's health, shown on the roll call.

@@ -60,6 +60,10 @@ type rosterEntry struct {
 	muted    bool
 	speaking bool
 	silent   bool
+	// first is the room's first join; drops counts lost connections. A
+	// roll call opened mid-meeting needs both to tell late from dropped.
+	first time.Time
+	drops int
 }
 
 // Option configures a Server.

@@ -349,6 +349,15 @@ func TestLeaveAndDrop(t *testing.T) {
 	if rooms["ranchi"] != StateLeft || rooms["dumka"] != StateDropped {
 		t.Errorf("rooms = %v", rooms)
 	}
+	// A roll call opened now still sees when dumka first came and that it
+	// dropped.
+	time.Sleep(10 * time.Millisecond)
+	again := joinRoom(t, ts, "dumka")
+	for _, r := range again.Welcome.Roster {
+		if r.Room == "dumka" && (r.Drops != 1 || r.FirstJoined == "" || r.FirstJoined == r.Since) {
+			t.Errorf("dumka in the roster: %+v", r)
+		}
+	}
 }
 
 func TestSilentPeerIsDropped(t *testing.T) {

@@ -107,7 +107,12 @@ func (c *conn) join(m Message) bool {
 			old.fatal(CodeReplaced, "this room joined again from another connection")
 		}
 		s.rooms[c.room] = c
-		s.roster[c.room] = &rosterEntry{state: StateConnected, since: now}
+		e := s.roster[c.room]
+		first := e.first
+		if first.IsZero() {
+			first = now
+		}
+		s.roster[c.room] = &rosterEntry{state: StateConnected, since: now, first: first, drops: e.drops}
 	}
 	s.joined[c] = struct{}{}
 	if c.role == RoleStaff {
@@ -216,6 +221,10 @@ func (s *Server) welcomeLocked(c *conn) Message {
 		if !e.since.IsZero() {
 			item.Since = Timestamp(e.since)
 		}
+		if !e.first.IsZero() {
+			item.FirstJoined = Timestamp(e.first)
+		}
+		item.Drops = e.drops
 		roster = append(roster, item)
 	}
 	return Message{
@@ -310,7 +319,12 @@ func (c *conn) finish() {
 				if c.ending == EventLeft {
 					ev, state = EventLeft, StateLeft
 				}
-				s.roster[c.room] = &rosterEntry{state: state, since: now}
+				e := s.roster[c.room]
+				drops := e.drops
+				if state == StateDropped {
+					drops++
+				}
+				s.roster[c.room] = &rosterEntry{state: state, since: now, first: e.first, drops: drops}
 				s.broadcastLocked(Message{Type: TypePresence, Event: ev, Room: c.room, Session: c.session, At: Timestamp(now)})
 				c.logger().Info(ev)
 			} else {
