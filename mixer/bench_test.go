@@ -175,11 +175,15 @@ func BenchmarkMixFiles(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
 			var res *Result
+			var size int64
 			cpu0 := cpuTime()
 			for b.Loop() {
 				out := fmt.Sprintf("mix%d.ogg", n)
 				if res, err = MixFiles(root, out, rooms, length, Options{}); err != nil {
 					b.Fatal(err)
+				}
+				if fi, err := root.Stat(out); err == nil {
+					size = fi.Size()
 				}
 				root.Remove(out)
 				n++
@@ -188,6 +192,7 @@ func BenchmarkMixFiles(b *testing.B) {
 			b.ReportMetric(b.Elapsed().Seconds()*scale, "s/3h")
 			b.ReportMetric((cpuTime()-cpu0).Seconds()*scale, "cpu-s/3h")
 			b.ReportMetric(float64(res.Stats.PacketsDecoded)/float64(frames), "decodes/frame")
+			b.ReportMetric(float64(size)/1e6*float64(time.Hour)/float64(length), "MB/h")
 		})
 	}
 }
