@@ -14,8 +14,9 @@ const FrameSamples = 960
 
 // Defaults of Options.
 const (
-	// DefaultBitrate suits mono speech from CELT: clear at full band, about
-	// 14 MB an hour.
+	// DefaultBitrate suits mono speech from CELT: clear at full band. With
+	// the Ogg framing (one page per 20 ms packet, as gopus writes it) the
+	// file takes about 20 MB an hour.
 	DefaultBitrate = 32000
 	// DefaultLiveComplexity and DefaultFileComplexity are the encoder's
 	// complexity. Live, the encoder runs for 20 ms of audio every 20 ms and
