@@ -294,8 +294,9 @@ func (m *Mixer) Stats() Stats {
 	return st
 }
 
-// Written is how much of the mix has been written so far (its playing time
-// once flushed).
+// Written is how much of the mix has been mixed and encoded so far. Once
+// flushed, the file plays all of it but the last frame, which the Ogg writer
+// holds back to put on the end-of-stream page.
 func (m *Mixer) Written() time.Duration {
 	m.outMu.Lock()
 	defer m.outMu.Unlock()

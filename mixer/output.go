@@ -5,7 +5,8 @@ import (
 	"io"
 
 	"github.com/thesyncim/gopus"
-	"github.com/thesyncim/gopus/container/ogg"
+
+	"github.com/samvad/samvad/recorder"
 )
 
 // maxEncoded holds any Opus packet (1275 bytes per frame at most).
@@ -33,7 +34,7 @@ var chunkSizes = [...]int{960, 480, 240, 120}
 // zeros already, so the timeline is unchanged.
 type output struct {
 	w         *pageBuffer
-	ogg       *ogg.Writer
+	ogg       *recorder.OggWriter // ends the stream with its last packet on the EOS page, as opusinfo wants
 	enc       *gopus.Encoder
 	lim       limiter
 	lookahead int
@@ -82,11 +83,8 @@ func newOutput(w io.Writer, bufSize int, opts Options, stats *Stats) (*output, e
 	}
 	o.preSkip = o.lookahead + limiterDelay
 	o.zeroRun = o.lookahead // the encoder's delay line starts as silence
-	o.ogg, err = ogg.NewWriterWithConfig(o.w, ogg.WriterConfig{
-		SampleRate: SampleRate, Channels: 1, PreSkip: uint16(o.preSkip), StreamCount: 1,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("ogg headers: %w", err)
+	if o.ogg, err = recorder.NewOggWriter(o.w, o.preSkip); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
