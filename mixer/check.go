@@ -57,3 +57,10 @@ func Check(root *os.Root, name string, length time.Duration) (bool, error) {
 	played := int64(page.GranulePos) - preSkip
 	return abs64(played-samplesOf(length)) <= 120, nil
 }
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

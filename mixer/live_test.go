@@ -109,10 +109,3 @@ func checkLoudOverlap(t *testing.T, pcm []float32) {
 		t.Errorf("loud overlap peaks at %.3f: limited far more than needed", p)
 	}
 }
-
-func abs64(v int64) int64 {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
