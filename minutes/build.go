@@ -68,7 +68,7 @@ func Build(dir string, opts Options) (*Result, error) {
 	res.End = recordingEnd(f, events, segs)
 
 	rooms := roomIDs(f, segs)
-	total := len(rooms) + 1 + len(secretaryFiles)
+	total := len(rooms) + 2 + len(secretaryFiles)
 	man := f.Manifest
 	man.Rooms, man.Segments = nil, nil
 	for i, room := range rooms {
@@ -96,13 +96,20 @@ func Build(dir string, opts Options) (*Result, error) {
 	if man.RecordingEndedAt == "" {
 		man.RecordingEndedAt = res.End.In(man.Meeting.Location()).Format(recording.TimeFormat)
 	}
+	progress(len(rooms), total, MixFile)
 	f.Manifest = man
-	progress(len(rooms), total, recording.ManifestFile)
+	mix, err := ensureMix(f, events, man.Rooms, res.Start, res.End)
+	if err != nil {
+		return nil, err
+	}
+	man = f.Manifest
+	man.Mix = mix
+	progress(len(rooms)+1, total, recording.ManifestFile)
 	if err := f.WriteManifest(); err != nil {
 		return nil, err
 	}
 	// Last, so that the minutes link to every audio file made above.
-	step := func(i int, name string) { progress(len(rooms)+1+i, total, name) }
+	step := func(i int, name string) { progress(len(rooms)+2+i, total, name) }
 	if err := writeMinutes(f, events, res.Start, res.End, step); err != nil {
 		return nil, err
 	}

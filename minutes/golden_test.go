@@ -2,12 +2,15 @@ package minutes
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/samvad/samvad/recording"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from the fixture (review the diff before committing)")
@@ -15,8 +18,10 @@ var update = flag.Bool("update", false, "rewrite testdata/golden from the fixtur
 // fixture copies testdata/meeting (meeting.json + events.jsonl of a made-up
 // hour of the 21 Nov 2023 samvad: a late room, an absent one, drops and
 // rejoins, a replaced session, rooms leaving early, turns out of order and
-// one still open at the end) into a fresh folder. A stand-in mix.ogg is
-// added when mix is set, as the mixer would have made one.
+// one still open at the end) into a fresh folder. With mix, a broken
+// stand-in mix.ogg is added, as a crashed bot would leave one, and the
+// report rebuilds it; without, the meeting is one whose file turned the mix
+// off (recording.mix: false).
 func fixture(t *testing.T, mix bool) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "2023-11-21-jmm-2023-11-21")
@@ -25,7 +30,15 @@ func fixture(t *testing.T, mix bool) string {
 	}
 	if mix {
 		writeFile(t, filepath.Join(dir, MixFile), "OggS stand-in")
+		return dir
 	}
+	m, err := recording.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.NoMix = true
+	data, _ := json.MarshalIndent(m, "", "  ")
+	writeFile(t, filepath.Join(dir, recording.ManifestFile), string(data))
 	return dir
 }
 
@@ -103,7 +116,7 @@ func TestGolden(t *testing.T) {
 	if len(res.Skipped) != 0 {
 		t.Errorf("skipped %v", res.Skipped)
 	}
-	if got, want := strings.Join(steps, " "), "meeting.json attendance.csv minutes.md minutes.html done"; got != want {
+	if got, want := strings.Join(steps, " "), "mix.ogg meeting.json attendance.csv minutes.md minutes.html done"; got != want {
 		t.Errorf("progress %q, want %q", got, want)
 	}
 	golden(t, AttendanceFile, readFile(t, filepath.Join(dir, AttendanceFile)))

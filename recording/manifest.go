@@ -63,6 +63,12 @@ type Manifest struct {
 	Rooms    []RoomFile    `json:"rooms,omitempty"`
 	Segments []SegmentFile `json:"segments,omitempty"`
 	Mix      *AudioFile    `json:"mix,omitempty"`
+	// NoMix is set when the meeting file turned the mix off
+	// (recording.mix: false).
+	NoMix bool `json:"no_mix,omitempty"`
+	// MixIncomplete is set by the bot when its live mix lacks audio that
+	// reached it too late, so the report rebuilds mix.ogg.
+	MixIncomplete bool `json:"mix_incomplete,omitempty"`
 }
 
 // RoomFile is a stitched rooms/<room>.ogg.
