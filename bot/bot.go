@@ -48,6 +48,9 @@ type Config struct {
 	// ContinueWithin: a restarted bot continues an unfinished folder this
 	// recent. Default recording.DefaultContinueWithin.
 	ContinueWithin time.Duration
+	// NoMix turns the live mix.ogg off (recording.mix: false). The File's
+	// setting wins when File is given.
+	NoMix bool
 }
 
 // Errors that retrying cannot fix.
@@ -67,6 +70,7 @@ type Bot struct {
 	roll   *rollCall
 	stats  recorderStats
 	ready  chan struct{} // closed when the folder is open
+	mix    *liveMix      // nil without a live mix
 }
 
 // New makes a bot; Run records.
@@ -82,6 +86,9 @@ func New(cfg Config) *Bot {
 	}
 	if cfg.ContinueWithin == 0 {
 		cfg.ContinueWithin = recording.DefaultContinueWithin
+	}
+	if cfg.File != nil {
+		cfg.NoMix = !cfg.File.Recording.MixEnabled()
 	}
 	return &Bot{cfg: cfg, log: cfg.Logger.With("component", "bot"), ready: make(chan struct{})}
 }
@@ -194,6 +201,16 @@ func (b *Bot) connected(p *participant.Participant, down, now time.Time) error {
 		}
 		b.folder = f
 		b.roll = newRollCall(m, f.Start(), b.cfg.SilenceAfter, b.emit)
+		if b.cfg.NoMix {
+			f.Manifest.NoMix = true
+			if err := f.WriteManifest(); err != nil {
+				b.log.Error("manifest", "err", err)
+			}
+		} else if !f.Continued {
+			// A restarted bot cannot append to the mix its predecessor
+			// left: the report rebuilds mix.ogg from the rooms instead.
+			b.mix = startLiveMix(f, b.log, b.emit)
+		}
 		close(b.ready)
 	}
 	b.mu.Unlock()
@@ -273,6 +290,9 @@ func (b *Bot) finish(now time.Time) {
 		return
 	}
 	b.roll.end(now)
+	if b.mix != nil && !b.mix.close(now) {
+		f.Manifest.MixIncomplete = true
+	}
 	b.emit(recording.Event{At: now, Event: recording.EventRecordingStopped, Text: "recording stopped"})
 	f.Manifest.RecordingEndedAt = now.In(f.Manifest.Meeting.Location()).Format(recording.TimeFormat)
 	if err := f.WriteManifest(); err != nil {

@@ -226,6 +226,7 @@ func TestRecordsAlignedToWallClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	recStart := man.StartedAt()
+	t.Logf("t0 at %v, ended at %v", t0.Sub(recStart), man.EndedAt().Sub(recStart))
 
 	for _, s := range speakers {
 		dec, err := audiotest.DecodeOggFile(filepath.Join(res.folder, "rooms", s.id+".ogg"))
@@ -263,6 +264,65 @@ func TestRecordsAlignedToWallClock(t *testing.T) {
 			t.Errorf("%s: %d bursts in the file, sent %d: %v", s.id, len(onsets), len(s.bursts), onsets)
 		}
 	}
+
+	// mix.ogg has every room's bursts at their times, live and rebuilt.
+	checkMix := func(what string) {
+		t.Helper()
+		dec, err := audiotest.DecodeOggFile(filepath.Join(res.folder, "mix.ogg"))
+		if err != nil {
+			t.Fatalf("%s mix: %v", what, err)
+		}
+		if want := man.EndedAt().Sub(recStart); audiotest.Duration(len(dec.PCM)) < want-5*time.Millisecond ||
+			audiotest.Duration(len(dec.PCM)) > want+5*time.Millisecond {
+			t.Errorf("%s mix plays %v, the recording lasted %v", what, audiotest.Duration(len(dec.PCM)), want)
+		}
+		onsets := audiotest.DetectBursts(dec.PCM, audiotest.DetectConfig{})
+		// A burst that starts while another room's sounds (or just after)
+		// has no onset of its own in a mix.
+		overlapped := func(at time.Duration) bool {
+			for _, s := range speakers {
+				for _, o := range s.bursts {
+					if o.At < at && o.At+o.Dur+80*time.Millisecond > at {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		for _, s := range speakers {
+			for _, bu := range s.bursts {
+				if bu.At >= time.Duration(s.pauseFrom)*20*time.Millisecond && bu.At < time.Duration(s.pauseTo)*20*time.Millisecond ||
+					overlapped(bu.At) {
+					continue
+				}
+				want := t0.Add(bu.At).Sub(recStart)
+				found := false
+				for _, o := range onsets {
+					if d := o.At - want; d > -20*time.Millisecond && d < 20*time.Millisecond {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("%s mix: no burst of %s within ±20 ms of %v; found %v", what, s.id, want, onsets)
+				}
+			}
+		}
+		peak := float32(0)
+		for _, v := range dec.PCM {
+			peak = max(peak, v, -v)
+		}
+		if peak >= 1 {
+			t.Errorf("%s mix clips (peak %.3f)", what, peak)
+		}
+	}
+	checkMix("live")
+	if err := os.Remove(filepath.Join(res.folder, "mix.ogg")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := minutes.Build(res.folder, minutes.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	checkMix("rebuilt")
 
 	// The event log tells each room's story.
 	ef, err := os.Open(filepath.Join(res.folder, "events.jsonl"))

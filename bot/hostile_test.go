@@ -193,4 +193,3 @@ func attack(t *testing.T, url, hostport string, until time.Time) {
 		t.Log("no idle connection was even accepted")
 	}
 }
-

@@ -13,6 +13,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/samvad/samvad/mixer"
 	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/relay"
@@ -71,6 +72,7 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 
 	var (
 		meter       levelMeter
+		mixIn       *mixer.Input
 		seg         *recorder.Segment
 		pkt         rtp.Packet
 		buf         = make([]byte, 1500)
@@ -111,10 +113,9 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 			continue
 		}
 		if seg == nil {
-			seg, segmentPath = b.openSegment(room, session, now, log)
+			seg, segmentPath, mixIn = b.openSegment(room, session, now, log)
 			if seg == nil {
 				failed = true
-				seg = nil
 			}
 		}
 		level := -1
@@ -127,6 +128,9 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 			level = meter.level(pkt.Payload)
 		}
 		b.roll.packet(room, session, level, now)
+		if mixIn != nil {
+			mixIn.Level(now, level)
+		}
 		if seg == nil || failed {
 			continue
 		}
@@ -153,6 +157,9 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 	if err := seg.Close(now); err != nil {
 		fail(err, now)
 	}
+	if mixIn != nil {
+		mixIn.Close()
+	}
 	b.stats.addWritten(seg.Written(), written)
 	stats, _ := json.Marshal(seg.Stats())
 	b.emit(recording.Event{At: now, Event: recording.EventSegmentClosed, Room: room, Session: session,
@@ -161,25 +168,38 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 
 // openSegment starts the segment of a connection whose first packet has
 // just arrived: its arrival is the segment's start.
+// The segment feeds the live mix, if there is one, through its frames.
 func (b *Bot) openSegment(room, session string, now time.Time, log interface {
 	Error(string, ...any)
-}) (*recorder.Segment, string) {
+}) (*recorder.Segment, string, *mixer.Input) {
 	b.mu.Lock()
 	name, err := b.folder.NextSegment(room)
 	root := b.folder.Root
 	b.mu.Unlock()
 	if err != nil {
 		log.Error("segment", "err", err)
-		return nil, ""
+		return nil, "", nil
 	}
-	seg, err := recorder.CreateSegment(root, name, recorder.Config{})
+	var in *mixer.Input
+	cfg := recorder.Config{}
+	if b.mix != nil {
+		// in is set below, before the first Push, which is the first
+		// call that can write a frame.
+		cfg.OnFrame = func(f recorder.Frame) {
+			if in != nil {
+				in.Frame(f)
+			}
+		}
+	}
+	seg, err := recorder.CreateSegment(root, name, cfg)
 	if err != nil {
 		b.stats.writeError()
 		b.emit(recording.Event{At: now, Event: recording.EventWriteError, Room: room, Segment: name,
 			Reason: err.Error(), Text: "cannot create " + name + ": " + err.Error()})
-		return nil, ""
+		return nil, "", nil
 	}
+	in = b.mix.open(now)
 	b.stats.segmentOpened()
 	b.emit(recording.Event{At: now, Event: recording.EventSegmentOpened, Room: room, Session: session, Segment: name})
-	return seg, name
+	return seg, name, in
 }
