@@ -1,8 +1,10 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net/http/httptest"
@@ -25,14 +27,14 @@ import (
 
 const meetingYAML = `
 meeting: {id: test, title: Test, starts_at: 2023-11-21T14:00:00+05:30, late_after: 10m, demo: true}
-recorder_token: {plain: rec}
-staff_token: {plain: staff}
+recorder_token: {plain: rec-9f2c41}
+staff_token: {plain: staff-4be1d7}
 rooms:
-  - {id: host, kind: host, name: Host, token: {plain: t-host}}
-  - {id: ranchi, kind: district, name: Ranchi, token: {plain: t-ranchi}}
-  - {id: dumka, kind: district, name: Dumka, token: {plain: t-dumka}}
-  - {id: bokaro, kind: district, name: Bokaro, token: {plain: t-bokaro}}
-  - {id: absent, kind: district, name: Absent, token: {plain: t-absent}}
+  - {id: host, kind: host, name: Host, token: {plain: tok-host-x7}}
+  - {id: ranchi, kind: district, name: Ranchi, token: {plain: tok-ranchi-x7}}
+  - {id: dumka, kind: district, name: Dumka, token: {plain: tok-dumka-x7}}
+  - {id: bokaro, kind: district, name: Bokaro, token: {plain: tok-bokaro-x7}}
+  - {id: absent, kind: district, name: Absent, token: {plain: tok-absent-x7}}
 `
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -91,7 +93,7 @@ func (s *speaker) join(t *testing.T, srv *server) *participant.Participant {
 	no := false
 	p, err := participant.Join(ctx, participant.Config{
 		URL: srv.url, Mic: true, Loopback: true, Logger: quiet(),
-		Join: signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: s.id, Token: "t-" + s.id, Receive: &no},
+		Join: signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: s.id, Token: "tok-" + s.id + "-x7", Receive: &no},
 	}, participant.Handlers{})
 	if err != nil {
 		t.Errorf("%s joins: %v", s.id, err)
@@ -152,7 +154,7 @@ func TestRecordsAlignedToWallClock(t *testing.T) {
 	var rollLines strings.Builder
 	var rollMu sync.Mutex
 	b := bot.New(bot.Config{
-		URL: srv.url, Meeting: "test", Token: "rec", Dir: dir, File: srv.file,
+		URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, File: srv.file,
 		Loopback: true, Logger: quiet(), SilenceAfter: 2 * time.Second,
 		RollCall: writerFunc(func(p []byte) { rollMu.Lock(); rollLines.Write(p); rollMu.Unlock() }),
 	})
@@ -323,6 +325,20 @@ func TestRecordsAlignedToWallClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkMix("rebuilt")
+
+	// No secret reaches the folder: not the log, the manifest, the report.
+	filepath.WalkDir(res.folder, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, _ := os.ReadFile(path)
+		for _, secret := range []string{"rec-9f2c41", "staff-4be1d7", "tok-host-x7", "tok-ranchi-x7", "tok-dumka-x7", "tok-bokaro-x7", "tok-absent-x7"} {
+			if bytes.Contains(data, []byte(secret)) {
+				t.Errorf("%s holds the token %q", path, secret)
+			}
+		}
+		return nil
+	})
 
 	// The event log tells each room's story.
 	ef, err := os.Open(filepath.Join(res.folder, "events.jsonl"))

@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 func runBotProcess(url, dir string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	b := bot.New(bot.Config{URL: url, Meeting: "test", Token: "rec", Dir: dir, Loopback: true, Logger: quiet()})
+	b := bot.New(bot.Config{URL: url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, Loopback: true, Logger: quiet()})
 	folder, err := b.Run(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bot:", err)
@@ -162,7 +162,7 @@ func (s *steadySpeaker) run(t *testing.T, t0 time.Time) {
 				no := false
 				p, _ = participant.Join(ctx, participant.Config{
 					URL: s.url, Mic: true, Loopback: true, Logger: quiet(),
-					Join: signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: s.id, Token: "t-" + s.id, Receive: &no},
+					Join: signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: s.id, Token: "tok-" + s.id + "-x7", Receive: &no},
 				}, participant.Handlers{})
 				cancel()
 			}
@@ -313,7 +313,7 @@ func TestBotKilledAndRestarted(t *testing.T) {
 func TestBotSurvivesServerRestartAndStartsFirst(t *testing.T) {
 	srv := newRestartableServer(t)
 	dir := t.TempDir()
-	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec", Dir: dir, Loopback: true, Logger: quiet()})
+	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, Loopback: true, Logger: quiet()})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan string, 1)

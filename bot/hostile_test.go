@@ -26,7 +26,7 @@ import (
 func TestHostileClientsDoNotDisturbTheMeeting(t *testing.T) {
 	srv := startServer(t)
 	dir := t.TempDir()
-	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec", Dir: dir, File: srv.file, Loopback: true, Logger: quiet()})
+	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, File: srv.file, Loopback: true, Logger: quiet()})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan string, 1)

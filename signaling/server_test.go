@@ -470,3 +470,33 @@ func TestOrigin(t *testing.T) {
 	}
 	c.Close()
 }
+
+func TestAllowedOrigins(t *testing.T) {
+	f := testMeeting(t)
+	f.Server.AllowedOrigins = []string{"https://samvad.example.org"}
+	s := New(f, WithLogger(quietLogger()))
+	h := httptest.NewServer(s.Handler())
+	defer func() {
+		s.Close()
+		h.Close()
+	}()
+	url := "ws" + strings.TrimPrefix(h.URL, "http") + "/ws"
+	join := Message{Meeting: "test", Role: RoleRoom, Room: "ranchi", Token: "t-ranchi"}
+	c, err := Dial(context.Background(), url, join, WithOrigin("https://samvad.example.org"))
+	if err != nil {
+		t.Fatalf("allowed origin refused: %v", err)
+	}
+	c.Close()
+	for _, o := range []string{h.URL, "https://evil.example", "https://samvad.example.org.evil.example"} {
+		if c, err := Dial(context.Background(), url, join, WithOrigin(o)); err == nil {
+			c.Close()
+			t.Errorf("origin %s admitted", o)
+		}
+	}
+	// A client without an Origin (the bot, the simulator) is not a browser.
+	c, err = Dial(context.Background(), url, join)
+	if err != nil {
+		t.Fatalf("no Origin refused: %v", err)
+	}
+	c.Close()
+}
