@@ -7,22 +7,36 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/samvad/samvad/internal/audiotest"
 )
 
 // FuzzSegment drives the RTP → segment path with arbitrary packet
 // sequences: sequence numbers and timestamps that jump, wrap and repeat,
-// arrival times that stall, payloads that are real Opus or garbage. It must
-// never panic, and the file must always play for as long as the wall time
-// it covers.
+// arrival times that stall, payloads that are real Opus or garbage, SSRC
+// changes, sender reports and ticks without packets. It must never panic,
+// the frames written must be contiguous, and the file must be a clean
+// stream playing for as long as the wall time it covers, to within 20 ms.
+//
+// Each 5 bytes are one event: sequence number step (int8), timestamp step
+// (int16, in 2.5 ms), arrival step (ms), and what comes: a real packet
+// (below 50), a real packet from a new SSRC (255), a sender report (254), a
+// Tick alone (253), padding (other multiples of 4) or garbage.
 func FuzzSegment(f *testing.F) {
 	src := newSource(f, time.Second, []audiotest.Burst{burst(100, 200, 500)}, false)
 	f.Add([]byte{1, 0, 0, 20, 0, 1, 0, 0, 20, 1, 1, 0, 0, 20, 2})
 	f.Add([]byte{1, 0, 0, 20, 0, 0, 0, 0, 20, 0, 255, 255, 255, 255, 3, 1, 0, 0, 200, 4})
 	f.Add([]byte{1, 0, 0, 20, 0, 3, 0, 0, 20, 1, 0xfe, 0xff, 0, 0, 9, 1, 0, 0, 0, 2})
+	f.Add([]byte{1, 0, 8, 20, 0, 0, 0, 0, 5, 254, 1, 0, 8, 20, 1, 0, 0, 0, 250, 253, 0, 0, 0, 250, 254, 1, 0, 8, 20, 2, 9, 0, 8, 20, 255, 1, 0, 8, 20, 3})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var out bytes.Buffer
-		seg, err := NewSegment(&out, Config{})
+		var written int64
+		seg, err := NewSegment(&out, Config{OnFrame: func(fr Frame) {
+			if fr.Pos != written {
+				t.Fatalf("%v frame at %d, after %d samples written", fr.Kind, fr.Pos, written)
+			}
+			written += int64(fr.Samples)
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,6 +44,7 @@ func FuzzSegment(f *testing.F) {
 		now := start
 		var seq uint16 = 1000
 		var ts uint32 = 4000000000
+		pk := &rtp.Packet{Header: rtp.Header{SSRC: 7}}
 		pushed := false
 		for len(data) >= 5 {
 			seq += uint16(int8(data[0]))
@@ -39,6 +54,22 @@ func FuzzSegment(f *testing.F) {
 			switch k := int(data[4]); {
 			case k < len(src.packets):
 				payload = src.packets[k]
+			case k == 255:
+				pk.SSRC++
+				payload = src.packets[int(data[0])%len(src.packets)]
+			case k == 254:
+				// The sender's wall clock is ours; its RTP time is whatever
+				// the packets' timestamps have come to.
+				ntp := uint64(now.Unix()+2208988800)<<32 | uint64(now.Nanosecond())<<32/uint64(time.Second)
+				seg.SenderReport(ntp, ts, now)
+				data = data[5:]
+				continue
+			case k == 253:
+				if err := seg.Tick(now); err != nil {
+					t.Fatal(err)
+				}
+				data = data[5:]
+				continue
 			case k%4 == 0:
 				payload = nil // padding only
 			default:
@@ -48,7 +79,8 @@ func FuzzSegment(f *testing.F) {
 			if !pushed && len(payload) == 0 {
 				continue
 			}
-			if err := seg.PushPayload(seq, ts, payload, now); err != nil {
+			pk.SequenceNumber, pk.Timestamp, pk.Payload = seq, ts, payload
+			if err := seg.Push(pk, now); err != nil {
 				t.Fatal(err)
 			}
 			pushed = true
@@ -67,8 +99,11 @@ func FuzzSegment(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !sc.EOS || sc.CorruptPages > 0 || sc.InvalidPackets > 0 {
+		if !sc.EOS || sc.CorruptPages+sc.MissingPages+sc.InvalidPackets+sc.BadGranules != 0 {
 			t.Fatalf("segment is not a clean stream: %+v", sc)
+		}
+		if got := sc.Samples(); got != written || got != seg.Stats().SamplesWritten {
+			t.Fatalf("file plays %d samples, frames written %d, stats %d", got, written, seg.Stats().SamplesWritten)
 		}
 		want, tol := samplesOf(end.Sub(seg.Start())), samplesOf(20*time.Millisecond)
 		if got := sc.Samples(); got < want-tol || got > want+tol {
@@ -96,6 +131,13 @@ func FuzzScanOgg(f *testing.F) {
 		f.Fatal(err)
 	}
 	root.Close()
+	broken := bytes.Clone(seed)
+	for _, off := range pageOffsets(f, broken) {
+		broken[off+22] ^= 0x5A
+	}
+	if !bytes.Equal(withValidCRCs(broken), seed) {
+		f.Fatal("withValidCRCs does not restore the checksums the writer wrote")
+	}
 	f.Add(seed)
 	f.Add(seed[:len(seed)/2])
 	f.Add([]byte("OggS"))
@@ -105,35 +147,90 @@ func FuzzScanOgg(f *testing.F) {
 		{Path: "b.ogg", Start: rec.Add(1100 * time.Millisecond)},
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		sc, err := ScanOgg(data)
-		if err != nil {
-			return
-		}
-		for _, p := range sc.Packets {
-			if p.Samples <= 0 || len(p.Data) == 0 {
-				t.Fatalf("packet of %d samples, %d bytes", p.Samples, len(p.Data))
-			}
-		}
-		// The report takes a crashed recording's end from Samples(): no
-		// bytes may claim more audio than bytes can hold.
-		if n := sc.Samples(); n > int64(len(data))*maxSamplesPerByte {
-			t.Fatalf("%d bytes claim %d samples", len(data), n)
-		}
-		var out bytes.Buffer
-		res, err := stitch(&out, segs, []*Scan{sc, sc}, make([]SegmentInfo, 2), total, rec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Stitch's promise: the recording's length to within half a frame.
-		if d := res.Samples - total; d < -frameQuantum/2 || d > frameQuantum/2 {
-			t.Fatalf("stitched file plays %d samples, want %d", res.Samples, total)
-		}
-		back, err := ScanOgg(out.Bytes())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !back.EOS || back.CorruptPages+back.MissingPages+back.InvalidPackets+back.BadGranules != 0 || back.Samples() != res.Samples {
-			t.Fatalf("stitched file is not a clean stream of %d samples: %+v", res.Samples, back)
+		scanAndStitch(t, data, segs, total, rec)
+		// The fuzzer cannot forge page checksums, so most of what it
+		// changes inside pages only makes them corrupt. The same bytes
+		// with every page's checksum made valid reach the page logic:
+		// granule positions, lacing, continued packets, flags.
+		if fixed := withValidCRCs(data); !bytes.Equal(fixed, data) {
+			scanAndStitch(t, fixed, segs, total, rec)
 		}
 	})
+}
+
+func scanAndStitch(t *testing.T, data []byte, segs []SegmentRef, total int64, rec time.Time) {
+	t.Helper()
+	sc, err := ScanOgg(data)
+	if err != nil {
+		return
+	}
+	for _, p := range sc.Packets {
+		if p.Samples <= 0 || len(p.Data) == 0 {
+			t.Fatalf("packet of %d samples, %d bytes", p.Samples, len(p.Data))
+		}
+	}
+	// The report takes a crashed recording's end from Samples(): no
+	// bytes may claim more audio than bytes can hold.
+	if n := sc.Samples(); n > int64(len(data))*maxSamplesPerByte {
+		t.Fatalf("%d bytes claim %d samples", len(data), n)
+	}
+	var out bytes.Buffer
+	res, err := stitch(&out, segs, []*Scan{sc, sc}, make([]SegmentInfo, 2), total, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stitch's promise: the recording's length to within half a frame.
+	if d := res.Samples - total; d < -frameQuantum/2 || d > frameQuantum/2 {
+		t.Fatalf("stitched file plays %d samples, want %d", res.Samples, total)
+	}
+	back, err := ScanOgg(out.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.EOS || back.CorruptPages+back.MissingPages+back.InvalidPackets+back.BadGranules != 0 || back.Samples() != res.Samples {
+		t.Fatalf("stitched file is not a clean stream of %d samples: %+v", res.Samples, back)
+	}
+}
+
+// withValidCRCs returns a copy of data in which every "OggS" that starts a
+// whole page (header, segment table and body within data) has a correct
+// checksum, fixed from the last to the first so that an earlier page's
+// checksum covers the fixes inside it.
+func withValidCRCs(data []byte) []byte {
+	out := bytes.Clone(data)
+	for i := len(out) - 27; i >= 0; i-- {
+		if string(out[i:i+4]) != "OggS" {
+			continue
+		}
+		end := i + 27 + int(out[i+26])
+		if end > len(out) {
+			continue
+		}
+		for _, l := range out[i+27 : end] {
+			end += int(l)
+		}
+		if end > len(out) {
+			continue
+		}
+		clear(out[i+22 : i+26])
+		binary.LittleEndian.PutUint32(out[i+22:], oggCRC(out[i:end]))
+	}
+	return out
+}
+
+// oggCRC is the Ogg page checksum (RFC 3533 section 6: polynomial
+// 0x04c11db7, initial value 0, no reflection).
+func oggCRC(b []byte) uint32 {
+	var crc uint32
+	for _, c := range b {
+		crc ^= uint32(c) << 24
+		for range 8 {
+			if crc&0x80000000 != 0 {
+				crc = crc<<1 ^ 0x04c11db7
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc
 }

@@ -49,7 +49,7 @@ func writeSegment(t testing.TB, root *os.Root, name string, start time.Time, src
 }
 
 // pageOffsets lists where each Ogg page starts.
-func pageOffsets(t *testing.T, data []byte) []int {
+func pageOffsets(t testing.TB, data []byte) []int {
 	t.Helper()
 	var offs []int
 	for off := 0; off < len(data); {
