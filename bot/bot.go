@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
@@ -51,6 +52,8 @@ type Config struct {
 	// NoMix turns the live mix.ogg off (recording.mix: false). The File's
 	// setting wins when File is given.
 	NoMix bool
+	// Metrics, when set, counts packets, frames, segments and reconnects.
+	Metrics *metrics.Bot
 }
 
 // Errors that retrying cannot fix.
@@ -90,7 +93,9 @@ func New(cfg Config) *Bot {
 	if cfg.File != nil {
 		cfg.NoMix = !cfg.File.Recording.MixEnabled()
 	}
-	return &Bot{cfg: cfg, log: cfg.Logger.With("component", "bot"), ready: make(chan struct{})}
+	b := &Bot{cfg: cfg, log: cfg.Logger.With("component", "bot"), ready: make(chan struct{})}
+	b.stats.m = cfg.Metrics
+	return b
 }
 
 // Ready is closed once the bot has joined and opened its folder.
@@ -224,6 +229,7 @@ func (b *Bot) connected(p *participant.Participant, down, now time.Time) error {
 		}
 		b.emit(ev)
 	} else {
+		b.cfg.Metrics.Reconnected()
 		b.emit(recording.Event{At: now, Event: recording.EventBotReconnected, Reason: "rejoined",
 			Text: fmt.Sprintf("recorder back in the meeting after %s away", now.Sub(down).Round(100*time.Millisecond))})
 	}

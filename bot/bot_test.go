@@ -129,10 +129,18 @@ func (s *speaker) run(t *testing.T, srv *server, p *participant.Participant, t0 
 // script encodes a room's audio and the RFC 6464 level of each 20 ms frame.
 func script(t *testing.T, total time.Duration, bursts []audiotest.Burst) ([][]byte, []uint8) {
 	t.Helper()
+	pkts, levels, err := encodeScript(total, bursts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkts, levels
+}
+
+func encodeScript(total time.Duration, bursts []audiotest.Burst) ([][]byte, []uint8, error) {
 	pcm := audiotest.Render(total, bursts)
 	pkts, err := audiotest.Encode(pcm, audiotest.EncodeConfig{})
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	levels := make([]uint8, len(pkts))
 	for i := range levels {
@@ -145,7 +153,7 @@ func script(t *testing.T, total time.Duration, bursts []audiotest.Burst) ([][]by
 			levels[i] = uint8(max(0, min(127, -20*math.Log10(rms))))
 		}
 	}
-	return pkts, levels
+	return pkts, levels, nil
 }
 
 func TestRecordsAlignedToWallClock(t *testing.T) {

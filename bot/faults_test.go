@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,6 +33,10 @@ func TestMain(m *testing.M) {
 	if url := os.Getenv("SAMVAD_TEST_BOT_URL"); url != "" {
 		os.Exit(runBotProcess(url, os.Getenv("SAMVAD_TEST_BOT_DIR")))
 	}
+	if url := os.Getenv("SAMVAD_TEST_ROOM_URL"); url != "" {
+		t0, _ := strconv.ParseInt(os.Getenv("SAMVAD_TEST_ROOM_T0"), 10, 64)
+		os.Exit(runRoomProcess(url, time.Unix(0, t0)))
+	}
 	os.Exit(m.Run())
 }
 
@@ -47,6 +52,71 @@ func runBotProcess(url, dir string) int {
 	if _, err := minutes.Build(folder, minutes.Options{}); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		return 1
+	}
+	return 0
+}
+
+// The room of the network-cut test runs in a network namespace of its
+// own, in a child process of the test binary (see TestMain).
+const (
+	cutBefore = 6 * time.Second  // the cut starts this long after t0
+	cutFor    = 20 * time.Second // and lasts this long
+	roomTotal = cutBefore + cutFor + 10*time.Second
+)
+
+func cutBursts() []audiotest.Burst {
+	b := func(at time.Duration) audiotest.Burst {
+		return audiotest.Burst{At: at, Dur: 300 * time.Millisecond, Freq: 600, Amp: 0.5}
+	}
+	return []audiotest.Burst{b(time.Second), b(3 * time.Second), b(5 * time.Second),
+		b(cutBefore + cutFor + 5*time.Second), b(cutBefore + cutFor + 8*time.Second)}
+}
+
+// runRoomProcess is the room: it joins, then sends its script on the wall
+// clock from t0, through the cut, as a laptop whose network dropped would
+// (the packets of the cut are lost on the way).
+func runRoomProcess(url string, t0 time.Time) int {
+	packets, levels, err := encodeScript(roomTotal, cutBursts())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "room:", err)
+		return 1
+	}
+	// Like the join page, the room joins again whenever it loses the
+	// meeting; the clock of its microphone runs on regardless.
+	var p *participant.Participant
+	join := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		p, _ = participant.Join(ctx, participant.Config{
+			URL: url, Mic: true, Logger: quiet(),
+			Join: signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: "host", Token: "tok-host-x7"},
+		}, participant.Handlers{})
+	}
+	join()
+	if p == nil {
+		fmt.Fprintln(os.Stderr, "room: cannot join")
+		return 1
+	}
+	for k := range packets {
+		time.Sleep(time.Until(t0.Add(time.Duration(k) * 20 * time.Millisecond)))
+		if p != nil {
+			select {
+			case <-p.Done():
+				fmt.Fprintf(os.Stderr, "room: lost the meeting at %v: %v\n", time.Since(t0).Round(time.Millisecond), p.Err())
+				p.Close()
+				p = nil
+			default:
+			}
+		}
+		if p == nil && k%25 == 0 {
+			join()
+		}
+		if p != nil {
+			p.Mic().Send(packets[k], 960, levels[k])
+		}
+	}
+	if p != nil {
+		p.Leave()
 	}
 	return 0
 }

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
 )
@@ -16,9 +17,13 @@ type recorderStats struct {
 	written     atomic.Int64 // audio written, in nanoseconds
 	segments    atomic.Int64
 	writeErrors atomic.Int64
+	m           *metrics.Bot
 }
 
-func (s *recorderStats) writeError()    { s.writeErrors.Add(1) }
+func (s *recorderStats) writeError() {
+	s.writeErrors.Add(1)
+	s.m.WriteError()
+}
 func (s *recorderStats) segmentOpened() { s.segments.Add(1) }
 
 // addWritten adds what a segment wrote since it was last counted, and
@@ -82,4 +87,16 @@ func (b *Bot) Status() signaling.RecorderStatus {
 		}
 	}
 	return st
+}
+
+// RoomsConnected counts the meeting's rooms connected now, as the roll call
+// knows them.
+func (b *Bot) RoomsConnected() int {
+	b.mu.Lock()
+	rc := b.roll
+	b.mu.Unlock()
+	if rc == nil {
+		return 0
+	}
+	return rc.connected()
 }

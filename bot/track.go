@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/mixer"
 	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
@@ -43,15 +45,13 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 		log.Warn("track with a room id unsafe as a file name: not recorded")
 		return
 	}
-	session := strings.TrimPrefix(track.ID(), "mic-")
-
 	var levelID uint8
 	for _, e := range recv.GetParameters().HeaderExtensions {
 		if e.URI == relay.AudioLevelURI {
 			levelID = uint8(e.ID)
 		}
 	}
-	var sr atomic.Pointer[senderReport]
+	t := b.newTrackRecorder(room, strings.TrimPrefix(track.ID(), "mic-"), levelID, log)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -63,107 +63,159 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 			}
 			for _, p := range pkts {
 				if s, ok := p.(*rtcp.SenderReport); ok {
-					sr.Store(&senderReport{ntp: s.NTPTime, rtp: s.RTPTime, arrival: time.Now()})
+					t.senderReport(s.NTPTime, s.RTPTime, time.Now())
 				}
 			}
 		}
 	}()
 	defer wg.Wait()
 
-	var (
-		meter       levelMeter
-		mixIn       *mixer.Input
-		seg         *recorder.Segment
-		pkt         rtp.Packet
-		buf         = make([]byte, 1500)
-		lastTick    = time.Now()
-		written     time.Duration
-		failed      bool
-		segmentPath string
-	)
-	fail := func(err error, now time.Time) {
-		if failed {
-			return
-		}
-		failed = true
-		b.stats.writeError()
-		b.emit(recording.Event{At: now, Event: recording.EventWriteError, Room: room, Segment: segmentPath,
-			Reason: err.Error(), Text: "cannot write " + segmentPath + ": " + err.Error()})
-	}
-	track.SetReadDeadline(lastTick.Add(tickEvery))
+	buf := make([]byte, 1500)
+	track.SetReadDeadline(t.lastTick.Add(tickEvery))
 	for {
 		n, _, err := track.Read(buf)
 		now := time.Now()
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
-				if seg != nil && !failed {
-					if err := seg.Tick(now); err != nil {
-						fail(err, now)
-					}
-					written = b.stats.addWritten(seg.Written(), written)
-				}
-				lastTick = now
+				t.tick(now)
 				track.SetReadDeadline(now.Add(tickEvery))
 				continue
 			}
 			break
 		}
-		if pkt.Unmarshal(buf[:n]) != nil {
-			continue
-		}
-		if seg == nil {
-			seg, segmentPath, mixIn = b.openSegment(room, session, now, log)
-			if seg == nil {
-				failed = true
-			}
-		}
-		level := -1
-		if levelID != 0 {
-			if ext := pkt.GetExtension(levelID); len(ext) > 0 {
-				level = int(ext[0] & 0x7f)
-			}
-		}
-		if level < 0 {
-			level = meter.level(pkt.Payload)
-		}
-		b.roll.packet(room, session, level, now)
-		if mixIn != nil {
-			mixIn.Level(now, level)
-		}
-		if seg == nil || failed {
-			continue
-		}
-		if s := sr.Swap(nil); s != nil {
-			seg.SenderReport(s.ntp, s.rtp, s.arrival)
-		}
-		if err := seg.Push(&pkt, now); err != nil {
-			fail(err, now)
-			continue
-		}
-		if now.Sub(lastTick) >= tickEvery {
-			if err := seg.Tick(now); err != nil {
-				fail(err, now)
-			}
-			written = b.stats.addWritten(seg.Written(), written)
-			lastTick = now
+		if t.packet(buf[:n], now) {
 			track.SetReadDeadline(now.Add(tickEvery))
 		}
 	}
-	if seg == nil {
+	t.close(time.Now())
+}
+
+// trackRecorder is what one recorded track keeps between packets. Its
+// methods run on the track's goroutine, but for senderReport.
+type trackRecorder struct {
+	b             *Bot
+	room, session string
+	levelID       uint8 // RFC 6464 extension id; 0: not negotiated
+	log           *slog.Logger
+	m             *metrics.BotRoom
+	sr            atomic.Pointer[senderReport] // the latest, not yet handed to the segment
+
+	meter       levelMeter
+	mixIn       *mixer.Input
+	seg         *recorder.Segment
+	pkt         rtp.Packet
+	lastTick    time.Time
+	written     time.Duration
+	failed      bool
+	segmentPath string
+}
+
+func (b *Bot) newTrackRecorder(room, session string, levelID uint8, log *slog.Logger) *trackRecorder {
+	return &trackRecorder{b: b, room: room, session: session, levelID: levelID, log: log,
+		m: b.cfg.Metrics.Room(room), lastTick: time.Now()}
+}
+
+// senderReport keeps an RTCP sender report for the segment: safe from any
+// goroutine.
+func (t *trackRecorder) senderReport(ntp uint64, rtpTS uint32, arrival time.Time) {
+	t.sr.Store(&senderReport{ntp: ntp, rtp: rtpTS, arrival: arrival})
+}
+
+// packet records one RTP packet, as read from the track, that arrived at
+// now: the whole per-packet work of the bot's receive → recorder path (RTP
+// parsing, audio level, roll call, live mix, segment). It reports whether
+// it ticked the segment, so that the caller moves its read deadline. Once
+// the segment is open it allocates nothing.
+func (t *trackRecorder) packet(raw []byte, now time.Time) (ticked bool) {
+	pkt := &t.pkt
+	if pkt.Unmarshal(raw) != nil {
+		return false
+	}
+	t.m.Packet(len(pkt.Payload))
+	if t.seg == nil {
+		t.seg, t.segmentPath, t.mixIn = t.b.openSegment(t.room, t.session, now, t.log, t.m)
+		if t.seg == nil {
+			t.failed = true
+		}
+	}
+	level := -1
+	if t.levelID != 0 {
+		if ext := pkt.GetExtension(t.levelID); len(ext) > 0 {
+			level = int(ext[0] & 0x7f)
+		}
+	}
+	if level < 0 {
+		level = t.meter.level(pkt.Payload)
+	}
+	t.b.roll.packet(t.room, t.session, level, now)
+	if t.mixIn != nil {
+		t.mixIn.Level(now, level)
+	}
+	if t.seg == nil || t.failed {
+		return false
+	}
+	if s := t.sr.Swap(nil); s != nil {
+		t.seg.SenderReport(s.ntp, s.rtp, s.arrival)
+	}
+	if err := t.seg.Push(pkt, now); err != nil {
+		t.fail(err, now)
+		return false
+	}
+	if now.Sub(t.lastTick) < tickEvery {
+		return false
+	}
+	t.tick(now)
+	return true
+}
+
+// tick lets time pass in the segment (also when no packet comes), and
+// brings the counters up to date.
+func (t *trackRecorder) tick(now time.Time) {
+	t.lastTick = now
+	if t.seg == nil || t.failed {
 		return
 	}
-	now := time.Now()
-	if err := seg.Close(now); err != nil {
-		fail(err, now)
+	if err := t.seg.Tick(now); err != nil {
+		t.fail(err, now)
 	}
-	if mixIn != nil {
-		mixIn.Close()
+	t.counted()
+}
+
+// counted brings the bot's totals up to the segment's.
+func (t *trackRecorder) counted() {
+	t.written = t.b.stats.addWritten(t.seg.Written(), t.written)
+	st := t.seg.Stats()
+	t.m.Dropped(metrics.Drops{Late: st.LateDropped, Invalid: st.InvalidDropped,
+		Duplicate: st.DuplicatesDropped, Padding: st.PaddingDropped})
+}
+
+func (t *trackRecorder) fail(err error, now time.Time) {
+	if t.failed {
+		return
 	}
-	b.stats.addWritten(seg.Written(), written)
-	stats, _ := json.Marshal(seg.Stats())
-	b.emit(recording.Event{At: now, Event: recording.EventSegmentClosed, Room: room, Session: session,
-		Segment: segmentPath, Stats: stats})
+	t.failed = true
+	t.b.stats.writeError()
+	t.b.emit(recording.Event{At: now, Event: recording.EventWriteError, Room: t.room, Segment: t.segmentPath,
+		Reason: err.Error(), Text: "cannot write " + t.segmentPath + ": " + err.Error()})
+}
+
+// close ends the segment when the track ends.
+func (t *trackRecorder) close(now time.Time) {
+	defer t.m.End()
+	if t.seg == nil {
+		return
+	}
+	if err := t.seg.Close(now); err != nil {
+		t.fail(err, now)
+	}
+	if t.mixIn != nil {
+		t.mixIn.Close()
+	}
+	t.counted()
+	stats, _ := json.Marshal(t.seg.Stats())
+	t.b.emit(recording.Event{At: now, Event: recording.EventSegmentClosed, Room: t.room, Session: t.session,
+		Segment: t.segmentPath, Stats: stats})
 }
 
 // openSegment starts the segment of a connection whose first packet has
@@ -171,7 +223,7 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 // The segment feeds the live mix, if there is one, through its frames.
 func (b *Bot) openSegment(room, session string, now time.Time, log interface {
 	Error(string, ...any)
-}) (*recorder.Segment, string, *mixer.Input) {
+}, m *metrics.BotRoom) (*recorder.Segment, string, *mixer.Input) {
 	b.mu.Lock()
 	name, err := b.folder.NextSegment(room)
 	root := b.folder.Root
@@ -182,10 +234,18 @@ func (b *Bot) openSegment(room, session string, now time.Time, log interface {
 	}
 	var in *mixer.Input
 	cfg := recorder.Config{}
-	if b.mix != nil {
+	if b.mix != nil || m != nil {
 		// in is set below, before the first Push, which is the first
 		// call that can write a frame.
 		cfg.OnFrame = func(f recorder.Frame) {
+			switch f.Kind {
+			case recorder.FrameAudio:
+				m.Written(len(f.Packet))
+			case recorder.FramePLC:
+				m.Concealed()
+			case recorder.FrameSilence:
+				m.Silence()
+			}
 			if in != nil {
 				in.Frame(f)
 			}
@@ -200,6 +260,7 @@ func (b *Bot) openSegment(room, session string, now time.Time, log interface {
 	}
 	in = b.mix.open(now)
 	b.stats.segmentOpened()
+	m.SegmentOpened()
 	b.emit(recording.Event{At: now, Event: recording.EventSegmentOpened, Room: room, Session: session, Segment: name})
 	return seg, name, in
 }
