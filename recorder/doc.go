@@ -57,7 +57,8 @@ func samplesOf(d time.Duration) int64 {
 	return int64(d) * SampleRate / int64(time.Second)
 }
 
-// durationOf converts 48 kHz samples to a duration.
+// durationOf converts 48 kHz samples to a duration, truncating toward zero,
+// without overflowing before time.Duration itself does (292 years).
 func durationOf(samples int64) time.Duration {
-	return time.Duration(samples * int64(time.Second) / SampleRate)
+	return time.Duration(samples/SampleRate)*time.Second + time.Duration(samples%SampleRate*int64(time.Second)/SampleRate)
 }

@@ -245,3 +245,18 @@ func TestScanOggOwnSegmentsWithinBound(t *testing.T) {
 		t.Errorf("last packet at %d, want %d", last.Pos, wantLast.Pos)
 	}
 }
+
+func TestDurationOf(t *testing.T) {
+	for _, c := range []struct {
+		samples int64
+		want    time.Duration
+	}{
+		{0, 0}, {1, 20833}, {48000, time.Second}, {-48001, -time.Second - 20833},
+		{100 * 3600 * 48000, 100 * time.Hour}, // 4.8e9 samples times 1e9 overflows int64
+		{2880 << 32, 257698037760000000},      // 2880 samples per byte of a 4 GiB file: 8 years
+	} {
+		if got := durationOf(c.samples); got != c.want {
+			t.Errorf("durationOf(%d) = %v, want %v", c.samples, got, c.want)
+		}
+	}
+}
