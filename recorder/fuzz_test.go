@@ -138,8 +138,13 @@ func FuzzScanOgg(f *testing.F) {
 	if !bytes.Equal(withValidCRCs(broken), seed) {
 		f.Fatal("withValidCRCs does not restore the checksums the writer wrote")
 	}
+	offs := pageOffsets(f, seed)
+	forged := bytes.Clone(seed) // the last page claims to end 240 days in
+	last := forged[offs[len(offs)-1]+6:]
+	binary.LittleEndian.PutUint64(last, binary.LittleEndian.Uint64(last)+1e12)
 	f.Add(seed)
 	f.Add(seed[:len(seed)/2])
+	f.Add(withValidCRCs(forged))
 	f.Add([]byte("OggS"))
 	total := samplesRounded(2 * time.Second)
 	segs := []SegmentRef{
