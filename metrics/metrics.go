@@ -306,3 +306,8 @@ func (r *BotRoom) End() {
 		r.m.tracks.Dec()
 	}
 }
+
+// CounterFunc registers a counter whose value f computes at every scrape.
+func CounterFunc(reg prometheus.Registerer, name, help string, f func() float64) {
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, f))
+}

@@ -175,7 +175,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 			if p.act.packet(level, now) {
 				p.r.reportActivity(p, now)
 			}
-		}); err != nil {
+		}, p.r.metrics.Source(p.info.Room)); err != nil {
 			p.r.log.Debug("microphone ended", "room", p.info.Room, "err", err)
 		}
 		p.r.removeSource(src)

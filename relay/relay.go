@@ -17,6 +17,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/samvad/samvad/metrics"
 )
 
 // OpusCodec returns Opus as the contract fixes it: payload type 111, 48 kHz, in-band
@@ -60,6 +62,9 @@ type Config struct {
 	// ForwardLoudest, when not 0, forwards to each room only the host and
 	// this many of the rooms speaking now; recorders still get every room.
 	ForwardLoudest int
+	// Metrics, when set, counts packets and bytes received and forwarded
+	// per room.
+	Metrics *metrics.Relay
 }
 
 // Relay forwards every room's audio to the rooms that listen and to every
@@ -83,6 +88,7 @@ type Relay struct {
 	silentAfter time.Duration
 	loudest     int
 	loud        loudState
+	metrics     *metrics.Relay
 	stop        chan struct{} // ends the relay's own goroutines
 }
 
@@ -106,6 +112,7 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 	r.log = r.log.With("component", "relay")
 	r.silentAfter = cfg.SilentAfter
 	r.loudest = max(0, cfg.ForwardLoudest)
+	r.metrics = cfg.Metrics
 	if r.silentAfter == 0 {
 		r.silentAfter = DefaultSilentAfter
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/samvad/samvad/metrics"
 )
 
 // source is one room connection's microphone: read once from the room's
@@ -65,7 +67,8 @@ func (s *source) removeOutput(o *output) {
 // track ends. Packets go out unchanged but for SSRC and payload type, so the
 // sender's sequence numbers, timestamps and audio level reach the recorder.
 // Each packet's RFC 6464 level (-1 without the extension) goes to level.
-func (s *source) forward(remote *webrtc.TrackRemote, levelID uint8, level func(int, time.Time)) error {
+func (s *source) forward(remote *webrtc.TrackRemote, levelID uint8, level func(int, time.Time), m *metrics.RelaySource) error {
+	defer m.End()
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	for {
@@ -86,11 +89,15 @@ func (s *source) forward(remote *webrtc.TrackRemote, levelID uint8, level func(i
 			}
 		}
 		level(l, time.Now())
+		copies := 0
 		s.mu.RLock()
 		for _, o := range s.outputs {
-			o.write(&pkt)
+			if o.write(&pkt) {
+				copies++
+			}
 		}
 		s.mu.RUnlock()
+		m.Packet(len(pkt.Payload), copies)
 	}
 }
 
@@ -127,21 +134,23 @@ func (o *output) setEnabled(on bool, now time.Time) {
 	}
 }
 
-// write sends one packet if the output is on and negotiated. A write error
-// means the listener's transport is gone; its peer cleans up.
-func (o *output) write(p *rtp.Packet) {
+// write sends one packet if the output is on and negotiated, and reports
+// whether it did. A write error means the listener's transport is gone; its
+// peer cleans up.
+func (o *output) write(p *rtp.Packet) bool {
 	if !o.enabled.Load() {
-		return
+		return false
 	}
 	o.mu.Lock()
 	w, ssrc, pt, bound := o.w, o.ssrc, o.pt, o.bound
 	o.mu.Unlock()
 	if !bound {
-		return
+		return false
 	}
 	h := p.Header
 	h.SSRC, h.PayloadType = ssrc, pt
-	_, _ = w.WriteRTP(&h, p.Payload)
+	_, err := w.WriteRTP(&h, p.Payload)
+	return err == nil
 }
 
 // Bind is called by pion when the listener's negotiation completes.

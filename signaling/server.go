@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/relay"
 )
 
@@ -51,6 +52,7 @@ type Server struct {
 	// internalRecorder is a recorder secret minted by the process that runs
 	// the server and its bot together (samvad run, samvad demo).
 	internalRecorder string
+	metrics          *metrics.Signaling
 	wg               sync.WaitGroup
 }
 
@@ -88,6 +90,9 @@ func WithTimers(join, ping, pong time.Duration) Option {
 func WithInternalRecorder(secret string) Option {
 	return func(s *Server) { s.internalRecorder = secret }
 }
+
+// WithMetrics counts joins, refusals and presence events.
+func WithMetrics(m *metrics.Signaling) Option { return func(s *Server) { s.metrics = m } }
 
 // WithLimits overrides the meeting file's limits.
 func WithLimits(l meeting.Limits) Option {

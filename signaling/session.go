@@ -87,6 +87,7 @@ func (c *conn) join(m Message) bool {
 		s.mu.Unlock()
 		// Never log the token, only who tried.
 		c.logger().Warn("join refused", "code", code, "meeting", m.Meeting, "role", m.Role, "room", m.Room)
+		s.metrics.Refused(code)
 		time.Sleep(delay) // holds up only this connection's reader
 		c.fatal(code, text)
 		return false
@@ -94,6 +95,7 @@ func (c *conn) join(m Message) bool {
 	c.joined = true
 	c.session = uuid.NewString()
 	c.role = m.Role
+	s.metrics.Join(c.role)
 	c.receive = m.Receive == nil || *m.Receive
 	if m.Role == RoleRoom {
 		c.room = m.Room
@@ -246,6 +248,9 @@ func (s *Server) welcomeLocked(c *conn) Message {
 
 // broadcastLocked sends m to every joined client.
 func (s *Server) broadcastLocked(m Message) {
+	if m.Type == TypePresence {
+		s.metrics.Presence(m.Event)
+	}
 	for c := range s.joined {
 		c.sendMsg(m)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -17,6 +18,7 @@ func runBot(ctx context.Context, args []string, e *env) error {
 	token := fs.String("token", "", "recorder token (default: $SAMVAD_RECORDER_TOKEN, which keeps it out of ps)")
 	out := fs.String("out", "recordings", "folder for recordings: each gets a folder inside")
 	ca := fs.String("ca", "", "PEM file of the CA that signed the server's certificate (a private CA), for wss://")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at http://ADDR/metrics, e.g. :9091 or 127.0.0.1:9091 (default: none)")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -37,7 +39,9 @@ func runBot(ctx context.Context, args []string, e *env) error {
 		}
 		dial = append(dial, signaling.WithTLSConfig(cfg))
 	}
+	reg := metrics.NewRegistry()
 	b := bot.New(bot.Config{
+		Metrics:     metrics.NewBot(reg),
 		DialOptions: dial,
 		URL:         *url,
 		Meeting:     *meetingID,
@@ -48,6 +52,16 @@ func runBot(ctx context.Context, args []string, e *env) error {
 		HardStop:    e.hard,
 	})
 	fmt.Fprintf(e.stdout, "samvad bot: recording meeting %q from %s (Ctrl-C ends it)\n", *meetingID, *url)
+	if *metricsAddr != "" {
+		botMetrics(reg, b)
+		mctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		at, err := serveMetrics(mctx, *metricsAddr, reg, log)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "samvad bot: metrics at %s\n", at)
+	}
 	folder, err := b.Run(ctx)
 	return finishRecording(folder, err, e, log)
 }

@@ -96,7 +96,8 @@ func (d *demoMeeting) play(ctx context.Context, script simulate.Script, dir stri
 	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBot()
 	b := bot.New(bot.Config{
-		URL: srv.wsURL, Meeting: f.Meeting.ID, Token: d.recorderSecret, Dir: dir, File: f,
+		Metrics: srv.newBotMetrics(),
+		URL:     srv.wsURL, Meeting: f.Meeting.ID, Token: d.recorderSecret, Dir: dir, File: f,
 		Loopback: true, Logger: log, RollCall: w, HardStop: e.hard, SilenceAfter: silenceAfter,
 	})
 	botDone := make(chan botResult, 1)

@@ -35,7 +35,9 @@ func runRun(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	printLinks(e.stdout, f, srv.publicURL(f))
+	fmt.Fprintf(e.stdout, "  metrics:    %s/metrics (server and recorder)\n", srv.baseURL)
 	b := bot.New(bot.Config{
+		Metrics:     srv.newBotMetrics(),
 		URL:         srv.wsURL,
 		Meeting:     f.Meeting.ID,
 		Token:       secret,
@@ -47,6 +49,7 @@ func runRun(ctx context.Context, args []string, e *env) error {
 		RollCall:    e.stdout,
 		HardStop:    e.hard,
 	})
+	botMetrics(srv.metrics, b)
 	folder, err := b.Run(ctx)
 	if cerr := srv.Close(); cerr != nil {
 		log.Warn("server close", "err", cerr)

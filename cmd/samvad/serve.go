@@ -10,7 +10,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
 	"github.com/samvad/samvad/web"
@@ -52,6 +55,9 @@ type meetingServer struct {
 	baseURL string // http(s)://host:port as clients reach it
 	wsURL   string
 	cert    *tls.Certificate // the server's own, with TLS
+	// metrics is the process's registry, served at /metrics: the
+	// server's, and the bot's too in run and demo.
+	metrics *prometheus.Registry
 	done    chan error
 }
 
@@ -73,6 +79,10 @@ type serverOptions struct {
 	loopbackOnly bool
 }
 
+// newBotMetrics puts a bot's counters on the server's registry, for a bot
+// in the same process (run, demo); botMetrics adds its gauges.
+func (s *meetingServer) newBotMetrics() *metrics.Bot { return metrics.NewBot(s.metrics) }
+
 // startServer listens on addr (":0" picks a free port) and serves the
 // meeting until Close.
 func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions) (*meetingServer, error) {
@@ -82,7 +92,9 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	}
 	host, _, _ := net.SplitHostPort(ln.Addr().String())
 	ip := net.ParseIP(host)
+	reg := metrics.NewRegistry()
 	rl, err := relay.New(relay.Config{
+		Metrics:   metrics.NewRelay(reg),
 		UDPPort:   f.Server.ICE.UDPPort,
 		PublicIPs: f.Server.ICE.PublicIPs,
 		STUN:      f.Server.ICE.STUN,
@@ -96,13 +108,15 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 		ln.Close()
 		return nil, err
 	}
-	sigOpts := []signaling.Option{signaling.WithRelay(rl), signaling.WithLogger(log)}
+	sigOpts := []signaling.Option{signaling.WithRelay(rl), signaling.WithLogger(log), signaling.WithMetrics(metrics.NewSignaling(reg))}
 	if o.recorderSecret != "" {
 		sigOpts = append(sigOpts, signaling.WithInternalRecorder(o.recorderSecret))
 	}
 	sig := signaling.New(f, sigOpts...)
+	serverMetrics(reg, sig)
 	mux := http.NewServeMux()
 	mux.Handle("/", sig.Handler())
+	mux.Handle("GET /metrics", metrics.Handler(reg))
 	// The join page and the roll call (package web): more specific
 	// patterns than "/", beside the websocket on the same origin.
 	web.New(f).Register(mux)
@@ -129,9 +143,10 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
-		ln:   ln,
-		cert: leaf,
-		done: make(chan error, 1),
+		ln:      ln,
+		cert:    leaf,
+		metrics: reg,
+		done:    make(chan error, 1),
 	}
 	hostport := ln.Addr().String()
 	if ip != nil && ip.IsUnspecified() {
