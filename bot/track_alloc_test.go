@@ -3,6 +3,7 @@ package bot
 import (
 	"io"
 	"log/slog"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,10 +25,10 @@ type packetBench struct {
 	pkts  [][]byte
 	i     int
 	now   time.Time
-	tickN int
+	tickMix bool
 }
 
-func newPacketBench(tb testing.TB) *packetBench {
+func newPacketBench(tb testing.TB, level uint8) *packetBench {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := time.Now()
@@ -54,12 +55,12 @@ func newPacketBench(tb testing.TB) *packetBench {
 	})
 	b.roll.joinedLocked("ranchi", b.roll.rooms["ranchi"], "s1", now, "")
 
-	// A speaker at a steady level, so the roll call and the mix see one
-	// long turn: what changes per turn (an event) is not per packet.
+	// A steady level, so the roll call and the mix see one long turn (or
+	// none): what changes per turn (an event) is not per packet.
 	u := voice.Synth(1, 2*time.Second)
 	var pkt rtp.Packet
 	pkt.Header = rtp.Header{Version: 2, PayloadType: 111, SSRC: 0x1234, SequenceNumber: 1000, Timestamp: 5000}
-	if err := pkt.Header.SetExtension(1, []byte{0x80 | 30}); err != nil {
+	if err := pkt.Header.SetExtension(1, []byte{0x80 | level}); err != nil {
 		tb.Fatal(err)
 	}
 	pb := &packetBench{b: b, now: now}
@@ -86,7 +87,7 @@ func (pb *packetBench) next() {
 	pb.i++
 	pb.now = pb.now.Add(voice.FrameDuration)
 	pb.t.packet(raw, pb.now)
-	if pb.i%3 == 0 {
+	if pb.tickMix && pb.i%3 == 0 {
 		pb.b.mix.m.Tick(pb.now) // the mix's own goroutine, every 60 ms
 	}
 }
@@ -95,7 +96,8 @@ func (pb *packetBench) next() {
 // parsing, the level extension, the roll call, the live mix's input, the
 // segment (reorder, Ogg pages, flushes to the file, ticks) and the metrics.
 func TestPacketPathDoesNotAllocate(t *testing.T) {
-	pb := newPacketBench(t)
+	pb := newPacketBench(t, 30)
+	pb.tickMix = true
 	for range 500 { // open the segment, start the turn, fill the buffers
 		pb.next()
 	}
@@ -108,16 +110,38 @@ func TestPacketPathDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// BenchmarkPacketPath is the CPU cost of one packet in the bot's
-// receive → recorder path, after pion hands it over.
+// BenchmarkPacketPath is the cost of one packet in the bot's receive →
+// recorder path, after pion hands it over, for a room that is speaking (the
+// live mix decodes its packets) and one that only listens (level 90: the
+// mix skips it). Wall time per op is mostly the segment's
+// fsync twice a second of audio (the bench's clock runs 50 times faster
+// than real time): cpu-ns/op, the process's CPU time per packet, is the
+// figure to read. The mix's own ticks (mix, encode, write) are per meeting,
+// not per packet, and not in it: see the mixer's benchmarks.
 func BenchmarkPacketPath(b *testing.B) {
-	pb := newPacketBench(b)
-	for range 500 {
-		pb.next()
+	for _, c := range []struct {
+		name  string
+		level uint8
+	}{{"speaking", 30}, {"listening", 90}} {
+		b.Run(c.name, func(b *testing.B) {
+			pb := newPacketBench(b, c.level)
+			for range 500 {
+				pb.next()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			for range b.N {
+				pb.next()
+			}
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+		})
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		pb.next()
-	}
+}
+
+// cpuTime is the process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
