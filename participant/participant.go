@@ -272,7 +272,9 @@ func drainRTCP(s *webrtc.RTPSender) {
 }
 
 // newAPI builds a pion API that answers the relay's offers: Opus and the
-// audio-level extension, RTCP reports and nothing else.
+// audio-level extension, RTCP reports and nothing else (no NACK: a late
+// retransmission is worse than concealment for audio; no TWCC or stats
+// interceptors: nothing here reads them).
 func newAPI(loopback bool) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterCodec(relay.OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
@@ -282,6 +284,9 @@ func newAPI(loopback bool) (*webrtc.API, error) {
 		return nil, fmt.Errorf("register audio level: %w", err)
 	}
 	reg := &interceptor.Registry{}
+	// First, so that it is the innermost reader: the reports then read
+	// headers without allocating (see headerCache).
+	reg.Add(headerCacheFactory{})
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, fmt.Errorf("rtcp reports: %w", err)
 	}
