@@ -47,6 +47,11 @@ type Options struct {
 
 	// Seed varies loss and jitter; the same seed plays the same script.
 	Seed uint64
+
+	// Listen is how many rooms hear the meeting, the host first and then
+	// the others in the file's order; the rest only send. A negative value
+	// means every room.
+	Listen int
 }
 
 // Default option values.
@@ -122,6 +127,22 @@ func Build(f *meeting.File, o Options) (Script, error) {
 			joining = append(joining, i)
 		}
 		s.Rooms = append(s.Rooms, r)
+	}
+	listen := o.Listen
+	if listen < 0 {
+		listen = len(joining)
+	}
+	for _, i := range joining {
+		if listen > 0 && f.Rooms[i].Kind == meeting.KindHost {
+			s.Rooms[i].Listen = true
+			listen--
+		}
+	}
+	for _, i := range joining {
+		if listen > 0 && !s.Rooms[i].Listen {
+			s.Rooms[i].Listen = true
+			listen--
+		}
 	}
 	if len(unknown) > 0 {
 		what := "room " + unknown[0] + " has its token"

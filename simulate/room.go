@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
 	"github.com/samvad/samvad/voice"
@@ -153,15 +155,20 @@ func (rr *roomRun) join(ctx context.Context, tick int, what string) {
 	at := time.Duration(tick) * voice.FrameDuration
 	jctx, cancel := context.WithTimeout(ctx, joinTimeout)
 	defer cancel()
-	no := false
+	receive := rr.room.Listen
+	var h participant.Handlers
+	if receive {
+		h.OnTrack = rr.listen
+	}
+	rr.stats.joinStarted.CompareAndSwap(0, time.Now().UnixNano())
 	p, err := participant.Join(jctx, participant.Config{
 		URL:         rr.r.cfg.URL,
-		Join:        signaling.Message{Meeting: rr.r.script.Meeting, Role: signaling.RoleRoom, Room: rr.room.ID, Token: rr.room.Token, Receive: &no},
+		Join:        signaling.Message{Meeting: rr.r.script.Meeting, Role: signaling.RoleRoom, Room: rr.room.ID, Token: rr.room.Token, Receive: &receive},
 		Mic:         true,
 		Loopback:    rr.r.cfg.Loopback,
 		DialOptions: rr.r.cfg.DialOptions,
 		Logger:      rr.r.log.With("room", rr.room.ID),
-	}, participant.Handlers{})
+	}, h)
 	if err != nil {
 		if ctx.Err() != nil {
 			return
@@ -178,6 +185,7 @@ func (rr *roomRun) join(ctx context.Context, tick int, what string) {
 		return
 	}
 	rr.p = p
+	rr.stats.joined.CompareAndSwap(0, time.Now().UnixNano())
 	rr.stats.joins.Add(1)
 	rr.r.step(Step{At: at, Room: rr.room.ID, What: what})
 }
@@ -243,4 +251,16 @@ func (rr *roomRun) transmit(pkt voice.Packet) {
 		return
 	}
 	rr.stats.sent.Add(1)
+}
+
+// listen reads a track the meeting forwards to a listening room, as a
+// browser would play it, and counts its packets.
+func (rr *roomRun) listen(_ string, track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := track.Read(buf); err != nil {
+			return
+		}
+		rr.stats.received.Add(1)
+	}
 }

@@ -55,6 +55,13 @@ type RoomStats struct {
 	Late int64
 	// SendErrors counts packets the microphone refused.
 	SendErrors int64
+	// Received counts packets of other rooms a listening room got.
+	Received int64
+	// Listen says the room heard the meeting.
+	Listen bool
+	// JoinStarted is when the room began its first join; Joined, when
+	// the server welcomed it (zero if it never joined).
+	JoinStarted, Joined time.Time
 	// Err is why the room gave up, if it did.
 	Err error
 }
@@ -62,6 +69,8 @@ type RoomStats struct {
 type roomCounters struct {
 	joins, drops, failures             atomic.Int64
 	sent, lost, held, late, sendErrors atomic.Int64
+	received                           atomic.Int64
+	joinStarted, joined                atomic.Int64 // unix ns of the first join
 }
 
 // Runner plays a Script: one goroutine per room that joins.
@@ -177,6 +186,8 @@ func (r *Runner) Stats() []RoomStats {
 		out[i] = RoomStats{
 			Room: rr.room.ID, Joins: int(c.joins.Load()), Drops: int(c.drops.Load()), Failures: int(c.failures.Load()),
 			Sent: c.sent.Load(), Lost: c.lost.Load(), Held: c.held.Load(), Late: c.late.Load(), SendErrors: c.sendErrors.Load(),
+			Received: c.received.Load(), Listen: rr.room.Listen,
+			JoinStarted: unixTime(c.joinStarted.Load()), Joined: unixTime(c.joined.Load()),
 		}
 		if finished {
 			out[i].Err = rr.fatal
@@ -194,4 +205,11 @@ func (r *Runner) step(s Step) {
 	r.stepMu.Lock()
 	defer r.stepMu.Unlock()
 	r.cfg.OnStep(s)
+}
+
+func unixTime(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }

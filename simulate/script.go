@@ -50,6 +50,11 @@ type Room struct {
 	// Silent rooms are connected but send only digital silence (RFC 6464
 	// level 127), like a microphone muted in the browser: they never speak.
 	Silent bool
+	// Listen: the room hears the meeting (the relay forwards audio to it,
+	// which it reads and counts). Other rooms join with receive false, which
+	// keeps a load test's cost on the relay's inbound side and the
+	// recorder.
+	Listen bool
 
 	// Turns are when the room speaks its voice. Between turns it sends the
 	// quiet noise of a room that listens.

@@ -21,6 +21,8 @@ func runSimulate(ctx context.Context, args []string, e *env) error {
 	wsURL := fs.String("url", "", "the meeting server, ws(s)://HOST/ws (http(s)://HOST also works)")
 	config := fs.String("config", "", "meeting file (YAML): the rooms and their tokens")
 	sf := addScriptFlags(fs, simulate.DefaultDuration, simulate.DefaultPauseFor)
+	listen := fs.Int("listen", 0, "how many rooms hear the meeting (the host first; -1: all); the others only send")
+	report := fs.String("report", "", "after the run, read the recording in DIR (the bot's --out folder or one recording in it) and report, per room, packets sent, received by the recorder and lost on the way to its files, and join times")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,6 +43,7 @@ func runSimulate(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	opts.Listen = *listen
 	script, err := simulate.Build(f, opts)
 	if err != nil {
 		return err
@@ -60,7 +63,36 @@ func runSimulate(ctx context.Context, args []string, e *env) error {
 	fmt.Fprintf(out, "samvad simulate: %d rooms into %q at %s for %s (Ctrl-C ends it early)\n", joining(script), script.Meeting, u, script.Duration)
 	stats, err := r.Wait()
 	printStats(out, stats)
+	if *report != "" {
+		rep, rerr := simulate.ReadReport(*report, stats, 20*time.Second)
+		if rerr != nil {
+			return errors.Join(err, fmt.Errorf("--report: %w", rerr))
+		}
+		printReport(out, rep)
+	}
 	return err
+}
+
+// printReport is the recorder's view of the simulated rooms: a row per
+// room, then the totals on one line of key=value pairs for scripts.
+func printReport(w io.Writer, rep *simulate.Report) {
+	fmt.Fprintf(w, "\nrecording %s:\n", rep.Folder)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "room\tsent\treceived\trecorder lost\tlate\tinvalid\tconcealed\tdrift\tsegments\tjoin→audio\t")
+	for _, r := range rep.Rooms {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", r.Room, r.Sent, r.Received, r.RecorderLoss(),
+			r.Late, r.Invalid, r.Concealed, r.Drift, r.Segments, r.JoinToAudio().Round(time.Millisecond))
+	}
+	tw.Flush()
+	s := rep.Summary()
+	lastAudio := time.Duration(0)
+	if !s.FirstJoin.IsZero() && !s.LastAudio.IsZero() {
+		lastAudio = s.LastAudio.Sub(s.FirstJoin)
+	}
+	fmt.Fprintf(w, "report: rooms=%d recorded=%d sent=%d received=%d recorder_lost=%d late=%d invalid=%d concealed=%d drift=%d "+
+		"open_segments=%d join_median_ms=%d join_max_ms=%d slowest=%s last_audio_after_s=%.1f\n",
+		s.Rooms, s.Recorded, s.Sent, s.Received, s.RecorderLoss, s.Late, s.Invalid, s.Concealed, s.Drift,
+		s.OpenSegments, s.JoinMedian.Milliseconds(), s.JoinMax.Milliseconds(), s.SlowestRoom, lastAudio.Seconds())
 }
 
 // scriptFlags are the flags simulate and demo share: which rooms, how long,
@@ -198,12 +230,24 @@ func stepPrinter(w io.Writer, loc *time.Location) func(simulate.Step) {
 // printStats is what each room sent, as a table.
 func printStats(w io.Writer, stats []simulate.RoomStats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "room\tjoins\tdrops\tfailures\tsent\tlost\theld\tlate\t")
+	listening := false
+	for _, s := range stats {
+		listening = listening || s.Listen
+	}
+	heard := ""
+	if listening {
+		heard = "heard\t"
+	}
+	fmt.Fprintln(tw, "room\tjoins\tdrops\tfailures\tsent\tlost\theld\tlate\t"+heard)
 	for _, s := range stats {
 		if s.Joins == 0 && s.Failures == 0 && s.Err == nil {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", s.Room, s.Joins, s.Drops, s.Failures, s.Sent, s.Lost, s.Held, s.Late)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t", s.Room, s.Joins, s.Drops, s.Failures, s.Sent, s.Lost, s.Held, s.Late)
+		if listening {
+			fmt.Fprintf(tw, "%d\t", s.Received)
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 }
