@@ -1,0 +1,73 @@
+// Command sdpsize measures how big the recorder's answer (and the relay's
+// offer) grows with the number of rooms: one audio line per room, built by
+// pion with the relay's and the participant's codec and extension, and
+// framed as the signalling message the recorder sends. The server refuses
+// client frames over signaling.MaxMessageSize.
+//
+//	go run ./bench/sdpsize 25 100 150 200 300
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/samvad/samvad/relay"
+	"github.com/samvad/samvad/signaling"
+)
+
+func api() *webrtc.API {
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(relay.OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
+		log.Fatal(err)
+	}
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: relay.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		log.Fatal(err)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me))
+}
+
+func main() {
+	fmt.Printf("%6s %12s %12s %14s %s\n", "rooms", "offer bytes", "answer bytes", "answer frame", "fits 64 KiB")
+	for _, arg := range os.Args[1:] {
+		n, err := strconv.Atoi(arg)
+		if err != nil {
+			log.Fatal(err)
+		}
+		offerer, _ := api().NewPeerConnection(webrtc.Configuration{})
+		answerer, _ := api().NewPeerConnection(webrtc.Configuration{})
+		// The recorder's first line, as the relay makes it.
+		offerer.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+		for i := range n {
+			// Track ids as the relay's: "mic-" and a session uuid.
+			t, err := webrtc.NewTrackLocalStaticRTP(relay.OpusCodec().RTPCodecCapability,
+				fmt.Sprintf("mic-%08d-0000-4000-8000-000000000000", i), fmt.Sprintf("district-%03d", i))
+			if err != nil {
+				log.Fatal(err)
+			}
+			if _, err := offerer.AddTrack(t); err != nil {
+				log.Fatal(err)
+			}
+		}
+		offer, err := offerer.CreateOffer(nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		offerer.SetLocalDescription(offer)
+		if err := answerer.SetRemoteDescription(offer); err != nil {
+			log.Fatal(err)
+		}
+		answer, err := answerer.CreateAnswer(nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		frame, _ := json.Marshal(signaling.Message{Type: signaling.TypeAnswer, SDP: answer.SDP})
+		fmt.Printf("%6d %12d %12d %14d %v\n", n, len(offer.SDP), len(answer.SDP), len(frame), len(frame) <= signaling.MaxMessageSize)
+		offerer.Close()
+		answerer.Close()
+	}
+}
