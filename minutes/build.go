@@ -177,7 +177,11 @@ func recordingEnd(f *recording.Folder, events []recording.Event, segs map[string
 			if err != nil {
 				continue
 			}
-			if t := r.Start.Add(time.Duration(sc.Samples()) * time.Second / recorder.SampleRate); t.After(end) {
+			// Seconds first: samples times a second in nanoseconds would
+			// overflow for a file claiming months of audio.
+			played := time.Duration(sc.Samples()/recorder.SampleRate)*time.Second +
+				time.Duration(sc.Samples()%recorder.SampleRate)*time.Second/recorder.SampleRate
+			if t := r.Start.Add(played); t.After(end) {
 				end = t
 			}
 		}
@@ -252,6 +256,8 @@ func damage(in recorder.SegmentInfo) string {
 		return "unreadable: " + in.Err.Error()
 	case in.CorruptPages > 0 || in.MissingPages > 0:
 		return fmt.Sprintf("%d corrupt and %d missing pages skipped (%d bytes)", in.CorruptPages, in.MissingPages, in.SkippedBytes)
+	case in.BadGranules > 0:
+		return fmt.Sprintf("%d pages with impossible positions placed after the audio before them", in.BadGranules)
 	case in.TruncatedBytes > 0:
 		return fmt.Sprintf("cut off mid-page (%d bytes of a last page unused)", in.TruncatedBytes)
 	}
