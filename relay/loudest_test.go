@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
-	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
@@ -91,23 +88,8 @@ func (tk *talker) growing(room string) bool {
 }
 
 func TestForwardOnlyTheLoudest(t *testing.T) {
-	f, err := meeting.Parse("test.yaml", []byte(meetingYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
+	url := startMeetingWith(t, relay.Config{LoopbackOnly: true, ForwardLoudest: 1}).url
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r, err := relay.New(relay.Config{LoopbackOnly: true, ForwardLoudest: 1}, relay.WithLogger(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := signaling.New(f, signaling.WithRelay(r), signaling.WithLogger(log))
-	h := httptest.NewServer(sig.Handler())
-	url := "ws" + strings.TrimPrefix(h.URL, "http") + "/ws"
-	defer func() {
-		sig.Close()
-		r.Close()
-		h.Close()
-	}()
 
 	host := joinTalker(t, url, "host")
 	ranchi := joinTalker(t, url, "ranchi")

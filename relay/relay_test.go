@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/samvad/samvad/internal/audiotest"
-	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
@@ -48,25 +46,7 @@ type meetingServer struct {
 }
 
 func startMeeting(t *testing.T) *meetingServer {
-	t.Helper()
-	f, err := meeting.Parse("test.yaml", []byte(meetingYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r, err := relay.New(relay.Config{LoopbackOnly: true}, relay.WithLogger(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := signaling.New(f, signaling.WithRelay(r), signaling.WithLogger(log))
-	h := httptest.NewServer(sig.Handler())
-	ms := &meetingServer{url: "ws" + strings.TrimPrefix(h.URL, "http") + "/ws", relay: r, sig: sig, http: h}
-	t.Cleanup(func() {
-		sig.Close()
-		r.Close()
-		h.Close()
-	})
-	return ms
+	return startMeetingWith(t, relay.Config{LoopbackOnly: true})
 }
 
 // heard is what one room received from each other room.
@@ -318,23 +298,7 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 }
 
 func TestStaffSeesActivity(t *testing.T) {
-	f, err := meeting.Parse("test.yaml", []byte(meetingYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r, err := relay.New(relay.Config{LoopbackOnly: true, SilentAfter: time.Second}, relay.WithLogger(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := signaling.New(f, signaling.WithRelay(r), signaling.WithLogger(log))
-	h := httptest.NewServer(sig.Handler())
-	ms := &meetingServer{url: "ws" + strings.TrimPrefix(h.URL, "http") + "/ws", relay: r, sig: sig, http: h}
-	defer func() {
-		sig.Close()
-		r.Close()
-		h.Close()
-	}()
+	ms := startMeetingWith(t, relay.Config{LoopbackOnly: true, SilentAfter: time.Second})
 	staff, err := signaling.Dial(context.Background(), ms.url, signaling.Message{Meeting: "test", Role: signaling.RoleStaff, Token: "staff"})
 	if err != nil {
 		t.Fatal(err)
