@@ -113,11 +113,12 @@ func TestPacketPathDoesNotAllocate(t *testing.T) {
 // BenchmarkPacketPath is the cost of one packet in the bot's receive →
 // recorder path, after pion hands it over, for a room that is speaking (the
 // live mix decodes its packets) and one that only listens (level 90: the
-// mix skips it). Wall time per op is mostly the segment's
-// fsync twice a second of audio (the bench's clock runs 50 times faster
-// than real time): cpu-ns/op, the process's CPU time per packet, is the
-// figure to read. The mix's own ticks (mix, encode, write) are per meeting,
-// not per packet, and not in it: see the mixer's benchmarks.
+// mix skips it). cpu-ns/op is the process's CPU time per packet (user and
+// system: the segment writes its pages to the file twice a second of audio,
+// and the bench's clock runs far faster than real time), which, unlike
+// ns/op, does not count time the machine spent on other work. The mix's
+// own ticks (mix, encode, write) are per meeting, not per packet, and not
+// in it: see the mixer's benchmarks.
 func BenchmarkPacketPath(b *testing.B) {
 	for _, c := range []struct {
 		name  string
