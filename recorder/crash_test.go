@@ -159,38 +159,3 @@ func TestCreateSegmentFiles(t *testing.T) {
 		}
 	}
 }
-
-// failWriter fails after n writes.
-type failWriter struct{ n int }
-
-var errDiskFull = errors.New("disk full")
-
-func (w *failWriter) Write(p []byte) (int, error) {
-	if w.n == 0 {
-		return 0, errDiskFull
-	}
-	w.n--
-	return len(p), nil
-}
-
-func TestSegmentWriteErrorIsSticky(t *testing.T) {
-	seg, err := NewSegment(&failWriter{n: 1}, Config{FlushInterval: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := fourSeconds(t, false)
-	t0 := time.Unix(0, 0)
-	var first error
-	for i := 0; i < 10 && first == nil; i++ {
-		first = seg.PushPayload(uint16(i), uint32(i*960), src.packets[i], t0.Add(time.Duration(i)*20*time.Millisecond))
-	}
-	if !errors.Is(first, errDiskFull) {
-		t.Fatalf("push error %v, want disk full", first)
-	}
-	if err := seg.Tick(t0.Add(time.Second)); !errors.Is(err, errDiskFull) {
-		t.Errorf("Tick after failure: %v", err)
-	}
-	if err := seg.Close(t0.Add(time.Second)); !errors.Is(err, errDiskFull) {
-		t.Errorf("Close after failure: %v", err)
-	}
-}

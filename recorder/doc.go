@@ -18,6 +18,22 @@
 // crash, or with a corrupt page) as far as they are readable and reports what
 // it skipped.
 //
+// Errors: a segment's write errors (disk full, I/O errors, short writes) are
+// not errors of Push or Tick, which return only ErrClosed (or a bug). The
+// pages that could not be written are held in memory, up to Config.MaxHeld
+// (8 MiB by default, 26 minutes of continuous speech), while the segment goes
+// on recording and feeding OnFrame as usual, and the write is retried at most
+// every FlushInterval from the byte where the file stopped; once it succeeds
+// everything held is on the file, in order, and the file is as if nothing
+// had happened. Past MaxHeld the oldest held pages are dropped whole and
+// silence stands in for them, so the file still plays for the wall-clock time
+// it covers. The owner learns of all this from Segment.WriteErr and Stats
+// (write_errors, write_recoveries, held_bytes, dropped_bytes, dropped_ms);
+// only Close, when even its final write fails, returns a write error: what
+// was still held is then lost. Stitch returns an error only when its output
+// cannot be written or the range is invalid; damage to its inputs is reported
+// per segment.
+//
 // Concurrency: a Segment is not safe for concurrent use. Its owner calls
 // Push, SenderReport, Tick and Close from one goroutine (typically the one
 // reading the RTP track, with a ticker in the same select loop). The package

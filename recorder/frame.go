@@ -57,4 +57,16 @@ type Stats struct {
 	ClockJumps        int64 `json:"clock_jumps"`       // RTCP sender reports disagreeing with RTP time
 	DriftCorrections  int64 `json:"drift_corrections"` // silence added or frames dropped to follow the wall clock
 	SamplesWritten    int64 `json:"samples_written"`   // played length of the segment so far
+
+	// Writing to the file (see Segment): failed write attempts, each retried
+	// later; times a hold built up by failures was written out; bytes not on
+	// the file yet (while healthy at most a flush interval's pages; after
+	// Close, bytes that never reached it); and audio dropped because the
+	// hold overflowed, in bytes of Ogg pages and in milliseconds (silence in
+	// the file in its place).
+	WriteErrors     int64 `json:"write_errors"`
+	WriteRecoveries int64 `json:"write_recoveries"`
+	HeldBytes       int64 `json:"held_bytes"`
+	DroppedBytes    int64 `json:"dropped_bytes"`
+	DroppedMs       int64 `json:"dropped_ms"`
 }

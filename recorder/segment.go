@@ -20,6 +20,13 @@ const (
 	MaxHold = 300 * time.Millisecond
 	// DefaultFlushInterval is how often buffered pages reach the file.
 	DefaultFlushInterval = 500 * time.Millisecond
+	// DefaultMaxHeld bounds the pages a segment holds in memory while its
+	// file cannot be written: 8 MiB is 26 minutes of a room speaking without
+	// pause at 32 kbit/s (5.4 kB/s with the Ogg framing of one page per 20 ms
+	// packet), longer with the pauses and silence of a real meeting. With all
+	// 24 districts and the host failing on one full disk that is up to 200 MiB
+	// held (and up to a quarter more allocated).
+	DefaultMaxHeld = 8 << 20
 	// SegmentPreSkip is the OpusHead pre-skip of every segment. The file
 	// starts with that much silence ahead of the first received packet, so
 	// a player's first sample is the first packet's first sample, the
@@ -43,8 +50,13 @@ type Config struct {
 	// WebRTC senders.
 	Hold time.Duration
 	// FlushInterval bounds how long written pages stay in memory; 0 means
-	// DefaultFlushInterval. Flushing happens in Push, Tick and Close.
+	// DefaultFlushInterval. Flushing happens in Push, Tick and Close; after
+	// a failed write it is also how often the write is retried.
 	FlushInterval time.Duration
+	// MaxHeld bounds, in bytes, the pages held in memory while the file
+	// cannot be written; 0 (or less) means DefaultMaxHeld. Past it the
+	// oldest held pages are dropped (see Segment).
+	MaxHeld int
 	// OnFrame, if set, is called for every frame written, in order, from
 	// the goroutine calling Push, Tick or Close. It must not retain
 	// Frame.Packet and should be quick.
@@ -59,8 +71,30 @@ type Config struct {
 // flushes), and Close when the connection ends. A Segment is not safe for
 // concurrent use; see the package documentation.
 //
-// After a write error the segment stops writing and every later call returns
-// that error; Close still closes the file.
+// A failed write (disk full, an I/O error, a short write) costs no audio that
+// fits in memory. The pages not written are held, and the segment goes on
+// taking packets exactly as before: reordering, gap filling and OnFrame are
+// not disturbed, so a live mix fed by OnFrame does not notice. Push and Tick
+// retry the write at most every FlushInterval, continuing from the very byte
+// where the file stopped, so the file is only appended to and never torn in
+// the middle of a page; when a retry succeeds everything held reaches the
+// file in order and the segment is healthy again. Push and Tick do not
+// report write errors: WriteErr tells whether pages are held, and Stats
+// counts failed attempts (WriteErrors), recoveries (WriteRecoveries) and what
+// waits (HeldBytes).
+//
+// The hold is bounded by Config.MaxHeld. Past it the oldest held pages are
+// dropped whole (never the stream's header pages, nor the rest of a page the
+// file already has the start of) and counted in Stats.DroppedBytes and
+// DroppedMs; silence pages take their place in the file (taking the first of
+// the dropped pages' sequence numbers: ScanOgg counts the rest as missing),
+// so it still plays for the wall-clock time it covers and everything kept
+// stays at its place, for players and for Stitch alike. That silence costs
+// about 117 bytes a second of the hold and is capped at half of it (a gap of
+// ten hours for the default MaxHeld); an older part of a longer gap is left
+// out of the stream, which Stitch still places by granule position but a
+// player closes up. Held pages are otherwise lost only when Close cannot
+// write them (Close then returns the error), or with the process.
 type Segment struct {
 	cfg  Config
 	name string
@@ -85,8 +119,10 @@ type Segment struct {
 
 	lastFlush time.Time
 	stats     Stats
-	err       error
+	err       error // a programming error: sticky, unlike write errors
 	closed    bool
+	writeErr  error // s.buf.err wrapped with the segment's name
+	wrapped   error // the s.buf.err that writeErr wraps
 }
 
 // SegmentName is the conventional name of a room's n-th segment (from 1)
@@ -98,7 +134,9 @@ func SegmentName(room string, n int) string {
 // CreateSegment creates the file name (slash-separated, relative to root,
 // parent directories made as needed) and starts a segment in it. It never
 // overwrites: an existing file is an error wrapping fs.ErrExist. The file is
-// created 0640; the OpusHead and OpusTags pages are on disk when it returns.
+// created 0640, and the OpusHead and OpusTags pages are written before it
+// returns; if they cannot be, the segment starts with them held (see
+// WriteErr), so only a file that cannot be created is an error.
 func CreateSegment(root *os.Root, name string, cfg Config) (*Segment, error) {
 	if dir := path.Dir(name); dir != "." {
 		if err := root.MkdirAll(dir, 0o750); err != nil {
@@ -131,20 +169,22 @@ func newSegment(w io.Writer, name string, cfg Config) (*Segment, error) {
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = DefaultFlushInterval
 	}
-	s := &Segment{cfg: cfg, name: name, buf: newPageBuffer(w, bufferBytes), ro: newReorder(cfg.Hold)}
+	if cfg.MaxHeld <= 0 {
+		cfg.MaxHeld = DefaultMaxHeld
+	}
+	s := &Segment{cfg: cfg, name: name, buf: newPageBuffer(w, bufferBytes, cfg.MaxHeld), ro: newReorder(cfg.Hold)}
 	s.tl = newTimeline(s, &s.stats)
 	ow, err := NewOggWriter(&s.buf, SegmentPreSkip)
 	if err != nil {
 		return nil, s.fail(err)
 	}
 	s.ogg = ow
+	s.buf.pinAll() // without its headers the file is nothing
 	warm := s.tl.sil.p480
 	if err := ow.WritePacket(warm[:], SegmentPreSkip); err != nil {
 		return nil, s.fail(err)
 	}
-	if err := s.buf.Flush(); err != nil {
-		return nil, s.fail(err)
-	}
+	s.buf.Flush() // a failure is held and retried like any other
 	return s, nil
 }
 
@@ -162,14 +202,38 @@ func (s *Segment) Written() time.Duration { return durationOf(s.tl.pos) }
 func (s *Segment) Stats() Stats {
 	st := s.stats
 	st.SilenceInsertedMs = st.SilenceSamples * 1000 / SampleRate
+	st.WriteErrors = s.buf.failures
+	st.WriteRecoveries = s.buf.recoveries
+	st.HeldBytes = int64(s.buf.held() + s.buf.lost)
+	st.DroppedBytes = s.buf.droppedBytes
+	st.DroppedMs = s.buf.droppedSamples * 1000 / SampleRate
 	return st
+}
+
+// WriteErr is nil while the segment's pages reach the file. After a failed
+// write it is that error (wrapping the file's, such as syscall.ENOSPC or
+// io.ErrShortWrite) for as long as pages are held, each later retry's error
+// replacing it; it is nil again once a retry has written everything held.
+// After Close it is the error of the final write if that failed (what was
+// held is then lost). Call it after Push or Tick, as often as wanted: it is
+// cheap and allocates only when the error changes.
+func (s *Segment) WriteErr() error {
+	if s.buf.err == nil {
+		return nil
+	}
+	if s.buf.err != s.wrapped {
+		s.wrapped = s.buf.err
+		s.writeErr = fmt.Errorf("recorder: segment %q: write: %w", s.name, s.buf.err)
+	}
+	return s.writeErr
 }
 
 // Push hands over one received RTP packet and its arrival time (when it was
 // read from the network, as close as possible). The payload is copied; p may
 // be reused afterwards. A change of SSRC is treated as a new stream within
 // the same segment. Dropped packets (duplicates, padding, invalid, late) are
-// counted in Stats, not reported as errors; an error means writing failed.
+// counted in Stats, not reported as errors, and so are write errors (see
+// WriteErr): an error is ErrClosed, or a bug.
 func (s *Segment) Push(p *rtp.Packet, arrival time.Time) error {
 	if err := s.usable(); err != nil {
 		return err
@@ -230,7 +294,8 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 // Tick lets time pass: it releases packets that waited the hold time, writes
 // silence when the sender has sent nothing for a while (so the file keeps
 // pace with the wall clock through mutes and pauses), and flushes the buffer
-// if FlushInterval has passed. Call it every 20 to 100 ms.
+// (or retries a failed write) if FlushInterval has passed. Call it every 20
+// to 100 ms. Like Push it returns ErrClosed or a bug, never a write error.
 func (s *Segment) Tick(now time.Time) error {
 	if err := s.usable(); err != nil {
 		return err
@@ -246,23 +311,28 @@ func (s *Segment) Tick(now time.Time) error {
 			}
 		}
 	}
-	return s.maybeFlush(now)
+	s.maybeFlush(now)
+	return nil
 }
 
-// Flush writes buffered pages to the file now.
+// Flush writes buffered pages to the file now. If they cannot be written
+// they stay held, as when Push or Tick flush, and the error is returned
+// (the same as WriteErr).
 func (s *Segment) Flush() error {
-	if err := s.usable(); err != nil {
-		return err
+	if s.closed {
+		return ErrClosed
 	}
-	if err := s.buf.Flush(); err != nil {
-		return s.fail(err)
-	}
-	return nil
+	s.buf.Flush()
+	return s.WriteErr()
 }
 
 // Close ends the segment at now, the end of the connection: packets still
 // held are written, silence fills up to now, the end-of-stream page is
-// written and the file synced and closed.
+// written and the file synced and closed. If pages held after failed writes
+// still cannot be written they are lost, and Close returns the write error
+// (also WriteErr from then on); Stats.HeldBytes then tells how many bytes
+// were lost. The file keeps whatever was written before: it plays up to
+// there, like a file cut off by a crash.
 func (s *Segment) Close(now time.Time) error {
 	if s.closed {
 		return ErrClosed
@@ -284,23 +354,21 @@ func (s *Segment) Close(now time.Time) error {
 			s.fail(err)
 		}
 	}
-	if s.err == nil {
-		if err := s.buf.Flush(); err != nil {
-			s.fail(err)
-		}
-	}
 	errs = append(errs, s.err)
+	if s.buf.Flush() != nil {
+		errs = append(errs, fmt.Errorf("%w (%d bytes lost)", s.WriteErr(), s.buf.held()))
+	}
 	if s.file != nil {
-		if s.err == nil {
-			if err := s.file.Sync(); err != nil {
-				errs = append(errs, fmt.Errorf("recorder: segment %q: sync: %w", s.name, err))
-			}
+		// What was written should reach the disk even if the rest could not.
+		if err := s.file.Sync(); err != nil {
+			errs = append(errs, fmt.Errorf("recorder: segment %q: sync: %w", s.name, err))
 		}
 		if err := s.file.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("recorder: segment %q: close: %w", s.name, err))
 		}
 	}
 	s.closed = true
+	s.buf.release()
 	return errors.Join(errs...)
 }
 
@@ -350,7 +418,8 @@ func (s *Segment) advance(now time.Time) error {
 	if err := s.release(now, false); err != nil {
 		return err
 	}
-	return s.maybeFlush(now)
+	s.maybeFlush(now)
+	return nil
 }
 
 // release writes every packet the reorder buffer lets go by now; force gives
@@ -387,13 +456,12 @@ func (s *Segment) process(sl *slot) error {
 	})
 }
 
-func (s *Segment) maybeFlush(now time.Time) error {
+// maybeFlush writes the buffer out if FlushInterval has passed since the
+// last time; a failure leaves the pages held for the next time.
+func (s *Segment) maybeFlush(now time.Time) {
 	if d := now.Sub(s.lastFlush); d >= 0 && d < s.cfg.FlushInterval {
-		return nil
+		return
 	}
 	s.lastFlush = now
-	if err := s.buf.Flush(); err != nil {
-		return s.fail(err)
-	}
-	return nil
+	s.buf.Flush()
 }

@@ -321,6 +321,8 @@ func statFields(s Stats) map[string]int64 {
 		"LateDropped": s.LateDropped, "InvalidDropped": s.InvalidDropped, "FramesConcealed": s.FramesConcealed,
 		"SilenceSamples": s.SilenceSamples, "Reanchors": s.Reanchors, "TimestampJumps": s.TimestampJumps,
 		"SequenceJumps": s.SequenceJumps, "ClockJumps": s.ClockJumps, "DriftCorrections": s.DriftCorrections,
+		"WriteErrors": s.WriteErrors, "WriteRecoveries": s.WriteRecoveries, "HeldBytes": s.HeldBytes,
+		"DroppedBytes": s.DroppedBytes, "DroppedMs": s.DroppedMs,
 	}
 }
 
@@ -340,7 +342,7 @@ func checkExact(t *testing.T, got, want Stats) {
 func checkZero(t *testing.T, got, want, allowed Stats) {
 	t.Helper()
 	g, w, a := statFields(got), statFields(want), statFields(allowed)
-	for _, k := range []string{"DuplicatesDropped", "LateDropped", "InvalidDropped", "FramesConcealed", "SilenceSamples", "Reanchors", "TimestampJumps", "SequenceJumps", "ClockJumps", "DriftCorrections"} {
+	for _, k := range []string{"DuplicatesDropped", "LateDropped", "InvalidDropped", "FramesConcealed", "SilenceSamples", "Reanchors", "TimestampJumps", "SequenceJumps", "ClockJumps", "DriftCorrections", "WriteErrors", "WriteRecoveries", "HeldBytes", "DroppedBytes", "DroppedMs"} {
 		if w[k] == 0 && a[k] == 0 && g[k] != 0 {
 			t.Errorf("%s = %d, want 0", k, g[k])
 		}
