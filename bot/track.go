@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -107,7 +108,9 @@ type trackRecorder struct {
 	pkt         rtp.Packet
 	lastTick    time.Time
 	written     time.Duration
-	failed      bool
+	failed      bool  // no segment: nothing of this track is recorded
+	writeErr    error // the segment's file refuses writes; its audio is held
+	dropSaid    bool  // the hold overflowed and that was logged
 	segmentPath string
 }
 
@@ -179,7 +182,31 @@ func (t *trackRecorder) tick(now time.Time) {
 	if err := t.seg.Tick(now); err != nil {
 		t.fail(err, now)
 	}
+	t.checkWrites(now)
 	t.counted()
+}
+
+// checkWrites reports a segment file that stops or starts taking writes
+// again: on a full disk the recorder holds the audio in memory (up to
+// recorder.DefaultMaxHeld) and writes it out when space returns.
+func (t *trackRecorder) checkWrites(now time.Time) {
+	err := t.seg.WriteErr()
+	switch {
+	case err != nil && t.writeErr == nil:
+		t.b.stats.writeError()
+		t.b.emit(recording.Event{At: now, Event: recording.EventWriteError, Room: t.room, Segment: t.segmentPath,
+			Reason: err.Error(), Text: "cannot write " + t.segmentPath + ": " + err.Error() + "; holding its audio in memory"})
+	case err == nil && t.writeErr != nil:
+		st := t.seg.Stats()
+		t.b.emit(recording.Event{At: now, Event: recording.EventWriteRecovered, Room: t.room, Segment: t.segmentPath,
+			Text: fmt.Sprintf("%s written again after %d failed attempts", t.segmentPath, st.WriteErrors)})
+	}
+	t.writeErr = err
+	if st := t.seg.Stats(); st.DroppedMs > 0 && !t.dropSaid {
+		t.dropSaid = true
+		t.b.emit(recording.Event{At: now, Event: recording.EventWriteError, Room: t.room, Segment: t.segmentPath,
+			Reason: "audio_dropped", Text: fmt.Sprintf("the disk has refused %s so long that audio is being lost (%d ms so far)", t.segmentPath, st.DroppedMs)})
+	}
 }
 
 // counted brings the bot's totals up to the segment's.
@@ -207,7 +234,9 @@ func (t *trackRecorder) close(now time.Time) {
 		return
 	}
 	if err := t.seg.Close(now); err != nil {
-		t.fail(err, now)
+		t.b.stats.writeError()
+		t.b.emit(recording.Event{At: now, Event: recording.EventWriteError, Room: t.room, Segment: t.segmentPath,
+			Reason: err.Error(), Text: "cannot finish " + t.segmentPath + ": " + err.Error()})
 	}
 	if t.mixIn != nil {
 		t.mixIn.Close()

@@ -33,6 +33,9 @@ const (
 	EventBotDisconnected  = "bot_disconnected"
 	EventBotReconnected   = "bot_reconnected"
 	EventWriteError       = "write_error"
+	// EventWriteRecovered: a file that could not be written (a full disk)
+	// takes writes again, and what was held in memory is on it.
+	EventWriteRecovered = "write_recovered"
 )
 
 // TimeFormat is RFC 3339 with milliseconds, as every "at" is written.
