@@ -20,11 +20,11 @@ import (
 // forwards them) on a clock of its own: the bot's receive → recorder path
 // without the network.
 type packetBench struct {
-	t     *trackRecorder
-	b     *Bot
-	pkts  [][]byte
-	i     int
-	now   time.Time
+	t       *trackRecorder
+	b       *Bot
+	pkts    [][]byte
+	i       int
+	now     time.Time
 	tickMix bool
 }
 
