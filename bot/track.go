@@ -26,6 +26,14 @@ import (
 // no packet comes: it bounds how stale the held packets and the flush get.
 const tickEvery = 50 * time.Millisecond
 
+// readIdle is how long a track's read waits for a packet after a tick that
+// a packet made. While packets flow (every 20 ms) they tick the segment
+// every 60 ms or so, before this read deadline: a deadline of tickEvery
+// would fire once between every two such ticks, and each firing costs a
+// timer goroutine, a wake-up and a read that returns nothing. When packets
+// stop, the first tick comes within readIdle, then every tickEvery.
+const readIdle = 2 * tickEvery
+
 type senderReport struct {
 	ntp     uint64
 	rtp     uint32
@@ -72,7 +80,7 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 	defer wg.Wait()
 
 	buf := make([]byte, 1500)
-	track.SetReadDeadline(t.lastTick.Add(tickEvery))
+	track.SetReadDeadline(t.lastTick.Add(readIdle))
 	for {
 		n, _, err := track.Read(buf)
 		now := time.Now()
@@ -86,7 +94,7 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 			break
 		}
 		if t.packet(buf[:n], now) {
-			track.SetReadDeadline(now.Add(tickEvery))
+			track.SetReadDeadline(now.Add(readIdle))
 		}
 	}
 	t.close(time.Now())
