@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -111,13 +112,14 @@ func (c *conn) serve() {
 		}
 		c.ws.SetReadDeadline(time.Now().Add(c.s.pongTimeout))
 		// Read one byte past the limit to tell "exactly 64 KiB" from "more".
-		data, err := io.ReadAll(io.LimitReader(r, MaxMessageSize+1))
+		limit := c.frameLimit()
+		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 		if err != nil {
 			return
 		}
-		if len(data) > MaxMessageSize {
+		if len(data) > limit {
 			c.logger().Warn("frame too large")
-			c.fatal(CodeTooLarge, "frames are limited to 64 KiB")
+			c.fatal(CodeTooLarge, fmt.Sprintf("frames are limited to %d KiB", limit>>10))
 			c.drain()
 			return
 		}
@@ -145,6 +147,16 @@ func (c *conn) serve() {
 			return
 		}
 	}
+}
+
+// frameLimit is the largest frame this connection may send now.
+func (c *conn) frameLimit() int {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if c.joined && c.role == RoleRecorder {
+		return MaxRecorderMessageSize
+	}
+	return MaxMessageSize
 }
 
 // drain runs once the connection is closing: the writer delivers the last

@@ -14,9 +14,16 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// MaxMessageSize is the largest frame a peer may send. An SDP offer for a
-// meeting of a few hundred rooms fits comfortably.
+// MaxMessageSize is the largest frame a peer may send: what the contract
+// allows everyone, and all a room ever needs.
 const MaxMessageSize = 64 << 10
+
+// MaxRecorderMessageSize is the largest frame a joined recorder may send.
+// A recorder hears every room, one audio line each, and its answer grows by
+// about 430 bytes a room: past about 140 rooms it no longer fits in 64 KiB.
+// The larger limit applies only after the recorder token has been checked;
+// the frame that carries the join is held to MaxMessageSize like any other.
+const MaxRecorderMessageSize = 1 << 20
 
 // Message types, client to server.
 const (

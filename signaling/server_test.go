@@ -500,3 +500,31 @@ func TestAllowedOrigins(t *testing.T) {
 	}
 	c.Close()
 }
+
+// A recorder hears every room, so its answer outgrows 64 KiB in a big
+// meeting: once it has joined, its frames may be larger; a room's may not.
+func TestRecorderMayAnswerBig(t *testing.T) {
+	ts := startServer(t)
+	big := Message{Type: TypeStatus, Status: &RecorderStatus{Folder: strings.Repeat("x", 200<<10)}}
+
+	rec, err := Dial(context.Background(), ts.url, Message{Meeting: "test", Role: RoleRecorder, Token: "rec"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	staff, err := Dial(context.Background(), ts.url, Message{Meeting: "test", Role: RoleStaff, Token: "staff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer staff.Close()
+	rec.Send(big)
+	if m := next(t, staff, TypeStatus); m.Status == nil || len(m.Status.Folder) != 200<<10 {
+		t.Errorf("the recorder's 200 KiB frame did not get through")
+	}
+
+	room := joinRoom(t, ts, "ranchi")
+	room.Send(big)
+	if m := next(t, room, TypeError); m.Code != CodeTooLarge {
+		t.Errorf("a room's 200 KiB frame: %+v, want too_large", m)
+	}
+}
