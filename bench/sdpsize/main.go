@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/samvad/samvad/relay"
@@ -28,7 +29,13 @@ func api() *webrtc.API {
 	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: relay.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		log.Fatal(err)
 	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me))
+	// As the relay and the participant do: no default interceptors, so no
+	// transport-cc lines (NewAPI without a registry would add them).
+	reg := &interceptor.Registry{}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		log.Fatal(err)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg))
 }
 
 func main() {
