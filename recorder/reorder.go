@@ -97,6 +97,30 @@ func (r *reorder) insert(useq, uts int64, payload []byte, samples int, arrival t
 	return inserted
 }
 
+// head is the next packet to release if it is held, left in place.
+func (r *reorder) head() *slot {
+	if r.held == 0 {
+		return nil
+	}
+	s := r.slotFor(r.next)
+	if s.state != slotHeld || s.useq != r.next {
+		return nil
+	}
+	return s
+}
+
+// follower is the first held audio packet within a few sequence numbers
+// after useq (padding placeholders skipped), or nil.
+func (r *reorder) follower(useq int64) *slot {
+	for i := int64(1); i <= 4; i++ {
+		s := r.slotFor(useq + i)
+		if s.state == slotHeld && s.useq == useq+i && s.n > 0 {
+			return s
+		}
+	}
+	return nil
+}
+
 // pop releases the next packet if it is held; the slot stays valid until the
 // ring wraps onto it, i.e. well after the caller is done with it.
 func (r *reorder) pop() *slot {

@@ -39,6 +39,13 @@ const (
 	// than the hold and than ordinary jitter, so a packet that is merely
 	// late is not overtaken by silence.
 	quietFill = 400 * time.Millisecond
+	// burstWait: how long, beyond its own duration, a packet late enough to
+	// re-anchor waits for the packet after it, which tells a burst from a
+	// sender whose clock stood still (Segment.queued).
+	burstWait = 40 * time.Millisecond
+	// maxBurstSpacing: RTP spacings up to this are one packet after the
+	// other; beyond, DTX or a jump, which says nothing about a queue.
+	maxBurstSpacing = SampleRate / 5
 	// bufferBytes holds several seconds of 32 kb/s audio between flushes.
 	bufferBytes = 32 << 10
 )
@@ -426,8 +433,13 @@ func (s *Segment) advance(now time.Time) error {
 // up on all missing packets (draining).
 func (s *Segment) release(now time.Time, force bool) error {
 	for {
-		for sl := s.ro.pop(); sl != nil; sl = s.ro.pop() {
-			if err := s.process(sl); err != nil {
+		for sl := s.ro.head(); sl != nil; sl = s.ro.head() {
+			queued, wait := s.queued(sl, now, force)
+			if wait {
+				return nil
+			}
+			s.ro.pop()
+			if err := s.process(sl, queued); err != nil {
 				return s.fail(err)
 			}
 		}
@@ -437,7 +449,27 @@ func (s *Segment) release(now time.Time, force bool) error {
 	}
 }
 
-func (s *Segment) process(sl *slot) error {
+// queued tells whether the next packet, sl, arrived late because it sat in
+// a queue with the packets after it (see arrivingPacket.queued), and
+// whether to keep it a little longer to find out: only a packet late enough
+// to re-anchor needs to know, and the packet after it usually is already
+// here (a burst) or comes one frame later (a sender whose clock stood
+// still).
+func (s *Segment) queued(sl *slot, now time.Time, force bool) (queued, wait bool) {
+	if sl.n == 0 || !s.tl.delayed(sl.uts, samplesOf(sl.arrival.Sub(s.start))) {
+		return false, false
+	}
+	nx := s.ro.follower(sl.useq)
+	if nx == nil {
+		frame := time.Duration(sl.samples) * time.Second / SampleRate
+		return false, !force && now.Sub(sl.arrival) < frame+burstWait
+	}
+	spacing := nx.uts - sl.uts
+	gap := samplesOf(nx.arrival.Sub(sl.arrival))
+	return spacing > 0 && spacing <= maxBurstSpacing && 4*gap < spacing, false
+}
+
+func (s *Segment) process(sl *slot, queued bool) error {
 	var lost int64
 	if s.haveLast {
 		lost = sl.useq - s.lastUseq - 1
@@ -453,6 +485,7 @@ func (s *Segment) process(sl *slot) error {
 		data:    sl.payload(),
 		samples: sl.samples,
 		lost:    lost,
+		queued:  queued,
 	})
 }
 

@@ -81,6 +81,18 @@ func straight(src source, seq0 uint16, ts0 uint32) plan {
 	return p
 }
 
+// stalled holds packets [from, to) up until packet to is due, then
+// delivers them one after another, a few microseconds apart; the sender's
+// timing (wall) is unchanged.
+func stalled(src source, from, to int, seq0 uint16) plan {
+	p := straight(src, seq0, uint32(seq0)*1000)
+	for i := from; i < to; i++ {
+		p.events[i].at = p.wall(to) + time.Duration(i-from)*5*time.Microsecond
+	}
+	p.events[to].at = p.wall(to) + time.Duration(to-from)*5*time.Microsecond
+	return p
+}
+
 func without(p plan, drop ...int) plan {
 	var ev []event
 	for i, e := range p.events {
@@ -273,6 +285,14 @@ func TestSegmentScenarios(t *testing.T) {
 	}
 	mute.end = mute.wall(n)
 	add(scenario{name: "mute by stopping packets", plan: mute, tick: true, want: Stats{SilenceSamples: 2 * 48000}})
+
+	// The network holds up 300 ms of packets (above the re-anchor lag) and
+	// then delivers them all at once: the sender's clock was right, so
+	// nothing is moved, no silence goes in and no audio is dropped.
+	add(scenario{name: "network stall, then a burst", plan: stalled(src, 40, 55, 7), tick: true})
+	// The reading goroutine itself did not run for 700 ms (longer than
+	// quietFill): no ticks either, then every queued packet at once.
+	add(scenario{name: "reader stall, then a burst", plan: stalled(src, 100, 135, 11)})
 
 	jump := straight(src, 5, 5)
 	for i := 100; i < n; i++ {

@@ -38,6 +38,13 @@ type arrivingPacket struct {
 	data    []byte // Opus packet
 	samples int    // its duration
 	lost    int64  // sequence numbers given up on just before it
+	// queued: the packet after it arrived right behind it, far sooner
+	// than their RTP spacing. Both were held up together (a stalled
+	// network path, or a reader that did not run) and came in a burst:
+	// the sender's clock is right and the arrival is late, so a large
+	// lag does not make it re-anchor, which would put silence where the
+	// delay was and then drop the burst's audio to catch up.
+	queued bool
 }
 
 // timeline decides where each packet goes in the file and what fills the
@@ -85,13 +92,10 @@ func (t *timeline) place(p arrivingPacket) error {
 	rtpPos := t.anchorPos + (p.uts - t.anchorTS)
 	base := t.lag.base()
 	dev := p.arr - rtpPos - base
-	limit := int64(reanchorLag)
-	if t.looseNext {
-		limit = reanchorLagSR
-	}
+	limit := t.reanchorLimit()
 	force := t.reanchorNext
 	t.reanchorNext, t.looseNext = false, false
-	if force || dev > limit || dev < -limit {
+	if force || (dev > limit && !p.queued) || dev < -limit {
 		// Place the packet where its arrival says, keeping the usual lag:
 		// the new anchor maps its RTP time to its arrival, never to
 		// wherever the file happens to end. When that place is already
@@ -154,6 +158,26 @@ func (t *timeline) place(p arrivingPacket) error {
 		return nil
 	}
 	return t.audio(p)
+}
+
+// reanchorLimit is how far a packet's arrival may disagree with its RTP
+// time before it is placed by arrival.
+func (t *timeline) reanchorLimit() int64 {
+	if t.looseNext {
+		return reanchorLagSR
+	}
+	return reanchorLag
+}
+
+// delayed reports whether a packet with RTP time uts arriving at arr (both
+// as in arrivingPacket) came so much later than its RTP time says that
+// place would re-anchor it, unless it is marked queued. The owner then
+// looks at the packet after it before deciding.
+func (t *timeline) delayed(uts, arr int64) bool {
+	if !t.started || t.reanchorNext {
+		return false
+	}
+	return arr-(t.anchorPos+uts-t.anchorTS)-t.lag.base() > t.reanchorLimit()
 }
 
 // fillGap fills gap samples before a packet: concealment for a short loss,
