@@ -79,7 +79,7 @@ func TestTickEndsTurnWhenPacketsStop(t *testing.T) {
 	if d.Tick(t0.Add(500 * time.Millisecond)) {
 		t.Error("turn ended inside the hangover")
 	}
-	if !d.Tick(t0.Add(2 * time.Second)) || d.Speaking() {
+	if !d.Tick(t0.Add(2*time.Second)) || d.Speaking() {
 		t.Error("turn did not end when packets stopped")
 	}
 }

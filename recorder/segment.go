@@ -123,6 +123,7 @@ type Segment struct {
 	mediaTS   uint32    // RTP timestamp of the last audio packet released
 	mediaArr  time.Time // and its arrival, for checking sender reports
 	haveMedia bool
+	lastArr   time.Time // arrival of the latest packet pushed, of any kind
 
 	lastFlush time.Time
 	stats     Stats
@@ -265,6 +266,7 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 	if !s.started {
 		s.started, s.start, s.lastFlush = true, arrival, arrival
 	}
+	s.lastArr = arrival
 	useq, uts := s.seq.unwrap(seq), s.ts.unwrap(ts)
 	samples := 0
 	if len(payload) > 0 {
@@ -311,7 +313,10 @@ func (s *Segment) Tick(now time.Time) error {
 		if err := s.release(now, false); err != nil {
 			return err
 		}
-		if s.ro.held == 0 {
+		// Only a sender that has gone quiet gets silence: while packets
+		// come, however late, their RTP times say where they go, and
+		// silence written ahead of them would make them late.
+		if s.ro.held == 0 && now.Sub(s.lastArr) >= quietFill {
 			target := samplesOf(now.Sub(s.start)-quietFill) - s.tl.lag.base()
 			if err := s.tl.fillTo(target); err != nil {
 				return s.fail(err)

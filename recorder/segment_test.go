@@ -657,3 +657,67 @@ func TestSegmentCloseEndsOnTheWallClock(t *testing.T) {
 		t.Errorf("plays %v, wall clock covered %v", durationOf(got), end.Sub(t0))
 	}
 }
+
+// TestSegmentCongestedPath: a room's uplink congests. Over 3 s its delay
+// grows to 600 ms, stays there 3 s, then drains in 1.5 s (packets arriving
+// faster than they were sent), with a little jitter throughout. Nothing was
+// lost on the way, so nothing may be lost in the file: no re-anchoring, no
+// silence where the delay grew and no audio dropped where it shrank,
+// beyond the drift correction's budget for silence (40 ms, and 2 ms a
+// second after that) and the audio dropped to take it out again; every
+// burst within 60 ms of its time.
+func TestSegmentCongestedPath(t *testing.T) {
+	var bursts []audiotest.Burst
+	for k := 0; k < 11; k++ {
+		bursts = append(bursts, audiotest.Burst{At: time.Duration(500+1000*k) * time.Millisecond, Dur: 200 * time.Millisecond, Freq: float64(400 + 100*k)})
+	}
+	src := newSource(t, 12*time.Second, bursts, false)
+	delay := func(at time.Duration) time.Duration {
+		s := at.Seconds()
+		switch {
+		case s < 2:
+			return 0
+		case s < 5:
+			return time.Duration((s - 2) / 3 * 600e6)
+		case s < 8:
+			return 600 * time.Millisecond
+		case s < 9.5:
+			return time.Duration((9.5 - s) / 1.5 * 600e6)
+		}
+		return 0
+	}
+	p := straight(src, 100, 100)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range p.events {
+		p.events[i].at = p.wall(i) + delay(p.wall(i)) + time.Duration(rng.IntN(3))*time.Millisecond
+	}
+	data, seg := run(t, p, true, Config{})
+	st := seg.Stats()
+	n := int64(len(src.packets))
+	if st.Reanchors != 0 || st.LateDropped != 0 || st.FramesConcealed != 0 {
+		t.Errorf("reanchors %d, late %d, concealed %d: want none", st.Reanchors, st.LateDropped, st.FramesConcealed)
+	}
+	audio := st.SamplesWritten - st.SilenceSamples
+	if lost := n*960 - audio; lost > 80*48 || st.SilenceSamples > 80*48 {
+		t.Errorf("%v ms of audio not written, %v ms of silence put in: more than the budget's 40 ms and 2 ms a second", float64(lost)/48, float64(st.SilenceSamples)/48)
+	}
+	dec, err := audiotest.DecodeOgg(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	look, err := audiotest.EncoderLookahead(gopus.ApplicationVoIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := audiotest.DetectBursts(dec.PCM, audiotest.DetectConfig{})
+	if len(found) != len(bursts) {
+		t.Fatalf("found %d bursts, want %d", len(found), len(bursts))
+	}
+	for k, b := range bursts {
+		want := b.At + audiotest.Duration(look)
+		if d := found[k].At - want; d < -60*time.Millisecond || d > 60*time.Millisecond {
+			t.Errorf("burst %d at %v, sent at %v (off by %v)", k, found[k].At, want, d)
+		}
+	}
+	t.Logf("stats %+v", st)
+}

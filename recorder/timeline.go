@@ -24,6 +24,23 @@ const (
 	// hardDrift: beyond this lag, correct at once, with silence if behind or
 	// by dropping the frame at hand if ahead.
 	hardDrift = 10 * SampleRate / 1000
+	// maxQueueLag: a packet this much later than its RTP time says is not
+	// merely late: no network path or reader holds two seconds of audio
+	// and then carries on. The sender's clock stood still.
+	maxQueueLag = 2 * SampleRate
+	// driftRate and driftCap bound the hard drift corrections that put
+	// silence into audio because packets come later than their RTP times
+	// say. Real clocks drift by 0.01%; a path whose delay grows and
+	// shrinks by hundreds of milliseconds (a congested uplink, a stalled
+	// reader) looks like drift to the lag baseline for a while, and
+	// following it at once would put silence where the delay grew and
+	// then, when it shrank, drop as much audio to get back. So silence may
+	// go in up to driftCap at once and then 2 ms per second of arrivals
+	// (0.2%): real drift is followed, a passing delay costs at most about
+	// driftCap of audio, and gaps (DTX, loss) still absorb any lag without
+	// touching audio.
+	driftRate = 2                             // milli-samples per sample of arrival time
+	driftCap  = 40 * SampleRate / 1000 * 1000 // milli-samples
 )
 
 // emitter receives the frames the timeline writes, in order.
@@ -69,6 +86,9 @@ type timeline struct {
 
 	reanchorNext bool // place the next packet by arrival (new SSRC)
 	looseNext    bool // lower the re-anchor threshold once (sender report)
+
+	budget    int64 // milli-samples of hard drift correction allowed now
+	budgetArr int64 // arrival up to which budget has been accrued
 }
 
 func newTimeline(out emitter, stats *Stats) timeline {
@@ -87,15 +107,27 @@ func (t *timeline) place(p arrivingPacket) error {
 		}
 		t.anchorTS, t.anchorPos = p.uts, t.pos
 		t.lag.add(p.arr, p.arr-t.pos)
+		t.budget, t.budgetArr = driftCap, p.arr
 		return t.audio(p)
+	}
+	if p.arr > t.budgetArr {
+		t.budget = min(driftCap, t.budget+(p.arr-t.budgetArr)*driftRate)
+		t.budgetArr = p.arr
 	}
 	rtpPos := t.anchorPos + (p.uts - t.anchorTS)
 	base := t.lag.base()
 	dev := p.arr - rtpPos - base
 	limit := t.reanchorLimit()
-	force := t.reanchorNext
+	force, loose := t.reanchorNext, t.looseNext
 	t.reanchorNext, t.looseNext = false, false
-	if force || (dev > limit && !p.queued) || dev < -limit {
+	// A packet much later than its RTP time says is placed by arrival only
+	// when its RTP place is already written (silence went in while the
+	// sender sent nothing), when a sender report showed its clock jumping,
+	// or when it is later than any queue holds; otherwise it is taken as
+	// delayed, its RTP time trusted, and a lasting shift left to the drift
+	// correction.
+	delayed := dev > limit && !p.queued && (loose || rtpPos < t.pos || dev > maxQueueLag)
+	if force || delayed || dev < -limit {
 		// Place the packet where its arrival says, keeping the usual lag:
 		// the new anchor maps its RTP time to its arrival, never to
 		// wherever the file happens to end. When that place is already
@@ -143,16 +175,19 @@ func (t *timeline) place(p arrivingPacket) error {
 	base = t.lag.base()
 
 	switch {
-	case base > hardDrift:
-		ins := roundQuantum(base)
+	case base > hardDrift && t.budget >= frameQuantum*1000:
+		ins := min(roundQuantum(base), t.budget/1000/frameQuantum*frameQuantum)
 		if err := t.silence(ins); err != nil {
 			return err
 		}
 		t.shiftAnchor(ins)
+		t.budget -= ins * 1000
 		t.stats.DriftCorrections++
 	case base < -hardDrift && -2*base >= int64(p.samples):
 		// Ahead of the wall clock by at least half this frame: dropping
-		// it brings us closer.
+		// it brings us closer. Not budgeted: being ahead comes from real
+		// drift or from silence put in before (which the budget bounds),
+		// and the file must not run ahead of the wall clock.
 		t.shiftAnchor(-int64(p.samples))
 		t.stats.DriftCorrections++
 		return nil
