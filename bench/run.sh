@@ -8,7 +8,8 @@
 # Environment: DURATION (load/forward run length, default 3m), BENCH_DIR (work
 # folder, default /tmp/samvad-bench), PORT (first of three ports, default
 # 18480), LISTEN (forward: rooms that listen, default all), BASELINE=0 (load:
-# no baseline recorder), BOT=0 (no recorder bot).
+# no baseline recorder), BOT=0 (no recorder bot), BOT_ENV and BASELINE_ENV
+# (variables for the bot's and the baseline's process, e.g. GOMAXPROCS=1).
 #
 # Load prints one line per N: CPU seconds per room-minute of the server, the
 # bot and the baseline, measured over the steady part of the run (every room
@@ -104,14 +105,14 @@ start() {
 	bpid="" lpid=""
 	local recorders=0
 	if [ "${BOT:-1}" != 0 ]; then
-		SAMVAD_RECORDER_TOKEN=bench-recorder "$W/samvad" bot --url "ws://127.0.0.1:$PORT/ws" --meeting "bench-$n" \
+		env ${BOT_ENV:-} SAMVAD_RECORDER_TOKEN=bench-recorder "$W/samvad" bot --url "ws://127.0.0.1:$PORT/ws" --meeting "bench-$n" \
 			--out "$run/bot" --metrics "127.0.0.1:$((PORT + 1))" >"$run/bot.log" 2>&1 &
 		bpid=$!
 		pids+=("$bpid")
 		recorders=$((recorders + 1))
 	fi
 	if [ "$mode" = load ] && [ "${BASELINE:-1}" != 0 ]; then
-		"$W/baseline" --url "ws://127.0.0.1:$PORT/ws" --meeting "bench-$n" --token bench-recorder \
+		env ${BASELINE_ENV:-} "$W/baseline" --url "ws://127.0.0.1:$PORT/ws" --meeting "bench-$n" --token bench-recorder \
 			--out "$run/baseline" --metrics "127.0.0.1:$((PORT + 2))" >"$run/baseline.log" 2>&1 &
 		lpid=$!
 		pids+=("$lpid")
@@ -288,7 +289,7 @@ EOF
 	grep '^report:' "$run/simulate.log" || true
 }
 
-echo "# $(date -u +%FT%TZ) $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores; git $(git rev-parse --short HEAD)" | tee -a "$W/results.txt"
+echo "# $(date -u +%FT%TZ) $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores; git $(git rev-parse --short HEAD); bot env: ${BOT_ENV:-none}, baseline env: ${BASELINE_ENV:-none}" | tee -a "$W/results.txt"
 case $mode in
 load)
 	[ $# -eq 0 ] && set -- 25 100 140
