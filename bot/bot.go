@@ -18,6 +18,7 @@ import (
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -186,6 +187,8 @@ func (b *Bot) join(ctx context.Context) (*participant.Participant, error) {
 		Loopback:    b.cfg.Loopback,
 		DialOptions: b.cfg.DialOptions,
 		Logger:      b.log,
+		// Every room comes in on this one socket.
+		SocketBuffer: relay.SocketBuffer,
 	}, participant.Handlers{
 		OnTrack:   b.recordTrack,
 		OnMessage: b.onMessage,

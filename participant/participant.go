@@ -35,6 +35,11 @@ type Config struct {
 	// DialOptions for the websocket (TLS, Origin).
 	DialOptions []signaling.DialOption
 	Logger      *slog.Logger
+	// SocketBuffer, when not 0, is the UDP receive and send buffer asked
+	// for on the media socket (relay.SocketBuffer for a recorder, which
+	// receives every room on one socket); a kernel that grants less is
+	// logged as a warning.
+	SocketBuffer int
 }
 
 // Handlers receive what the meeting sends. Each is called on the
@@ -75,7 +80,7 @@ func Join(ctx context.Context, cfg Config, h Handlers) (*Participant, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	api, err := newAPI(cfg.Loopback)
+	api, err := newAPI(cfg.Loopback, cfg.SocketBuffer, log)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +280,7 @@ func drainRTCP(s *webrtc.RTPSender) {
 // audio-level extension, RTCP reports and nothing else (no NACK: a late
 // retransmission is worse than concealment for audio; no TWCC or stats
 // interceptors: nothing here reads them).
-func newAPI(loopback bool) (*webrtc.API, error) {
+func newAPI(loopback bool, socketBuffer int, log *slog.Logger) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterCodec(relay.OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register opus: %w", err)
@@ -291,6 +296,13 @@ func newAPI(loopback bool) (*webrtc.API, error) {
 		return nil, fmt.Errorf("rtcp reports: %w", err)
 	}
 	se := webrtc.SettingEngine{}
+	if socketBuffer > 0 {
+		bn, err := relay.BufferedNet(socketBuffer, func(granted, asked int) { log.Warn(relay.BufferWarning(granted, asked)) })
+		if err != nil {
+			return nil, err
+		}
+		se.SetNet(bn)
+	}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	if loopback {

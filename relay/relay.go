@@ -131,7 +131,12 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 		return nil, fmt.Errorf("rtcp reports: %w", err)
 	}
 
+	bn, err := BufferedNet(SocketBuffer, func(granted, asked int) { r.log.Warn(BufferWarning(granted, asked)) })
+	if err != nil {
+		return nil, err
+	}
 	se := webrtc.SettingEngine{}
+	se.SetNet(bn)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIncludeLoopbackCandidate(cfg.Loopback || cfg.LoopbackOnly)
@@ -139,7 +144,7 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 		se.SetNAT1To1IPs(cfg.PublicIPs, webrtc.ICECandidateTypeHost)
 	}
 	if cfg.UDPPort != 0 {
-		muxOpts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4)}
+		muxOpts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4), ice.UDPMuxFromPortWithNet(bn)}
 		if cfg.Loopback || cfg.LoopbackOnly {
 			muxOpts = append(muxOpts, ice.UDPMuxFromPortWithLoopback())
 		}

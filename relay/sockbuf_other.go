@@ -1,0 +1,8 @@
+//go:build !linux
+
+package relay
+
+import "github.com/pion/transport/v5"
+
+// grantedReadBuffer is unknown outside Linux.
+func grantedReadBuffer(transport.UDPConn) int { return -1 }
