@@ -50,6 +50,12 @@ seconds() { # 3m, 90s, 1h -> seconds
 }
 now() { date +%s.%N; }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # clock ticks, user + system
+# udp_drops PID: packets the kernel dropped at PID's UDP sockets (full receive buffers).
+udp_drops() {
+	local inodes
+	inodes=$(find "/proc/$1/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null | tr -dc '0-9\n' | paste -sd' ')
+	awk -v ino=" $inodes " 'NR > 1 && index(ino, " " $10 " ") {s += $13} END {print s + 0}' /proc/net/udp
+}
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 # metric URL NAME: the sum of every series of NAME (all labels).
 metric() {
@@ -177,6 +183,10 @@ load() {
 	s1=$(cpu "$spid")
 	[ -n "$bpid" ] && { b1=$(cpu "$bpid"); bp1=$(metric "$BOTM" samvad_bot_packets_received_total); ba1=$(metric "$BOTM" go_memstats_mallocs_total); }
 	[ -n "$lpid" ] && { l1=$(cpu "$lpid"); lp1=$(metric "$BASEM" baseline_packets_received_total); }
+	local sdrop bdrop=0 ldrop=0
+	sdrop=$(udp_drops "$spid")
+	[ -n "$bpid" ] && bdrop=$(udp_drops "$bpid")
+	[ -n "$lpid" ] && ldrop=$(udp_drops "$lpid")
 	local shwm bhwm=0 lhwm=0
 	shwm=$(status_kb "$spid" VmHWM)
 	[ -n "$bpid" ] && bhwm=$(status_kb "$bpid" VmHWM)
@@ -191,7 +201,7 @@ load() {
 	local sent
 	sent=$(awk '/^ *room +joins/ {t = 1; next} t && NF == 0 {exit} t {s += $5} END {print s + 0}' "$run/simulate.log")
 	python3 - "$n" "$t0" "$t1" "$HZ" "$s0" "$s1" "$b0" "$b1" "$l0" "$l1" "$bp0" "$bp1" "$lp0" "$lp1" "$shwm" "$bhwm" "$lhwm" \
-		"$brecv" "$bwritten" "$bdropped" "$lrecv" "$lwritten" "$sent" "$ba0" "$ba1" "$rep" <<'EOF' | tee -a "$W/results.txt"
+		"$brecv" "$bwritten" "$bdropped" "$lrecv" "$lwritten" "$sent" "$ba0" "$ba1" "$rep" "$sdrop $bdrop $ldrop" <<'EOF' | tee -a "$W/results.txt"
 import sys
 a = sys.argv[1:]
 n = int(a[0]); t0, t1 = float(a[1]), float(a[2]); hz = float(a[3])
@@ -200,6 +210,7 @@ bp0, bp1, lp0, lp1 = (float(x) for x in a[10:14])
 shwm, bhwm, lhwm = (float(x) / 1024 for x in a[14:17])
 brecv, bwritten, bdropped, lrecv, lwritten, sent, ba0, ba1 = (float(x) for x in a[17:25])
 rep = dict(kv.split("=", 1) for kv in a[25].split()[1:] if "=" in kv)
+sdrop, bdrop, ldrop = a[26].split()
 rm = n * (t1 - t0) / 60  # room-minutes in the window
 def per(x): return f"{x / rm:.3f}"
 def us(cpu, pk): return f"{cpu / pk * 1e6:.1f}" if pk > 0 else "-"
@@ -211,7 +222,8 @@ print(f"N={n} window={t1 - t0:.0f}s | CPU s/room-min: server {per(s1 - s0)} bot 
       f" | peak RSS MiB (per room): server {shwm:.0f} ({shwm / n:.2f}) bot {bhwm:.0f} ({bhwm / n:.2f}) baseline {lhwm:.0f} ({lhwm / n:.2f})"
       f" | join median {rep.get('join_median_ms', '?')} ms, max {rep.get('join_max_ms', '?')} ms, last room's audio {rep.get('last_audio_after_s', '?')} s after the first join"
       f" | sent {sent:.0f}, bot received {brecv:.0f} written {bwritten:.0f} dropped {bdropped:.0f} (events: lost {rep.get('recorder_lost', '?')}, concealed {rep.get('concealed', '?')})"
-      f", baseline received {lrecv:.0f} written {lwritten:.0f}")
+      f", baseline received {lrecv:.0f} written {lwritten:.0f}"
+      f" | kernel UDP drops (full receive buffers) until the window's end: server {sdrop} bot {bdrop} baseline {ldrop}")
 EOF
 }
 
