@@ -15,9 +15,6 @@ const (
 	// is placed by arrival. Smaller disagreements are jitter, or a short
 	// pause that the drift correction absorbs within a second.
 	reanchorLag = 250 * SampleRate / 1000
-	// reanchorLagSR replaces reanchorLag for one packet after an RTCP sender
-	// report showed the sender's RTP clock jumping against its wall clock.
-	reanchorLagSR = 40 * SampleRate / 1000
 	// softDrift: beyond this lag, gaps being filled anyway (DTX, silence)
 	// are lengthened or shortened to follow the wall clock.
 	softDrift = 5 * SampleRate / 1000
@@ -85,7 +82,6 @@ type timeline struct {
 	lag                 lagTracker
 
 	reanchorNext bool // place the next packet by arrival (new SSRC)
-	looseNext    bool // lower the re-anchor threshold once (sender report)
 
 	budget    int64 // milli-samples of hard drift correction allowed now
 	budgetArr int64 // arrival up to which budget has been accrued
@@ -117,16 +113,18 @@ func (t *timeline) place(p arrivingPacket) error {
 	rtpPos := t.anchorPos + (p.uts - t.anchorTS)
 	base := t.lag.base()
 	dev := p.arr - rtpPos - base
-	limit := t.reanchorLimit()
-	force, loose := t.reanchorNext, t.looseNext
-	t.reanchorNext, t.looseNext = false, false
+	const limit = reanchorLag
+	force := t.reanchorNext
+	t.reanchorNext = false
 	// A packet much later than its RTP time says is placed by arrival only
 	// when its RTP place is already written (silence went in while the
-	// sender sent nothing), when a sender report showed its clock jumping,
-	// or when it is later than any queue holds; otherwise it is taken as
-	// delayed, its RTP time trusted, and a lasting shift left to the drift
-	// correction.
-	delayed := dev > limit && !p.queued && (loose || rtpPos < t.pos || dev > maxQueueLag)
+	// sender sent nothing) or when it is later than any queue holds;
+	// otherwise it is taken as delayed, its RTP time trusted, and a lasting
+	// shift left to the drift correction. Sender reports do not lower this:
+	// the recorder's come from the relay, from its own send times, so they
+	// show the delay of the path to the relay changing as much as any
+	// sender's clock standing still.
+	delayed := dev > limit && !p.queued && (rtpPos < t.pos || dev > maxQueueLag)
 	if force || delayed || dev < -limit {
 		// Place the packet where its arrival says, keeping the usual lag:
 		// the new anchor maps its RTP time to its arrival, never to
@@ -195,15 +193,6 @@ func (t *timeline) place(p arrivingPacket) error {
 	return t.audio(p)
 }
 
-// reanchorLimit is how far a packet's arrival may disagree with its RTP
-// time before it is placed by arrival.
-func (t *timeline) reanchorLimit() int64 {
-	if t.looseNext {
-		return reanchorLagSR
-	}
-	return reanchorLag
-}
-
 // delayed reports whether a packet with RTP time uts arriving at arr (both
 // as in arrivingPacket) came so much later than its RTP time says that
 // place would re-anchor it, unless it is marked queued. The owner then
@@ -212,7 +201,7 @@ func (t *timeline) delayed(uts, arr int64) bool {
 	if !t.started || t.reanchorNext {
 		return false
 	}
-	return arr-(t.anchorPos+uts-t.anchorTS)-t.lag.base() > t.reanchorLimit()
+	return arr-(t.anchorPos+uts-t.anchorTS)-t.lag.base() > reanchorLag
 }
 
 // fillGap fills gap samples before a packet: concealment for a short loss,

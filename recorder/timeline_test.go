@@ -323,23 +323,6 @@ func TestTimelineShortPauseAbsorbed(t *testing.T) {
 	}
 }
 
-// TestTimelineSenderReportLowersThreshold: the same short pause is placed
-// at once when a sender report has shown RTP time standing still.
-func TestTimelineSenderReportLowersThreshold(t *testing.T) {
-	pkts := cat(seq(50, 0, 0), seq(10, 50*960, 1150))
-	rec, st, _ := runTimeline(t, pkts, func(i int, tl *timeline) {
-		if i == 50 {
-			tl.looseNext = true
-		}
-	})
-	if st.Reanchors != 1 {
-		t.Errorf("reanchors %d, want 1", st.Reanchors)
-	}
-	if p := audioAt(rec)[50]; p != ms(1150) {
-		t.Errorf("first packet after the pause at %v ms, want 1150", float64(p)/48)
-	}
-}
-
 // TestTimelineLateAfterFill: once silence has been written over a packet's
 // time (the owner's Tick filled a stall), the packet is dropped as late, and
 // one partly overlapping is written right after.
