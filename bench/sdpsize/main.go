@@ -2,7 +2,8 @@
 // offer) grows with the number of rooms: one audio line per room, built by
 // pion with the relay's and the participant's codec and extension, and
 // framed as the signalling message the recorder sends. The server refuses
-// client frames over signaling.MaxMessageSize.
+// frames over signaling.MaxMessageSize, but for a joined recorder's, up to
+// signaling.MaxRecorderMessageSize.
 //
 //	go run ./bench/sdpsize 25 100 150 200 300
 package main
@@ -39,7 +40,7 @@ func api() *webrtc.API {
 }
 
 func main() {
-	fmt.Printf("%6s %12s %12s %14s %s\n", "rooms", "offer bytes", "answer bytes", "answer frame", "fits 64 KiB")
+	fmt.Printf("%6s %12s %12s %14s %12s %s\n", "rooms", "offer bytes", "answer bytes", "answer frame", "fits 64 KiB", "fits a recorder's 1 MiB")
 	for _, arg := range os.Args[1:] {
 		n, err := strconv.Atoi(arg)
 		if err != nil {
@@ -73,7 +74,8 @@ func main() {
 			log.Fatal(err)
 		}
 		frame, _ := json.Marshal(signaling.Message{Type: signaling.TypeAnswer, SDP: answer.SDP})
-		fmt.Printf("%6d %12d %12d %14d %v\n", n, len(offer.SDP), len(answer.SDP), len(frame), len(frame) <= signaling.MaxMessageSize)
+		fmt.Printf("%6d %12d %12d %14d %12v %v\n", n, len(offer.SDP), len(answer.SDP), len(frame),
+			len(frame) <= signaling.MaxMessageSize, len(frame) <= signaling.MaxRecorderMessageSize)
 		offerer.Close()
 		answerer.Close()
 	}
