@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: samvad under load, each part its own process, on this machine.
 #
-#   bench/run.sh load [N ...]         server + bot + baseline recorder + N simulated rooms (default 25 100 140)
+#   bench/run.sh load [N ...]         server + bot + baseline recorder + N simulated rooms (default 25 100 300)
 #   bench/run.sh forward [N]          N rooms (default 200) that all listen, server.forward_loudest: 3
 #   bench/run.sh soak [N] [DURATION]  N rooms (default 50) for DURATION (default 30m): RSS and goroutines over time
 #
@@ -304,7 +304,7 @@ EOF
 echo "# $(date -u +%FT%TZ) $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores; git $(git rev-parse --short HEAD); bot env: ${BOT_ENV:-none}, baseline env: ${BASELINE_ENV:-none}" | tee -a "$W/results.txt"
 case $mode in
 load)
-	[ $# -eq 0 ] && set -- 25 100 140
+	[ $# -eq 0 ] && set -- 25 100 300
 	for n in "$@"; do load "$n"; done
 	;;
 forward) forward "${1:-200}" ;;
