@@ -124,11 +124,8 @@ func (r *reorder) follower(useq int64) *slot {
 // pop releases the next packet if it is held; the slot stays valid until the
 // ring wraps onto it, i.e. well after the caller is done with it.
 func (r *reorder) pop() *slot {
-	if r.held == 0 {
-		return nil
-	}
-	s := r.slotFor(r.next)
-	if s.state != slotHeld || s.useq != r.next {
+	s := r.head()
+	if s == nil {
 		return nil
 	}
 	s.state = slotReleased

@@ -461,7 +461,7 @@ func (s *Segment) release(now time.Time, force bool) error {
 // here (a burst) or comes one frame later (a sender whose clock stood
 // still).
 func (s *Segment) queued(sl *slot, now time.Time, force bool) (queued, wait bool) {
-	if sl.n == 0 || !s.tl.delayed(sl.uts, samplesOf(sl.arrival.Sub(s.start))) {
+	if sl.n == 0 || !s.tl.wouldReanchor(sl.uts, samplesOf(sl.arrival.Sub(s.start))) {
 		return false, false
 	}
 	nx := s.ro.follower(sl.useq)

@@ -113,7 +113,6 @@ func (t *timeline) place(p arrivingPacket) error {
 	rtpPos := t.anchorPos + (p.uts - t.anchorTS)
 	base := t.lag.base()
 	dev := p.arr - rtpPos - base
-	const limit = reanchorLag
 	force := t.reanchorNext
 	t.reanchorNext = false
 	// A packet much later than its RTP time says is placed by arrival only
@@ -124,8 +123,7 @@ func (t *timeline) place(p arrivingPacket) error {
 	// the recorder's come from the relay, from its own send times, so they
 	// show the delay of the path to the relay changing as much as any
 	// sender's clock standing still.
-	delayed := dev > limit && !p.queued && (rtpPos < t.pos || dev > maxQueueLag)
-	if force || delayed || dev < -limit {
+	if force || (!p.queued && t.lateBeyondDelay(rtpPos, dev)) || dev < -reanchorLag {
 		// Place the packet where its arrival says, keeping the usual lag:
 		// the new anchor maps its RTP time to its arrival, never to
 		// wherever the file happens to end. When that place is already
@@ -193,15 +191,25 @@ func (t *timeline) place(p arrivingPacket) error {
 	return t.audio(p)
 }
 
-// delayed reports whether a packet with RTP time uts arriving at arr (both
-// as in arrivingPacket) came so much later than its RTP time says that
-// place would re-anchor it, unless it is marked queued. The owner then
-// looks at the packet after it before deciding.
-func (t *timeline) delayed(uts, arr int64) bool {
+// wouldReanchor reports whether place would put a packet with RTP time uts
+// arriving at arr (both as in arrivingPacket) by its arrival for being that
+// late, unless it is marked queued. The owner then looks at the packet
+// after it before deciding.
+func (t *timeline) wouldReanchor(uts, arr int64) bool {
 	if !t.started || t.reanchorNext {
 		return false
 	}
-	return arr-(t.anchorPos+uts-t.anchorTS)-t.lag.base() > reanchorLag
+	rtpPos := t.anchorPos + uts - t.anchorTS
+	return t.lateBeyondDelay(rtpPos, arr-rtpPos-t.lag.base())
+}
+
+// lateBeyondDelay reports whether a packet whose RTP time puts it at rtpPos,
+// arriving dev samples later than the lag baseline says, is late because the
+// sender's clock stood still rather than because the path delayed it: its
+// place is already written (silence filled a quiet sender's pause), or it is
+// later than any queue holds. Only then is it placed by arrival.
+func (t *timeline) lateBeyondDelay(rtpPos, dev int64) bool {
+	return dev > reanchorLag && (rtpPos < t.pos || dev > maxQueueLag)
 }
 
 // fillGap fills gap samples before a packet: concealment for a short loss,
