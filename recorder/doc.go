@@ -6,7 +6,11 @@
 // copied into the file unchanged (never re-encoded), reordered, de-duplicated,
 // and every gap in the sender's stream (loss, DTX, mute, a paused track whose
 // RTP timestamps froze, clock drift) is filled with concealment or silence
-// frames so that sample N of the file is the instant Start()+N/48 kHz. Its
+// frames so that sample N of the file is the instant Start()+N/48 kHz. A
+// path whose delay changes is not a gap: late packets keep their places by
+// the sender's clock, and the file follows the wall clock through budgeted
+// corrections (at most 40 ms of silence at once, then 2 ms a second), so
+// congestion moves the audio by tens of milliseconds instead of costing it. Its
 // pages go through a small buffer that is flushed at least every
 // Config.FlushInterval, so a process killed with -9 leaves a file that plays
 // up to the last flush.
