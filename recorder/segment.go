@@ -123,7 +123,7 @@ type Segment struct {
 	mediaTS   uint32    // RTP timestamp of the last audio packet released
 	mediaArr  time.Time // and its arrival, for checking sender reports
 	haveMedia bool
-	lastArr   time.Time // arrival of the latest packet pushed, of any kind
+	lastArr   time.Time // arrival of the latest audio packet pushed
 
 	lastFlush time.Time
 	stats     Stats
@@ -266,7 +266,6 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 	if !s.started {
 		s.started, s.start, s.lastFlush = true, arrival, arrival
 	}
-	s.lastArr = arrival
 	useq, uts := s.seq.unwrap(seq), s.ts.unwrap(ts)
 	samples := 0
 	if len(payload) > 0 {
@@ -278,6 +277,7 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 			return s.advance(arrival)
 		}
 		samples = n
+		s.lastArr = arrival
 	}
 	res := s.ro.insert(useq, uts, payload, samples, arrival)
 	if res == tooFar {
