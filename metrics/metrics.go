@@ -215,6 +215,7 @@ type BotRoom struct {
 	concealed, silence      prometheus.Counter
 	late, invalid           prometheus.Counter
 	duplicate, padding      prometheus.Counter
+	drift                   prometheus.Counter
 	segments                prometheus.Counter
 	last                    Drops
 }
@@ -237,6 +238,7 @@ func (m *Bot) Room(room string) *BotRoom {
 		invalid:       m.dropped.WithLabelValues(room, "invalid"),
 		duplicate:     m.dropped.WithLabelValues(room, "duplicate"),
 		padding:       m.dropped.WithLabelValues(room, "padding"),
+		drift:         m.dropped.WithLabelValues(room, "drift"),
 		segments:      m.segments.WithLabelValues(room),
 	}
 }
@@ -281,7 +283,7 @@ func (r *BotRoom) SegmentOpened() {
 }
 
 // Drops are a segment's running totals of dropped packets.
-type Drops struct{ Late, Invalid, Duplicate, Padding int64 }
+type Drops struct{ Late, Invalid, Duplicate, Padding, Drift int64 }
 
 // Dropped brings the drop counters up to a segment's running totals.
 func (r *BotRoom) Dropped(d Drops) {
@@ -297,6 +299,7 @@ func (r *BotRoom) Dropped(d Drops) {
 	add(r.invalid, d.Invalid, r.last.Invalid)
 	add(r.duplicate, d.Duplicate, r.last.Duplicate)
 	add(r.padding, d.Padding, r.last.Padding)
+	add(r.drift, d.Drift, r.last.Drift)
 	r.last = d
 }
 

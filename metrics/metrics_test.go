@@ -41,7 +41,7 @@ func TestHandlerServesEveryMetric(t *testing.T) {
 	room.Written(100)
 	room.Concealed()
 	room.Dropped(Drops{Late: 2, Duplicate: 1})
-	room.Dropped(Drops{Late: 3, Duplicate: 1})
+	room.Dropped(Drops{Late: 3, Duplicate: 1, Drift: 4})
 	bot.Reconnected()
 
 	rec := httptest.NewRecorder()
@@ -60,6 +60,7 @@ func TestHandlerServesEveryMetric(t *testing.T) {
 		`samvad_bot_frames_concealed_total{room="dumka"} 1`,
 		`samvad_bot_packets_dropped_total{reason="late",room="dumka"} 3`,
 		`samvad_bot_packets_dropped_total{reason="duplicate",room="dumka"} 1`,
+		`samvad_bot_packets_dropped_total{reason="drift",room="dumka"} 4`,
 		`samvad_bot_reconnects_total 1`,
 		`samvad_bot_tracks_recording 1`,
 		`go_goroutines `,

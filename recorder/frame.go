@@ -56,6 +56,7 @@ type Stats struct {
 	SequenceJumps     int64 `json:"sequence_jumps"`    // sequence number jumps or SSRC changes
 	ClockJumps        int64 `json:"clock_jumps"`       // RTCP sender reports disagreeing with RTP time
 	DriftCorrections  int64 `json:"drift_corrections"` // silence added or frames dropped to follow the wall clock
+	DriftDropped      int64 `json:"drift_dropped"`     // audio packets, received, that those corrections dropped
 	SamplesWritten    int64 `json:"samples_written"`   // played length of the segment so far
 
 	// Writing to the file (see Segment): failed write attempts, each retried

@@ -341,7 +341,7 @@ func statFields(s Stats) map[string]int64 {
 		"LateDropped": s.LateDropped, "InvalidDropped": s.InvalidDropped, "FramesConcealed": s.FramesConcealed,
 		"SilenceSamples": s.SilenceSamples, "Reanchors": s.Reanchors, "TimestampJumps": s.TimestampJumps,
 		"SequenceJumps": s.SequenceJumps, "ClockJumps": s.ClockJumps, "DriftCorrections": s.DriftCorrections,
-		"WriteErrors": s.WriteErrors, "WriteRecoveries": s.WriteRecoveries, "HeldBytes": s.HeldBytes,
+		"DriftDropped": s.DriftDropped, "WriteErrors": s.WriteErrors, "WriteRecoveries": s.WriteRecoveries, "HeldBytes": s.HeldBytes,
 		"DroppedBytes": s.DroppedBytes, "DroppedMs": s.DroppedMs,
 	}
 }
@@ -362,7 +362,7 @@ func checkExact(t *testing.T, got, want Stats) {
 func checkZero(t *testing.T, got, want, allowed Stats) {
 	t.Helper()
 	g, w, a := statFields(got), statFields(want), statFields(allowed)
-	for _, k := range []string{"DuplicatesDropped", "LateDropped", "InvalidDropped", "FramesConcealed", "SilenceSamples", "Reanchors", "TimestampJumps", "SequenceJumps", "ClockJumps", "DriftCorrections", "WriteErrors", "WriteRecoveries", "HeldBytes", "DroppedBytes", "DroppedMs"} {
+	for _, k := range []string{"DuplicatesDropped", "LateDropped", "InvalidDropped", "FramesConcealed", "SilenceSamples", "Reanchors", "TimestampJumps", "SequenceJumps", "ClockJumps", "DriftCorrections", "DriftDropped", "WriteErrors", "WriteRecoveries", "HeldBytes", "DroppedBytes", "DroppedMs"} {
 		if w[k] == 0 && a[k] == 0 && g[k] != 0 {
 			t.Errorf("%s = %d, want 0", k, g[k])
 		}
@@ -396,7 +396,7 @@ func TestSegmentDrift(t *testing.T) {
 			if st.DriftCorrections < 3 {
 				t.Errorf("%d drift corrections for 60 ms of drift", st.DriftCorrections)
 			}
-			checkZero(t, st, Stats{}, Stats{DriftCorrections: -1, SilenceSamples: -1})
+			checkZero(t, st, Stats{}, Stats{DriftCorrections: -1, DriftDropped: -1, SilenceSamples: -1})
 		})
 	}
 }

@@ -186,6 +186,7 @@ func (t *timeline) place(p arrivingPacket) error {
 		// and the file must not run ahead of the wall clock.
 		t.shiftAnchor(-int64(p.samples))
 		t.stats.DriftCorrections++
+		t.stats.DriftDropped++
 		return nil
 	}
 	return t.audio(p)

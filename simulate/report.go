@@ -22,8 +22,9 @@ type RoomReport struct {
 	// packets_received).
 	Received int64
 	// What the recorder did not write of what it received: late (after
-	// their time was already written), invalid, duplicates and padding.
-	Late, Invalid, Duplicates, Padding int64
+	// their time was already written), invalid, dropped by the drift
+	// correction, duplicates and padding.
+	Late, Invalid, DriftDropped, Duplicates, Padding int64
 	// Concealed: gaps filled with concealment frames; Drift: corrections
 	// to follow the wall clock (silence added or frames dropped).
 	Concealed, Drift int64
@@ -34,8 +35,9 @@ type RoomReport struct {
 	JoinStarted, FirstAudio time.Time
 }
 
-// RecorderLoss is what reached the recorder but not its files.
-func (r RoomReport) RecorderLoss() int64 { return r.Late + r.Invalid }
+// RecorderLoss is audio that reached the recorder but not its files
+// (duplicates and padding are not audio lost).
+func (r RoomReport) RecorderLoss() int64 { return r.Late + r.Invalid + r.DriftDropped }
 
 // JoinToAudio is how long the room took from starting to join to its first
 // packet at the recorder; 0 if either is unknown.
@@ -151,6 +153,7 @@ func readReport(folder string, sent []RoomStats) (*Report, error) {
 				Invalid    int64 `json:"invalid_dropped"`
 				Concealed  int64 `json:"frames_concealed"`
 				Drift      int64 `json:"drift_corrections"`
+				DriftDrop  int64 `json:"drift_dropped"`
 			}
 			if err := json.Unmarshal(e.Stats, &st); err != nil {
 				return nil, fmt.Errorf("%s: segment_closed of %s: stats: %w", folder, e.Segment, err)
@@ -162,6 +165,7 @@ func readReport(folder string, sent []RoomStats) (*Report, error) {
 			r.Invalid += st.Invalid
 			r.Concealed += st.Concealed
 			r.Drift += st.Drift
+			r.DriftDropped += st.DriftDrop
 		}
 	}
 	if len(order) == 0 {
@@ -179,6 +183,7 @@ type Summary struct {
 	Rooms, Recorded                 int
 	Sent, Received, RecorderLoss    int64
 	Late, Invalid, Concealed, Drift int64
+	DriftDropped                    int64
 	OpenSegments                    int
 	JoinMedian, JoinMax             time.Duration
 	FirstJoin, LastAudio            time.Time
@@ -201,6 +206,7 @@ func (rep *Report) Summary() Summary {
 		s.Invalid += r.Invalid
 		s.Concealed += r.Concealed
 		s.Drift += r.Drift
+		s.DriftDropped += r.DriftDropped
 		s.OpenSegments += r.Open
 		if !r.JoinStarted.IsZero() && (s.FirstJoin.IsZero() || r.JoinStarted.Before(s.FirstJoin)) {
 			s.FirstJoin = r.JoinStarted

@@ -78,10 +78,10 @@ func runSimulate(ctx context.Context, args []string, e *env) error {
 func printReport(w io.Writer, rep *simulate.Report) {
 	fmt.Fprintf(w, "\nrecording %s:\n", rep.Folder)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "room\tsent\treceived\trecorder lost\tlate\tinvalid\tconcealed\tdrift\tsegments\tjoin→audio\t")
+	fmt.Fprintln(tw, "room\tsent\treceived\trecorder lost\tlate\tinvalid\tdrift dropped\tconcealed\tdrift\tsegments\tjoin→audio\t")
 	for _, r := range rep.Rooms {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", r.Room, r.Sent, r.Received, r.RecorderLoss(),
-			r.Late, r.Invalid, r.Concealed, r.Drift, r.Segments, r.JoinToAudio().Round(time.Millisecond))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", r.Room, r.Sent, r.Received, r.RecorderLoss(),
+			r.Late, r.Invalid, r.DriftDropped, r.Concealed, r.Drift, r.Segments, r.JoinToAudio().Round(time.Millisecond))
 	}
 	tw.Flush()
 	s := rep.Summary()
@@ -89,9 +89,9 @@ func printReport(w io.Writer, rep *simulate.Report) {
 	if !s.FirstJoin.IsZero() && !s.LastAudio.IsZero() {
 		lastAudio = s.LastAudio.Sub(s.FirstJoin)
 	}
-	fmt.Fprintf(w, "report: rooms=%d recorded=%d sent=%d received=%d recorder_lost=%d late=%d invalid=%d concealed=%d drift=%d "+
+	fmt.Fprintf(w, "report: rooms=%d recorded=%d sent=%d received=%d recorder_lost=%d late=%d invalid=%d drift_dropped=%d concealed=%d drift=%d "+
 		"open_segments=%d join_median_ms=%d join_max_ms=%d slowest=%s last_audio_after_s=%.1f\n",
-		s.Rooms, s.Recorded, s.Sent, s.Received, s.RecorderLoss, s.Late, s.Invalid, s.Concealed, s.Drift,
+		s.Rooms, s.Recorded, s.Sent, s.Received, s.RecorderLoss, s.Late, s.Invalid, s.DriftDropped, s.Concealed, s.Drift,
 		s.OpenSegments, s.JoinMedian.Milliseconds(), s.JoinMax.Milliseconds(), s.SlowestRoom, lastAudio.Seconds())
 }
 
