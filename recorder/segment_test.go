@@ -734,3 +734,23 @@ func TestSegmentCongestedPath(t *testing.T) {
 	}
 	t.Logf("stats %+v", st)
 }
+
+// TestSegmentStallLongerThanQuietFill: the network holds up 700 ms of
+// packets while the owner keeps ticking, so after 400 ms Tick takes the
+// room for quiet and writes silence. When the burst comes, the packets whose
+// time is already written are lost, but only those: the burst is seen to be
+// a queue (each packet right behind the one before), so it is not placed by
+// arrival, which would push the rest 400 ms late and then drop them to
+// catch up.
+func TestSegmentStallLongerThanQuietFill(t *testing.T) {
+	src := fourSeconds(t, false)
+	_, seg := run(t, stalled(src, 100, 135, 3), true, Config{})
+	st := seg.Stats()
+	// Silence went in from packet 100's time (2.0 s) to 400 ms before the
+	// burst (2.3 s): packets 100 to 114 are late, 115 on are in place.
+	checkExact(t, st, Stats{LateDropped: 15, SilenceSamples: 300 * 48})
+	checkZero(t, st, Stats{LateDropped: 15, SilenceSamples: 1}, Stats{})
+	if audio := st.SamplesWritten - st.SilenceSamples; audio != int64(len(src.packets)-15)*960 {
+		t.Errorf("%v ms of audio written, want all but the 300 ms written over", float64(audio)/48)
+	}
+}

@@ -12,14 +12,15 @@ const (
 	// reanchorLag: when a packet's arrival disagrees with its RTP time by
 	// more than this (beyond the usual lag), the sender's RTP clock stood
 	// still or jumped (a paused track, a restarted encoder), so the packet
-	// is placed by arrival. Smaller disagreements are jitter, or a short
-	// pause that the drift correction absorbs within a second.
+	// is placed by arrival, if lateBeyondDelay agrees. Smaller
+	// disagreements are jitter, or a short pause that the drift
+	// correction absorbs within its budget.
 	reanchorLag = 250 * SampleRate / 1000
 	// softDrift: beyond this lag, gaps being filled anyway (DTX, silence)
 	// are lengthened or shortened to follow the wall clock.
 	softDrift = 5 * SampleRate / 1000
-	// hardDrift: beyond this lag, correct at once, with silence if behind or
-	// by dropping the frame at hand if ahead.
+	// hardDrift: beyond this lag, correct at once, with silence if behind
+	// (within the budget below) or by dropping the frame at hand if ahead.
 	hardDrift = 10 * SampleRate / 1000
 	// maxQueueLag: a packet this much later than its RTP time says is not
 	// merely late: no network path or reader holds two seconds of audio
@@ -83,7 +84,7 @@ type timeline struct {
 
 	reanchorNext bool // place the next packet by arrival (new SSRC)
 
-	budget    int64 // milli-samples of hard drift correction allowed now
+	budget    int64 // milli-samples of silence the drift correction may put in now
 	budgetArr int64 // arrival up to which budget has been accrued
 }
 
