@@ -1,7 +1,6 @@
 package bot_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -52,16 +51,7 @@ func TestDiskFull(t *testing.T) {
 	srv := startServer(t)
 	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: filepath.Join(dir, "rec"), File: srv.file,
 		Loopback: true, Logger: quiet()})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan string, 1)
-	go func() {
-		folder, err := b.Run(ctx)
-		if err != nil {
-			t.Errorf("bot: %v", err)
-		}
-		done <- folder
-	}()
+	stop := runBot(t, b)
 	<-b.Ready()
 
 	bursts := []audiotest.Burst{
@@ -90,8 +80,7 @@ func TestDiskFull(t *testing.T) {
 	os.Remove(filler)
 	<-sent
 	time.Sleep(500 * time.Millisecond)
-	cancel()
-	folder := <-done
+	folder := stop()
 	if !sawError {
 		t.Error("the roll call's status showed no write error while the disk was full")
 	}

@@ -384,16 +384,7 @@ func TestBotSurvivesServerRestartAndStartsFirst(t *testing.T) {
 	srv := newRestartableServer(t)
 	dir := t.TempDir()
 	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, Loopback: true, Logger: quiet()})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan string, 1)
-	go func() {
-		folder, err := b.Run(ctx)
-		if err != nil {
-			t.Errorf("bot: %v", err)
-		}
-		done <- folder
-	}()
+	stop := runBot(t, b)
 
 	// The bot is up before the server: it keeps trying.
 	time.Sleep(1500 * time.Millisecond)
@@ -423,8 +414,7 @@ func TestBotSurvivesServerRestartAndStartsFirst(t *testing.T) {
 	srv.start()
 	time.Sleep(time.Until(t0.Add(7500 * time.Millisecond)))
 	host.halt()
-	cancel()
-	folder := <-done
+	folder := stop()
 
 	if _, err := minutes.Build(folder, minutes.Options{}); err != nil {
 		t.Fatal(err)

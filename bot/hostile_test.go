@@ -27,16 +27,7 @@ func TestHostileClientsDoNotDisturbTheMeeting(t *testing.T) {
 	srv := startServer(t)
 	dir := t.TempDir()
 	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, File: srv.file, Loopback: true, Logger: quiet()})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan string, 1)
-	go func() {
-		folder, err := b.Run(ctx)
-		if err != nil {
-			t.Errorf("bot: %v", err)
-		}
-		done <- folder
-	}()
+	stop := runBot(t, b)
 	<-b.Ready()
 
 	// Three honest rooms send an unbroken tone for the whole test.
@@ -69,8 +60,7 @@ func TestHostileClientsDoNotDisturbTheMeeting(t *testing.T) {
 
 	wg.Wait()
 	time.Sleep(300 * time.Millisecond)
-	cancel()
-	folder := <-done
+	folder := stop()
 	if _, err := minutes.Build(folder, minutes.Options{}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@
 package bot_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -83,16 +82,7 @@ func TestNetworkCut(t *testing.T) {
 
 	dir := t.TempDir()
 	b := bot.New(bot.Config{URL: url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, File: f, Loopback: true, Logger: quiet()})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan string, 1)
-	go func() {
-		folder, err := b.Run(ctx)
-		if err != nil {
-			t.Errorf("bot: %v", err)
-		}
-		done <- folder
-	}()
+	stop := runBot(t, b)
 	<-b.Ready()
 
 	// Time for the room's process to start, encode its script and join.
@@ -113,8 +103,7 @@ func TestNetworkCut(t *testing.T) {
 		t.Fatalf("room process: %v", err)
 	}
 	time.Sleep(500 * time.Millisecond)
-	cancel()
-	folder := <-done
+	folder := stop()
 	if _, err := minutes.Build(folder, minutes.Options{}); err != nil {
 		t.Fatal(err)
 	}
