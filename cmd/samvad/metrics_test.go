@@ -83,22 +83,7 @@ func TestMetricsEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer host.Close()
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		tone := voice.Tone(440, time.Second)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-tick.C:
-				p := tone.Packet(i % tone.Len())
-				host.Mic().Send(p.Opus, voice.FrameSamples, p.Level)
-			case <-stop:
-				return
-			}
-		}
-	}()
+	defer sendTone(host)()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
@@ -142,4 +127,27 @@ func TestMetricsEndpoints(t *testing.T) {
 	if strings.Contains(stderr.String(), "metrics server") {
 		t.Errorf("metrics server error:\n%s", stderr.String())
 	}
+}
+
+// sendTone has p's microphone send a 440 Hz tone, a packet every 20 ms,
+// until the returned func is called.
+func sendTone(p *participant.Participant) (stop func()) {
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		tone := voice.Tone(440, time.Second)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-tick.C:
+				pk := tone.Packet(i % tone.Len())
+				p.Mic().Send(pk.Opus, voice.FrameSamples, pk.Level)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-ended }
 }

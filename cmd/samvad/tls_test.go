@@ -23,7 +23,6 @@ import (
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
-	"github.com/samvad/samvad/voice"
 )
 
 // privateCA makes a CA and a server certificate for 127.0.0.1 signed by
@@ -121,22 +120,7 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("room over wss: %v", err)
 	}
 	defer host.Close()
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		tone := voice.Tone(440, time.Second)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-tick.C:
-				p := tone.Packet(i % tone.Len())
-				host.Mic().Send(p.Opus, voice.FrameSamples, p.Level)
-			case <-stop:
-				return
-			}
-		}
-	}()
+	defer sendTone(host)()
 
 	out := filepath.Join(dir, "recordings")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
