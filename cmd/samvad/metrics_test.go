@@ -60,16 +60,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // on the address given: a room's packets show up received and forwarded by
 // the relay, and received and written by the bot.
 func TestMetricsEndpoints(t *testing.T) {
-	f, err := meeting.Parse("m.yaml", []byte(metricsMeeting))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := startServer(f, "127.0.0.1:0", log, serverOptions{loopbackOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, log := startTestServer(t, "m.yaml", metricsMeeting)
 	serverMetrics := srv.baseURL + "/metrics"
 	if v := scrape(t, serverMetrics, "samvad_rooms_connected"); v != 0 {
 		t.Errorf("samvad_rooms_connected %v before anyone joined, want 0", v)
@@ -150,4 +141,21 @@ func sendTone(p *participant.Participant) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-ended }
+}
+
+// startTestServer runs the meeting file text (named name in errors) on a
+// loopback port until the test ends; log discards everything.
+func startTestServer(t *testing.T, name, text string) (srv *meetingServer, log *slog.Logger) {
+	t.Helper()
+	f, err := meeting.Parse(name, []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err = startServer(f, "127.0.0.1:0", log, serverOptions{loopbackOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, log
 }

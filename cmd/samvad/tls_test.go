@@ -9,8 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"io"
-	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -20,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
 )
@@ -74,16 +71,7 @@ rooms:
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
 	caPath, certPath, keyPath := privateCA(t, dir)
-	f, err := meeting.Parse("tls.yaml", []byte(strings.NewReplacer("CERT", certPath, "KEY", keyPath).Replace(tlsMeeting)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := startServer(f, "127.0.0.1:0", log, serverOptions{loopbackOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, log := startTestServer(t, "tls.yaml", strings.NewReplacer("CERT", certPath, "KEY", keyPath).Replace(tlsMeeting))
 	if !strings.HasPrefix(srv.wsURL, "wss://") || !strings.HasPrefix(srv.baseURL, "https://") {
 		t.Fatalf("TLS server at %s, %s", srv.baseURL, srv.wsURL)
 	}
