@@ -19,6 +19,7 @@ type File struct {
 	Meeting       Info      `yaml:"meeting"`
 	Server        Server    `yaml:"server"`
 	Recording     Recording `yaml:"recording"`
+	Media         Media     `yaml:"media"`
 	RecorderToken Token     `yaml:"recorder_token"`
 	StaffToken    Token     `yaml:"staff_token"`
 	Rooms         []Room    `yaml:"rooms"`

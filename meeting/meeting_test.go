@@ -2,6 +2,7 @@ package meeting
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -122,6 +123,18 @@ func TestRefused(t *testing.T) {
 		{"tls half", "recorder_token:", "server: {tls: {cert: a.pem}}\nrecorder_token:", "server.tls: give both cert and key"},
 		{"bad origin", "recorder_token:", "server: {allowed_origins: [example.org]}\nrecorder_token:", `server.allowed_origins[0]: "example.org"`},
 		{"not yaml", "rooms:", "rooms: [", "not valid YAML"},
+		{"unknown engine", "rooms:", "media: {engine: jitsi}\nrooms:", `media.engine: "jitsi": want samvad`},
+		{"livekit without url", "rooms:", "media: {engine: livekit, livekit: {api_key: k, api_secret: {plain: s}}}\nrooms:", "media.livekit.url: missing"},
+		{"livekit http url", "rooms:", lk("http://127.0.0.1:7880", "k", "{plain: s}", ""), `media.livekit.url: "http://127.0.0.1:7880": want ws://`},
+		{"livekit url with path", "rooms:", lk("ws://h:7880/rtc?x=1", "k", "{plain: s}", ""), `media.livekit.url: "ws://h:7880/rtc?x=1"`},
+		{"livekit without key", "rooms:", lk("ws://127.0.0.1:7880", "", "{plain: s}", ""), "media.livekit.api_key: missing"},
+		{"livekit key with space", "rooms:", lk("ws://127.0.0.1:7880", "a b", "{plain: s}", ""), "media.livekit.api_key: want a key without spaces"},
+		{"livekit without secret", "rooms:", "media: {engine: livekit, livekit: {url: ws://h:1, api_key: k}}\nrooms:", "media.livekit.api_secret: missing"},
+		{"livekit hashed secret", "rooms:", lk("ws://127.0.0.1:7880", "k", "{sha256: "+Hash("s")+"}", ""), "media.livekit.api_secret: a hash cannot sign tokens"},
+		{"livekit secret env unset", "rooms:", lk("ws://127.0.0.1:7880", "k", "{env: SAMVAD_SURELY_UNSET}", ""), "media.livekit.api_secret.env: environment variable SAMVAD_SURELY_UNSET is not set"},
+		{"livekit secret is a room's token", "rooms:", lk("ws://127.0.0.1:7880", "k", "{plain: h}", ""), "media.livekit.api_secret: same as rooms[0].token"},
+		{"livekit room with slash", "rooms:", lk("ws://127.0.0.1:7880", "k", "{plain: s}", "a/b"), `media.livekit.room: "a/b"`},
+		{"livekit section, samvad engine", "rooms:", "media: {livekit: {url: ws://h:1}}\nrooms:", "media.livekit: given, but media.engine is samvad"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(good, tc.from) {
@@ -138,6 +151,39 @@ func TestRefused(t *testing.T) {
 				t.Errorf("error\n  %v\nwant it to start with the file and contain\n  %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// lk is a media section for the LiveKit engine.
+func lk(url, key, secret, room string) string {
+	return fmt.Sprintf("media:\n  engine: livekit\n  livekit: {url: %q, api_key: %q, api_secret: %s, room: %q}\nrooms:", url, key, secret, room)
+}
+
+func TestLiveKitMedia(t *testing.T) {
+	f, err := Parse("lk.yaml", []byte(strings.Replace(good, "rooms:", lk("wss://lk.example.org", "devkey", "{plain: secret}", ""), 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.IsLiveKit() || f.LiveKitRoom() != "test" || f.Media.LiveKit.APIKey != "devkey" {
+		t.Errorf("media = %+v, room %q", f.Media, f.LiveKitRoom())
+	}
+	if s, ok := f.Media.LiveKit.APISecret.Secret(); !ok || s != "secret" {
+		t.Error("the API secret is not available to sign with")
+	}
+	if strings.Contains(f.Media.String(), "secret") {
+		t.Errorf("Media.String shows the secret: %s", f.Media)
+	}
+	f, err = Parse("lk.yaml", []byte(strings.Replace(good, "rooms:", lk("ws://127.0.0.1:7880", "devkey", "{plain: secret}", "district-meet"), 1)))
+	if err != nil || f.LiveKitRoom() != "district-meet" {
+		t.Fatalf("room = %v, %v", f, err)
+	}
+	_, err = Parse("lk.yaml", []byte(strings.Replace(good, "rooms:", lk("http://x:1", "k", "{plain: s}", ""), 1)))
+	if err == nil || !strings.HasPrefix(err.Error(), "lk.yaml:12: media.livekit.url") {
+		t.Errorf("error %v does not name the file, line 12 and the field", err)
+	}
+	f, err = Parse("samvad.yaml", []byte(good))
+	if err != nil || f.IsLiveKit() || f.Media.Engine != EngineSamvad {
+		t.Fatalf("default engine: %+v, %v", f.Media, err)
 	}
 }
 

@@ -97,6 +97,8 @@ func (f *File) validate(root *yaml.Node) []Problem {
 		f.Recording.Dir = "recordings"
 	}
 
+	f.validateMedia(bad)
+
 	f.checkToken(f.RecorderToken, "recorder_token", bad)
 	f.checkToken(f.StaffToken, "staff_token", bad)
 
@@ -146,6 +148,11 @@ func (f *File) validate(root *yaml.Node) []Problem {
 			} else {
 				secrets[r.Token.digest] = p + ".token"
 			}
+		}
+	}
+	if lk := f.Media.LiveKit.APISecret; f.IsLiveKit() && lk.IsSet() && lk.Form != "sha256" {
+		if other, ok := secrets[lk.digest]; ok {
+			bad("media.livekit.api_secret", "same as %s: whoever holds that token could mint LiveKit access of any kind", other)
 		}
 	}
 	return ps
