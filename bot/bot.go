@@ -16,14 +16,16 @@ import (
 
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/metrics"
-	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/recording"
-	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
 )
 
 // Config says which meeting to record and where.
 type Config struct {
+	// Source is where the meeting comes from. When nil, the bot joins the
+	// samvad server at URL (a SamvadSource made of URL, Meeting, Token,
+	// Loopback and DialOptions).
+	Source Source
 	// URL of the server's websocket.
 	URL string
 	// Meeting id and the recorder token.
@@ -72,6 +74,7 @@ type Bot struct {
 	mu     sync.Mutex
 	folder *recording.Folder
 	roll   *rollCall
+	early  []Presence // presence reported before the folder was open
 	stats  recorderStats
 	ready  chan struct{} // closed when the folder is open
 	mix    *liveMix      // nil without a live mix
@@ -95,6 +98,10 @@ func New(cfg Config) *Bot {
 		cfg.NoMix = !cfg.File.Recording.MixEnabled()
 	}
 	b := &Bot{cfg: cfg, log: cfg.Logger.With("component", "bot"), ready: make(chan struct{})}
+	if b.cfg.Source == nil {
+		b.cfg.Source = &SamvadSource{URL: cfg.URL, Meeting: cfg.Meeting, Token: cfg.Token,
+			Loopback: cfg.Loopback, DialOptions: cfg.DialOptions, Logger: b.log}
+	}
 	b.stats.m = cfg.Metrics
 	return b
 }
@@ -128,12 +135,12 @@ func (b *Bot) Run(ctx context.Context) (string, error) {
 		}
 	}()
 	for ctx.Err() == nil {
-		p, err := b.join(ctx)
+		c, err := b.cfg.Source.Join(ctx, Handlers{Presence: b.presence, Track: b.recordTrack})
 		if err != nil {
-			var je *signaling.JoinError
-			if errors.As(err, &je) && (je.Code == signaling.CodeBadToken || je.Code == signaling.CodeUnknownMeeting) {
+			if errors.Is(err, ErrRefused) {
+				b.log.Error("the meeting refused the recorder", "err", err)
 				b.finish(time.Now())
-				return b.Folder(), fmt.Errorf("%w: %s", ErrRefused, je.Text)
+				return b.Folder(), err
 			}
 			wait := bo.next()
 			if ctx.Err() == nil {
@@ -146,30 +153,30 @@ func (b *Bot) Run(ctx context.Context) (string, error) {
 			continue
 		}
 		now := time.Now()
-		if err := b.connected(p, down, now); err != nil {
-			p.Close()
+		if err := b.connected(c, down, now); err != nil {
+			c.Close()
 			b.finish(now)
 			return b.Folder(), err
 		}
 		bo.reset()
-		status := b.startStatus(p)
+		status := b.startStatus(c)
 		select {
-		case <-p.Done():
+		case <-c.Done():
 			down = time.Now()
 			reason := "connection lost"
-			if err := p.Err(); err != nil {
+			if err := c.Err(); err != nil {
 				reason = err.Error()
 			}
-			p.Close()
+			c.Close()
 			status()
 			b.emit(recording.Event{At: down, Event: recording.EventBotDisconnected, Reason: reason,
 				Text: "recorder lost the meeting (" + reason + "); rejoining"})
 		case <-ctx.Done():
 			select {
 			case <-b.cfg.HardStop:
-				p.Close()
+				c.Close()
 			default:
-				p.Leave()
+				c.Leave()
 			}
 			status()
 		}
@@ -178,30 +185,17 @@ func (b *Bot) Run(ctx context.Context) (string, error) {
 	return b.Folder(), nil
 }
 
-func (b *Bot) join(ctx context.Context) (*participant.Participant, error) {
-	jctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	return participant.Join(jctx, participant.Config{
-		URL:         b.cfg.URL,
-		Join:        signaling.Message{Meeting: b.cfg.Meeting, Role: signaling.RoleRecorder, Token: b.cfg.Token},
-		Loopback:    b.cfg.Loopback,
-		DialOptions: b.cfg.DialOptions,
-		Logger:      b.log,
-		// Every room comes in on this one socket.
-		SocketBuffer: relay.SocketBuffer,
-	}, participant.Handlers{
-		OnTrack:   b.recordTrack,
-		OnMessage: b.onMessage,
-	})
-}
-
 // connected runs after every successful join: the first opens the folder.
-func (b *Bot) connected(p *participant.Participant, down, now time.Time) error {
-	w := p.Welcome()
+func (b *Bot) connected(c Conn, down, now time.Time) error {
+	w := c.Welcome()
 	b.mu.Lock()
 	first := b.folder == nil
 	if first {
-		m := b.snapshot(w)
+		m, err := b.snapshot(w)
+		if err != nil {
+			b.mu.Unlock()
+			return err
+		}
 		f, err := recording.Open(b.cfg.Dir, m, now, b.cfg.ContinueWithin)
 		if err != nil {
 			b.mu.Unlock()
@@ -223,8 +217,9 @@ func (b *Bot) connected(p *participant.Participant, down, now time.Time) error {
 	}
 	b.mu.Unlock()
 	if first {
-		ev := recording.Event{At: now, Event: recording.EventRecordingStarted, Meeting: w.MeetingInfo.ID,
-			Text: "recording " + w.MeetingInfo.Title + " into " + b.folder.Path}
+		m := b.folder.Manifest.Meeting
+		ev := recording.Event{At: now, Event: recording.EventRecordingStarted, Meeting: m.ID,
+			Text: "recording " + m.Title + " into " + b.folder.Path}
 		if b.folder.Continued {
 			ev.Event = recording.EventBotReconnected
 			ev.Reason = "restarted"
@@ -236,13 +231,40 @@ func (b *Bot) connected(p *participant.Participant, down, now time.Time) error {
 		b.emit(recording.Event{At: now, Event: recording.EventBotReconnected, Reason: "rejoined",
 			Text: fmt.Sprintf("recorder back in the meeting after %s away", now.Sub(down).Round(100*time.Millisecond))})
 	}
-	b.roll.sync(w.Roster, now)
+	b.roll.sync(w.Rooms, now)
+	b.mu.Lock()
+	early := b.early
+	b.early = nil
+	b.mu.Unlock()
+	for _, p := range early {
+		b.roll.presence(p)
+	}
 	return nil
 }
 
+// presence passes a room's presence to the roll call; what comes before
+// the roll call exists waits for it.
+func (b *Bot) presence(p Presence) {
+	b.mu.Lock()
+	rc := b.roll
+	if rc == nil {
+		if len(b.early) < maxEarly {
+			b.early = append(b.early, p)
+		}
+		b.mu.Unlock()
+		return
+	}
+	b.mu.Unlock()
+	rc.presence(p)
+}
+
+// maxEarly bounds the presence kept before the folder opens: a hostile
+// source cannot grow it without end.
+const maxEarly = 4096
+
 // snapshot is the meeting for meeting.json: from the meeting file when the
-// bot has it, otherwise from the welcome.
-func (b *Bot) snapshot(w signaling.Message) recording.Meeting {
+// bot has it, otherwise as the source describes it.
+func (b *Bot) snapshot(w Welcome) (recording.Meeting, error) {
 	if f := b.cfg.File; f != nil {
 		m := recording.Meeting{
 			ID: f.Meeting.ID, Title: f.Meeting.Title, TitleHi: f.Meeting.TitleHi,
@@ -251,26 +273,12 @@ func (b *Bot) snapshot(w signaling.Message) recording.Meeting {
 		for _, r := range f.Rooms {
 			m.Rooms = append(m.Rooms, recording.Room{ID: r.ID, Kind: r.Kind, Name: r.Name, NameHi: r.NameHi, Location: r.Location})
 		}
-		return m
+		return m, nil
 	}
-	mi := w.MeetingInfo
-	starts, _ := time.Parse(time.RFC3339, mi.StartsAt)
-	m := recording.Meeting{ID: mi.ID, Title: mi.Title, TitleHi: mi.TitleHi, StartsAt: starts, LateAfter: mi.LateAfter}
-	for _, r := range w.Roster {
-		m.Rooms = append(m.Rooms, recording.Room{ID: r.Room, Kind: r.Kind, Name: r.Name, NameHi: r.NameHi, Location: r.Location})
+	if w.Meeting == nil {
+		return recording.Meeting{}, errors.New("bot: the meeting's source does not describe the meeting: give the bot the meeting file")
 	}
-	return m
-}
-
-func (b *Bot) onMessage(m signaling.Message) {
-	switch m.Type {
-	case signaling.TypePresence:
-		if b.roll != nil {
-			b.roll.presence(m)
-		}
-	case signaling.TypeError:
-		b.log.Warn("server error", "code", m.Code, "msg", m.Text)
-	}
+	return *w.Meeting, nil
 }
 
 // emit appends an event to the log and prints its readable line.

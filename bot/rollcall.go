@@ -52,38 +52,39 @@ func newRollCall(m recording.Meeting, start time.Time, silenceAfter time.Duratio
 	return rc
 }
 
-func (rc *rollCall) roomLocked(id string) *roomState {
+// roomLocked is a room's state; a room the meeting does not know (a guest)
+// is added, under the name it gives or its id.
+func (rc *rollCall) roomLocked(id, name string) *roomState {
 	r, ok := rc.rooms[id]
 	if !ok {
-		r = &roomState{name: id, presence: signaling.StateAbsent}
+		if name == "" {
+			name = id
+		}
+		r = &roomState{name: name, presence: signaling.StateAbsent}
 		rc.rooms[id] = r
 	}
 	return r
 }
 
-// presence applies a presence message from the server.
-func (rc *rollCall) presence(m signaling.Message) {
-	at, err := time.Parse(time.RFC3339Nano, m.At)
-	if err != nil {
-		at = time.Now()
-	}
+// presence applies a room's change of presence.
+func (rc *rollCall) presence(p Presence) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	r := rc.roomLocked(m.Room)
-	switch m.Event {
-	case signaling.EventJoined:
-		rc.joinedLocked(m.Room, r, m.Session, at, "")
-	case signaling.EventReplaced:
-		rc.emit(recording.Event{At: at, Event: recording.EventReplaced, Room: m.Room, Session: m.Session,
+	r := rc.roomLocked(p.Room, p.Name)
+	switch p.Event {
+	case recording.EventJoined:
+		rc.joinedLocked(p.Room, r, p.Session, p.At, "")
+	case recording.EventReplaced:
+		rc.emit(recording.Event{At: p.At, Event: recording.EventReplaced, Room: p.Room, Session: p.Session,
 			Text: r.name + " reconnected (its old connection was replaced)"})
-	case signaling.EventLeft, signaling.EventDropped:
-		if m.Session != "" && r.session != "" && m.Session != r.session {
+	case recording.EventLeft, recording.EventDropped:
+		if p.Session != "" && r.session != "" && p.Session != r.session {
 			return // an old connection, already replaced
 		}
-		rc.goneLocked(m.Room, r, m.Event, at, "")
-	case signaling.EventMuted, signaling.EventUnmuted:
-		r.muted = m.Event == signaling.EventMuted
-		rc.emit(recording.Event{At: at, Event: m.Event, Room: m.Room, Session: m.Session, Text: r.name + " " + m.Event})
+		rc.goneLocked(p.Room, r, p.Event, p.At, "")
+	case recording.EventMuted, recording.EventUnmuted:
+		r.muted = p.Event == recording.EventMuted
+		rc.emit(recording.Event{At: p.At, Event: p.Event, Room: p.Room, Session: p.Session, Text: r.name + " " + p.Event})
 	}
 }
 
@@ -107,7 +108,7 @@ func (rc *rollCall) joinedLocked(id string, r *roomState, session string, at tim
 func (rc *rollCall) goneLocked(id string, r *roomState, event string, at time.Time, note string) {
 	text := r.name + " left"
 	state := signaling.StateLeft
-	if event == signaling.EventDropped {
+	if event == recording.EventDropped {
 		text, state = r.name+" dropped (connection lost)", signaling.StateDropped
 	}
 	rc.endTurnLocked(id, r, at)
@@ -134,16 +135,16 @@ func (rc *rollCall) end(now time.Time) {
 	}
 }
 
-// sync reconciles the roll call with a welcome's roster: the state of the
-// meeting when the recorder (re)joined. Changes it missed are logged at the
-// time the server gives for them.
-func (rc *rollCall) sync(roster []signaling.RosterItem, now time.Time) {
+// sync reconciles the roll call with the rooms' states when the recorder
+// (re)joined. Changes it missed are logged at the time the source gives for
+// them.
+func (rc *rollCall) sync(rooms []RoomState, now time.Time) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	for _, item := range roster {
-		r := rc.roomLocked(item.Room)
-		since, err := time.Parse(time.RFC3339Nano, item.Since)
-		if err != nil {
+	for _, item := range rooms {
+		r := rc.roomLocked(item.Room, item.Name)
+		since := item.Since
+		if since.IsZero() {
 			since = now
 		}
 		if item.State == r.presence {
@@ -151,12 +152,12 @@ func (rc *rollCall) sync(roster []signaling.RosterItem, now time.Time) {
 		}
 		switch item.State {
 		case signaling.StateConnected:
-			rc.joinedLocked(item.Room, r, "", since, " (found connected when the recorder joined)")
+			rc.joinedLocked(item.Room, r, item.Session, since, " (found connected when the recorder joined)")
 			r.muted = item.Muted
 		case signaling.StateDropped, signaling.StateLeft:
-			ev := signaling.EventDropped
+			ev := recording.EventDropped
 			if item.State == signaling.StateLeft {
-				ev = signaling.EventLeft
+				ev = recording.EventLeft
 			}
 			r.everJoined = true
 			rc.goneLocked(item.Room, r, ev, since, " (while the recorder was away)")
@@ -169,7 +170,7 @@ func (rc *rollCall) sync(roster []signaling.RosterItem, now time.Time) {
 func (rc *rollCall) packet(room, session string, level int, now time.Time) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	r := rc.roomLocked(room)
+	r := rc.roomLocked(room, "")
 	r.lastPacket = now
 	if r.speech.Level(level, now) {
 		rc.speakingLocked(room, session, r)

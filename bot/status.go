@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/metrics"
-	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -38,7 +37,7 @@ func (s *recorderStats) addWritten(now, before time.Duration) time.Duration {
 // startStatus ticks the roll call every second and reports the recorder's
 // health to the server every few seconds; the returned func stops it and
 // waits.
-func (b *Bot) startStatus(p *participant.Participant) (stop func()) {
+func (b *Bot) startStatus(c Conn) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -57,8 +56,7 @@ func (b *Bot) startStatus(p *participant.Participant) (stop func()) {
 					events.Retry()
 				}
 				if i%2 == 0 {
-					st := b.Status()
-					p.Client.Send(signaling.Message{Type: signaling.TypeStatus, Status: &st})
+					c.Report(b.Status())
 				}
 			case <-done:
 				return

@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/mixer"
@@ -43,12 +41,13 @@ type senderReport struct {
 // recordTrack records one forwarded track, one connection of one room, into
 // a segment of its own. It runs on a goroutine the participant owns and
 // returns when the track ends.
-func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+func (b *Bot) recordTrack(tr Track) {
 	select {
 	case <-b.ready:
 	case <-time.After(10 * time.Second):
 		return
 	}
+	room, track, recv := tr.Room, tr.Remote, tr.Receiver
 	log := b.log.With("room", room, "track", track.ID())
 	if !recording.ValidRoomID(room) {
 		log.Warn("track with a room id unsafe as a file name: not recorded")
@@ -60,7 +59,7 @@ func (b *Bot) recordTrack(room string, track *webrtc.TrackRemote, recv *webrtc.R
 			levelID = uint8(e.ID)
 		}
 	}
-	t := b.newTrackRecorder(room, strings.TrimPrefix(track.ID(), "mic-"), levelID, log)
+	t := b.newTrackRecorder(room, tr.Session, levelID, log)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
