@@ -135,7 +135,7 @@ func (b *Bot) Run(ctx context.Context) (string, error) {
 		}
 	}()
 	for ctx.Err() == nil {
-		c, err := b.cfg.Source.Join(ctx, Handlers{Presence: b.presence, Track: b.recordTrack})
+		c, err := b.cfg.Source.Join(ctx, Handlers{Presence: b.presence, Track: b.recordTrack, Link: b.link})
 		if err != nil {
 			if errors.Is(err, ErrRefused) {
 				b.log.Error("the meeting refused the recorder", "err", err)
@@ -256,6 +256,18 @@ func (b *Bot) presence(p Presence) {
 	}
 	b.mu.Unlock()
 	rc.presence(p)
+}
+
+// link logs the bot's connection lost and regained within one Conn.
+func (b *Bot) link(l Link) {
+	if l.Up {
+		b.cfg.Metrics.Reconnected()
+		b.emit(recording.Event{At: l.At, Event: recording.EventBotReconnected, Reason: l.Reason,
+			Text: "recorder back in the meeting (" + l.Reason + ")"})
+		return
+	}
+	b.emit(recording.Event{At: l.At, Event: recording.EventBotDisconnected, Reason: l.Reason,
+		Text: "recorder lost the meeting (" + l.Reason + "); reconnecting"})
 }
 
 // maxEarly bounds the presence kept before the folder opens: a hostile

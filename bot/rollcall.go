@@ -161,6 +161,12 @@ func (rc *rollCall) sync(rooms []RoomState, now time.Time) {
 			}
 			r.everJoined = true
 			rc.goneLocked(item.Room, r, ev, since, " (while the recorder was away)")
+		case signaling.StateAbsent:
+			// A source that cannot tell left from dropped (LiveKit forgets
+			// who has gone) says only that the room is not there.
+			if r.presence == signaling.StateConnected {
+				rc.goneLocked(item.Room, r, recording.EventDropped, since, " (while the recorder was away)")
+			}
 		}
 	}
 }

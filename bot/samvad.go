@@ -54,7 +54,8 @@ func (s *SamvadSource) Join(ctx context.Context, h Handlers) (Conn, error) {
 		SocketBuffer: relay.SocketBuffer,
 	}, participant.Handlers{
 		OnTrack: func(room string, t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
-			h.Track(Track{Room: room, Session: strings.TrimPrefix(t.ID(), "mic-"), Remote: t, Receiver: r})
+			h.Track(Track{Room: room, Session: strings.TrimPrefix(t.ID(), "mic-"), Remote: t, Receiver: r,
+				LevelExtension: LevelExtension(r)})
 		},
 		OnMessage: func(m signaling.Message) { s.onMessage(m, h, log) },
 	})
@@ -135,4 +136,15 @@ func (c *samvadConn) Close()                { c.p.Close() }
 
 func (c *samvadConn) Report(st signaling.RecorderStatus) {
 	c.p.Client.Send(signaling.Message{Type: signaling.TypeStatus, Status: &st})
+}
+
+// LevelExtension is the id the RFC 6464 audio-level extension was
+// negotiated with on a receiver, or 0.
+func LevelExtension(r *webrtc.RTPReceiver) uint8 {
+	for _, e := range r.GetParameters().HeaderExtensions {
+		if e.URI == relay.AudioLevelURI {
+			return uint8(e.ID)
+		}
+	}
+	return 0
 }

@@ -29,6 +29,16 @@ type Handlers struct {
 	// the Conn owns and waits for on Close, and returns when the track
 	// ends.
 	Track func(Track)
+	// Link is the bot's own connection going down and coming back within
+	// a Conn (a source that reconnects by itself, as LiveKit's does).
+	Link func(Link)
+}
+
+// Link is the bot's connection to the meeting lost or regained.
+type Link struct {
+	Up     bool
+	At     time.Time
+	Reason string
 }
 
 // Conn is the bot in the meeting, once.
@@ -91,7 +101,16 @@ type Track struct {
 	Room string
 	// Session is the connection it belongs to: a room that reconnects
 	// comes back with another, and its audio goes to a new segment.
-	Session  string
-	Remote   *webrtc.TrackRemote
+	Session string
+	Remote  *webrtc.TrackRemote
+	// Receiver, when set, is read by the bot for RTCP sender reports; a
+	// source whose own code reads it leaves it nil.
 	Receiver *webrtc.RTPReceiver
+	// LevelExtension is the id of the RFC 6464 audio-level header
+	// extension, 0 when it was not negotiated (the bot then measures the
+	// level by decoding).
+	LevelExtension uint8
+	// Done, when not nil, is closed when the source ends the track while
+	// its reads may still go on (an unsubscribed track).
+	Done <-chan struct{}
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/samvad/samvad/mixer"
 	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
-	"github.com/samvad/samvad/relay"
 )
 
 // tickEvery is how often a track's loop lets time pass in its segment when
@@ -47,35 +46,31 @@ func (b *Bot) recordTrack(tr Track) {
 	case <-time.After(10 * time.Second):
 		return
 	}
-	room, track, recv := tr.Room, tr.Remote, tr.Receiver
+	room, track := tr.Room, tr.Remote
 	log := b.log.With("room", room, "track", track.ID())
 	if !recording.ValidRoomID(room) {
 		log.Warn("track with a room id unsafe as a file name: not recorded")
 		return
 	}
-	var levelID uint8
-	for _, e := range recv.GetParameters().HeaderExtensions {
-		if e.URI == relay.AudioLevelURI {
-			levelID = uint8(e.ID)
-		}
-	}
-	t := b.newTrackRecorder(room, tr.Session, levelID, log)
+	t := b.newTrackRecorder(room, tr.Session, tr.LevelExtension, log)
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			pkts, _, err := recv.ReadRTCP()
-			if err != nil {
-				return
-			}
-			for _, p := range pkts {
-				if s, ok := p.(*rtcp.SenderReport); ok {
-					t.senderReport(s.NTPTime, s.RTPTime, time.Now())
+	if recv := tr.Receiver; recv != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				pkts, _, err := recv.ReadRTCP()
+				if err != nil {
+					return
+				}
+				for _, p := range pkts {
+					if s, ok := p.(*rtcp.SenderReport); ok {
+						t.senderReport(s.NTPTime, s.RTPTime, time.Now())
+					}
 				}
 			}
-		}
-	}()
+		}()
+	}
 	defer wg.Wait()
 
 	buf := make([]byte, 1500)
@@ -85,7 +80,7 @@ func (b *Bot) recordTrack(tr Track) {
 		now := time.Now()
 		if err != nil {
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if errors.As(err, &ne) && ne.Timeout() && !closed(tr.Done) {
 				t.tick(now)
 				track.SetReadDeadline(now.Add(tickEvery))
 				continue
@@ -93,10 +88,23 @@ func (b *Bot) recordTrack(tr Track) {
 			break
 		}
 		if t.packet(buf[:n], now) {
+			if closed(tr.Done) {
+				break
+			}
 			track.SetReadDeadline(now.Add(readIdle))
 		}
 	}
 	t.close(time.Now())
+}
+
+// closed reports whether done (which may be nil: never) is closed.
+func closed(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 // trackRecorder is what one recorded track keeps between packets. Its

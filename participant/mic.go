@@ -12,43 +12,60 @@ import (
 )
 
 // Mic sends a room's Opus packets as RTP, with the RFC 6464 audio level in
-// every packet, the way a browser does.
+// every packet, the way a browser does. It is a webrtc.TrackLocal (Track),
+// so any pion PeerConnection can carry it: a samvad participant's or the
+// LiveKit SDK's.
 type Mic struct {
-	track *webrtc.TrackLocalStaticRTP
+	track *micTrack
 
-	mu     sync.Mutex
-	sender *webrtc.RTPSender
-	extID  uint8
-	seq    uint16
-	ts     uint32
-	pkt    rtp.Packet
-	ext    [1]byte
+	mu    sync.Mutex
+	bound bool  // negotiated on a connection: packets go out
+	extID uint8 // the audio-level extension's id there; 0: not negotiated
+	seq   uint16
+	ts    uint32
+	pkt   rtp.Packet
+	ext   [1]byte
 }
 
-func newMic(room string) (*Mic, error) {
+// NewMic makes a microphone whose stream id is the room's id.
+func NewMic(room string) (*Mic, error) {
+	m := &Mic{}
 	track, err := webrtc.NewTrackLocalStaticRTP(relay.OpusCodec().RTPCodecCapability, "mic", room)
 	if err != nil {
 		return nil, err
 	}
+	m.track = &micTrack{TrackLocalStaticRTP: track, m: m}
 	var seed [6]byte
 	rand.Read(seed[:])
-	return &Mic{
-		track: track,
-		seq:   binary.BigEndian.Uint16(seed[:2]),
-		ts:    binary.BigEndian.Uint32(seed[2:]),
-	}, nil
+	m.seq = binary.BigEndian.Uint16(seed[:2])
+	m.ts = binary.BigEndian.Uint32(seed[2:])
+	return m, nil
 }
 
-func (m *Mic) attached() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.sender != nil
+// Track is the microphone as a track to add to a PeerConnection.
+func (m *Mic) Track() webrtc.TrackLocal { return m.track }
+
+// micTrack learns, when a connection binds it, the id its audio-level
+// extension was negotiated with.
+type micTrack struct {
+	*webrtc.TrackLocalStaticRTP
+	m *Mic
 }
 
-func (m *Mic) attach(s *webrtc.RTPSender) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sender = s
+func (t *micTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	p, err := t.TrackLocalStaticRTP.Bind(ctx)
+	if err != nil {
+		return p, err
+	}
+	t.m.mu.Lock()
+	defer t.m.mu.Unlock()
+	t.m.bound = true
+	for _, e := range ctx.HeaderExtensions() {
+		if e.URI == relay.AudioLevelURI {
+			t.m.extID = uint8(e.ID)
+		}
+	}
+	return p, nil
 }
 
 // Send sends one Opus packet of the given duration in 48 kHz samples, with
@@ -83,15 +100,8 @@ func (m *Mic) send(opus []byte, samples int, level uint8, marker bool) error {
 	seq, ts := m.seq, m.ts
 	m.seq++
 	m.ts += uint32(samples)
-	if m.sender == nil {
+	if !m.bound {
 		return nil
-	}
-	if m.extID == 0 {
-		for _, e := range m.sender.GetParameters().HeaderExtensions {
-			if e.URI == relay.AudioLevelURI {
-				m.extID = uint8(e.ID)
-			}
-		}
 	}
 	m.pkt.Header = rtp.Header{Version: 2, Marker: marker, SequenceNumber: seq, Timestamp: ts}
 	if m.extID != 0 {

@@ -66,6 +66,8 @@ type Participant struct {
 	mic  *Mic
 	done chan struct{}
 
+	micAdded bool // the microphone is on the PeerConnection; only the signalling goroutine uses it
+
 	mu         sync.Mutex
 	err        error
 	remoteSet  bool
@@ -90,7 +92,7 @@ func Join(ctx context.Context, cfg Config, h Handlers) (*Participant, error) {
 	}
 	p := &Participant{cfg: cfg, h: h, log: log, pc: pc, done: make(chan struct{})}
 	if cfg.Mic {
-		p.mic, err = newMic(cfg.Join.Room)
+		p.mic, err = NewMic(cfg.Join.Room)
 		if err != nil {
 			pc.Close()
 			return nil, err
@@ -240,12 +242,12 @@ func (p *Participant) answer(sdp string) error {
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return fmt.Errorf("apply offer: %w", err)
 	}
-	if p.mic != nil && !p.mic.attached() {
-		sender, err := p.pc.AddTrack(p.mic.track)
+	if p.mic != nil && !p.micAdded {
+		sender, err := p.pc.AddTrack(p.mic.Track())
 		if err != nil {
 			return fmt.Errorf("attach microphone: %w", err)
 		}
-		p.mic.attach(sender)
+		p.micAdded = true
 		p.goFunc(func() { drainRTCP(sender) })
 	}
 	ans, err := p.pc.CreateAnswer(nil)
