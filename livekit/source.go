@@ -417,9 +417,9 @@ func (c *conn) end(err error) {
 	close(c.done)
 }
 
-func (c *conn) Welcome() bot.Welcome      { return c.welcome }
-func (c *conn) Done() <-chan struct{}     { return c.done }
-func (c *conn) Leave()                    { c.Close() }
+func (c *conn) Welcome() bot.Welcome  { return c.welcome }
+func (c *conn) Done() <-chan struct{} { return c.done }
+func (c *conn) Leave()                { c.Close() }
 func (c *conn) Report(st signaling.RecorderStatus) {
 	if c.s.cfg.Report != nil {
 		c.s.cfg.Report(st)
