@@ -56,7 +56,7 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	if len(urls) == 0 {
 		urls = []string{cfg.File.Media.LiveKit.URL}
 	}
-	return &Source{cfg: cfg, minter: m, urls: urls, log: cfg.Logger.With("component", "livekit", "room", m.Room())}, nil
+	return &Source{cfg: cfg, minter: m, urls: urls, log: cfg.Logger.With("component", "livekit", "livekit_room", m.Room())}, nil
 }
 
 // Join joins the LiveKit room through the first node that answers.
@@ -316,6 +316,7 @@ func (c *conn) trackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrack
 	if r := pub.Receiver(); r != nil {
 		level = bot.LevelExtension(r)
 	}
+	c.log.Info("recording a microphone", "room", id, "session", rp.SID(), "audio_level_extension", level != 0)
 	go func() {
 		defer c.wg.Done()
 		// The SDK reads the receiver's RTCP itself: the bot must not.
@@ -345,8 +346,10 @@ func (c *conn) reconnecting() {
 		return
 	}
 	c.away, c.awaySince = true, at
+	c.wg.Add(1)
 	c.mu.Unlock()
 	c.log.Warn("LiveKit connection lost: reconnecting")
+	go c.watch(at)
 	if c.h.Link != nil {
 		c.h.Link(bot.Link{At: at, Reason: "LiveKit connection lost"})
 	}
@@ -394,6 +397,32 @@ func (c *conn) reconnected() {
 	}
 	for _, p := range append(gone, came...) {
 		c.h.Presence(p)
+	}
+}
+
+// ReconnectWithin is how long the SDK may try to bring a connection back
+// by itself. It retries only the node it joined through, for a minute; a
+// node that died takes the room with it, and LiveKit moves the room to
+// another node only for a fresh join, which the bot then makes through the
+// next of its URLs.
+const ReconnectWithin = 5 * time.Second
+
+// watch ends the connection if LiveKit has not brought it back within
+// ReconnectWithin of at. It runs on a goroutine counted in wg.
+func (c *conn) watch(at time.Time) {
+	defer c.wg.Done()
+	t := time.NewTimer(ReconnectWithin)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.done:
+		return
+	}
+	c.mu.Lock()
+	stuck := c.away && c.awaySince.Equal(at)
+	c.mu.Unlock()
+	if stuck {
+		c.end(fmt.Errorf("LiveKit did not reconnect within %s", ReconnectWithin))
 	}
 }
 
