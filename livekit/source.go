@@ -59,8 +59,23 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	return &Source{cfg: cfg, minter: m, urls: urls, log: cfg.Logger.With("component", "livekit", "livekit_room", m.Room())}, nil
 }
 
-// Join joins the LiveKit room through the first node that answers.
+// Join joins the LiveKit room, as the recorder, through the first node
+// that answers.
 func (s *Source) Join(ctx context.Context, h bot.Handlers) (bot.Conn, error) {
+	return s.join(ctx, hooks{Handlers: h})
+}
+
+// hooks are what a conn reports: the bot's handlers, and for the roll
+// call's watcher the room's recording state and who speaks.
+type hooks struct {
+	bot.Handlers
+	// observe joins without hearing anyone (the roll call's watcher).
+	observe   bool
+	recording func(bool)
+	speakers  func(speaking map[string]bool, at time.Time)
+}
+
+func (s *Source) join(ctx context.Context, h hooks) (*conn, error) {
 	var errs []error
 	first := int(s.next.Load())
 	for i := range s.urls {
@@ -81,7 +96,7 @@ func (s *Source) Join(ctx context.Context, h bot.Handlers) (bot.Conn, error) {
 // joinTimeout bounds one attempt at one node.
 const joinTimeout = 15 * time.Second
 
-func (s *Source) joinAt(ctx context.Context, url string, h bot.Handlers) (*conn, error) {
+func (s *Source) joinAt(ctx context.Context, url string, h hooks) (*conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, joinTimeout)
 	defer cancel()
 	// Asking the room service first tells a wrong key from a node that is
@@ -91,7 +106,11 @@ func (s *Source) joinAt(ctx context.Context, url string, h bot.Handlers) (*conn,
 	if err != nil {
 		return nil, err
 	}
-	token, err := s.minter.RecorderToken()
+	mint := s.minter.RecorderToken
+	if h.observe {
+		mint = s.minter.ObserverToken
+	}
+	token, err := mint()
 	if err != nil {
 		return nil, err
 	}
@@ -107,8 +126,18 @@ func (s *Source) joinAt(ctx context.Context, url string, h bot.Handlers) (*conn,
 	cb.OnReconnecting = c.reconnecting
 	cb.OnReconnected = c.reconnected
 	cb.OnDisconnectedWithReason = c.disconnected
+	if h.recording != nil {
+		cb.OnRecordingStatusChanged = func(on bool) {
+			if !c.isClosed() {
+				h.recording(on)
+			}
+		}
+	}
+	if h.speakers != nil {
+		cb.OnActiveSpeakersChanged = c.activeSpeakers
+	}
 	c.room = lksdk.NewRoom(cb)
-	if err := c.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true), lksdk.WithLogger(sdkLogger(s.log))); err != nil {
+	if err := c.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(!h.observe), lksdk.WithLogger(sdkLogger(s.log))); err != nil {
 		c.end(err)
 		return nil, fmt.Errorf("join LiveKit room %q: %w", s.minter.Room(), err)
 	}
@@ -150,7 +179,7 @@ func (s *Source) joinTimes(ctx context.Context, url string) (map[string]time.Tim
 // as it is now, and every session is known by its participant SID.
 type conn struct {
 	s       *Source
-	h       bot.Handlers
+	h       hooks
 	log     *slog.Logger
 	room    *lksdk.Room
 	welcome bot.Welcome
@@ -285,7 +314,7 @@ func (c *conn) mute(pub lksdk.TrackPublication, p lksdk.Participant, muted bool)
 }
 
 func (c *conn) trackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
-	if track.Kind() != webrtc.RTPCodecTypeAudio {
+	if track.Kind() != webrtc.RTPCodecTypeAudio || c.h.Track == nil {
 		return
 	}
 	id, _, ok := roomOf(c.s.cfg.File, rp.Identity())
@@ -424,6 +453,27 @@ func (c *conn) watch(at time.Time) {
 	if stuck {
 		c.end(fmt.Errorf("LiveKit did not reconnect within %s", ReconnectWithin))
 	}
+}
+
+// activeSpeakers passes LiveKit's active speakers on, as rooms.
+func (c *conn) activeSpeakers(ps []lksdk.Participant) {
+	at := time.Now()
+	if c.isClosed() {
+		return
+	}
+	speaking := map[string]bool{}
+	for _, p := range ps {
+		if id, _, ok := roomOf(c.s.cfg.File, p.Identity()); ok {
+			speaking[id] = true
+		}
+	}
+	c.h.speakers(speaking, at)
+}
+
+func (c *conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }
 
 func (c *conn) disconnected(reason lksdk.DisconnectionReason) {

@@ -121,6 +121,9 @@ type Message struct {
 	MeetingInfo *MeetingInfo `json:"-"`
 	Roster      []RosterItem `json:"roster,omitempty"`
 	Recording   *bool        `json:"recording,omitempty"`
+	// Media is a room's grant to a media engine other than the server's
+	// relay (LiveKit); see PROTOCOL.md.
+	Media *MediaGrant `json:"media,omitempty"`
 
 	// presence
 	Event string `json:"event,omitempty"`

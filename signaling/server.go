@@ -49,6 +49,10 @@ type Server struct {
 	perIP     map[string]int // open connections by address
 	failures  map[string]*joinFailures
 	staff     int
+	// granter, when set, gives rooms media grants (LiveKit): their
+	// presence then comes from Presence and SyncRooms.
+	granter           Granter
+	externalRecording bool
 	// internalRecorder is a recorder secret minted by the process that runs
 	// the server and its bot together (samvad run, samvad demo).
 	internalRecorder string
@@ -58,6 +62,7 @@ type Server struct {
 
 type rosterEntry struct {
 	state    string
+	session  string
 	since    time.Time
 	muted    bool
 	speaking bool
@@ -222,7 +227,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 		Meeting   string `json:"meeting"`
 		Rooms     int    `json:"rooms_connected"`
 		Recording bool   `json:"recording"`
-	}{"ok", s.file.Meeting.ID, len(s.rooms), s.recorders > 0}
+	}{"ok", s.file.Meeting.ID, s.connectedLocked(), s.recordingLocked()}
 	if s.closed {
 		h.Status = "shutting_down"
 	}

@@ -102,41 +102,55 @@ func (c *conn) join(m Message) bool {
 	}
 	c.log.Store(c.log.Load().With("session", c.session, "role", c.role, "room", c.room))
 
+	var grant *MediaGrant
 	if c.role == RoleRoom {
 		if old := s.rooms[c.room]; old != nil {
 			old.ending = EventReplaced
-			s.broadcastLocked(Message{Type: TypePresence, Event: EventReplaced, Room: c.room, Session: old.session, At: Timestamp(now)})
+			if s.granter == nil {
+				s.broadcastLocked(Message{Type: TypePresence, Event: EventReplaced, Room: c.room, Session: old.session, At: Timestamp(now)})
+			}
 			old.fatal(CodeReplaced, "this room joined again from another connection")
 		}
 		s.rooms[c.room] = c
-		e := s.roster[c.room]
-		first := e.first
-		if first.IsZero() {
-			first = now
+		if s.granter != nil {
+			r, _ := s.file.Room(c.room)
+			g, err := s.granter.Grant(c.room, r.Name)
+			if err != nil {
+				delete(s.rooms, c.room)
+				s.mu.Unlock()
+				c.logger().Error("no media grant for the room", "err", err)
+				c.fatal(CodeMediaFailed, "the server could not set up media: try again")
+				return false
+			}
+			grant = g
+		} else {
+			s.roomJoinedLocked(c.room, c.session, now)
 		}
-		s.roster[c.room] = &rosterEntry{state: StateConnected, since: now, first: first, drops: e.drops}
 	}
 	s.joined[c] = struct{}{}
 	if c.role == RoleStaff {
 		s.staff++
 	}
-	c.sendMsg(s.welcomeLocked(c))
+	welcome := s.welcomeLocked(c)
+	welcome.Media = grant
+	c.sendMsg(welcome)
 	if c.role == RoleStaff && s.status != nil {
 		c.sendMsg(Message{Type: TypeStatus, Status: s.status})
 	}
-	if c.role == RoleRoom {
+	if c.role == RoleRoom && s.granter == nil {
 		s.broadcastLocked(Message{Type: TypePresence, Event: EventJoined, Room: c.room, Session: c.session, At: Timestamp(now)})
 	}
 	if c.role == RoleRecorder {
+		wasRecording := s.recordingLocked()
 		s.recorders++
-		if s.recorders == 1 {
+		if !wasRecording {
 			s.broadcastLocked(Message{Type: TypeRecording, Active: boolPtr(true)})
 		}
 	}
 	s.mu.Unlock()
 	c.logger().Info("joined")
 
-	if s.relay == nil || c.role == RoleStaff {
+	if s.relay == nil || c.role == RoleStaff || (s.granter != nil && c.role == RoleRoom) {
 		return true
 	}
 	info := relay.PeerInfo{
@@ -242,8 +256,54 @@ func (s *Server) welcomeLocked(c *conn) Message {
 			LateAfter: f.Meeting.LateAfter.D().String(),
 		},
 		Roster:    roster,
-		Recording: boolPtr(s.recorders > 0),
+		Recording: boolPtr(s.recordingLocked()),
 	}
+}
+
+// recordingLocked reports whether a recorder is in the meeting: joined
+// here, or in the media engine's room.
+func (s *Server) recordingLocked() bool { return s.recorders > 0 || s.externalRecording }
+
+// connectedLocked counts the rooms connected now.
+func (s *Server) connectedLocked() int {
+	n := 0
+	for _, e := range s.roster {
+		if e.state == StateConnected {
+			n++
+		}
+	}
+	return n
+}
+
+// roomJoinedLocked puts a room on the roll call as connected since at.
+// With the server's own relay the caller tells everyone (after the
+// welcome); presence from a media engine is told here.
+func (s *Server) roomJoinedLocked(room, session string, at time.Time) {
+	e := s.roster[room]
+	first := e.first
+	if first.IsZero() {
+		first = at
+	}
+	s.roster[room] = &rosterEntry{state: StateConnected, session: session, since: at, first: first, drops: e.drops}
+	if s.granter != nil {
+		s.broadcastLocked(Message{Type: TypePresence, Event: EventJoined, Room: room, Session: session, At: Timestamp(at)})
+	}
+}
+
+// roomGoneLocked puts a room on the roll call as left or dropped at at,
+// and tells everyone.
+func (s *Server) roomGoneLocked(room, session, event string, at time.Time) {
+	state := StateDropped
+	if event == EventLeft {
+		state = StateLeft
+	}
+	e := s.roster[room]
+	drops := e.drops
+	if state == StateDropped {
+		drops++
+	}
+	s.roster[room] = &rosterEntry{state: state, since: at, first: e.first, drops: drops}
+	s.broadcastLocked(Message{Type: TypePresence, Event: event, Room: room, Session: session, At: Timestamp(at)})
 }
 
 // broadcastLocked sends m to every joined client.
@@ -259,8 +319,8 @@ func (s *Server) broadcastLocked(m Message) {
 func (s *Server) setMuted(c *conn, muted bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.muted == muted || s.rooms[c.room] != c {
-		return
+	if c.muted == muted || s.rooms[c.room] != c || s.granter != nil {
+		return // with a media engine, mutes come from it
 	}
 	c.muted = muted
 	s.roster[c.room].muted = muted
@@ -284,8 +344,13 @@ func (s *Server) onActivity(a relay.Activity) {
 		return
 	}
 	e.speaking, e.silent = a.Speaking, a.Silent
-	m := Message{Type: TypeActivity, Room: a.Room, Session: a.Session,
-		Speaking: boolPtr(a.Speaking), Silent: boolPtr(a.Silent), At: Timestamp(a.At.In(s.file.Location()))}
+	s.activityLocked(a.Room, e, a.At)
+}
+
+// activityLocked tells staff a room's speaking and silence now.
+func (s *Server) activityLocked(room string, e *rosterEntry, at time.Time) {
+	m := Message{Type: TypeActivity, Room: room, Session: e.session,
+		Speaking: boolPtr(e.speaking), Silent: boolPtr(e.silent), At: Timestamp(at.In(s.file.Location()))}
 	for c := range s.joined {
 		if c.role == RoleStaff {
 			c.sendMsg(m)
@@ -320,17 +385,13 @@ func (c *conn) finish() {
 		case RoleRoom:
 			if s.rooms[c.room] == c {
 				delete(s.rooms, c.room)
-				ev, state := EventDropped, StateDropped
+				ev := EventDropped
 				if c.ending == EventLeft {
-					ev, state = EventLeft, StateLeft
+					ev = EventLeft
 				}
-				e := s.roster[c.room]
-				drops := e.drops
-				if state == StateDropped {
-					drops++
+				if s.granter == nil {
+					s.roomGoneLocked(c.room, c.session, ev, now)
 				}
-				s.roster[c.room] = &rosterEntry{state: state, since: now, first: e.first, drops: drops}
-				s.broadcastLocked(Message{Type: TypePresence, Event: ev, Room: c.room, Session: c.session, At: Timestamp(now)})
 				c.logger().Info(ev)
 			} else {
 				c.logger().Info("replaced")
@@ -339,7 +400,7 @@ func (c *conn) finish() {
 			s.staff--
 		case RoleRecorder:
 			s.recorders--
-			if s.recorders == 0 {
+			if !s.recordingLocked() {
 				s.broadcastLocked(Message{Type: TypeRecording, Active: boolPtr(false)})
 			}
 			c.logger().Info("recorder gone")
