@@ -115,6 +115,7 @@ func (s *Source) joinAt(ctx context.Context, url string, h hooks) (*conn, error)
 		return nil, err
 	}
 	c := &conn{s: s, h: h, done: make(chan struct{}), sessions: map[string]string{}, tracks: map[string]*subscribed{},
+		muted: map[string]bool{},
 		log: s.log.With("url", url)}
 	cb := lksdk.NewRoomCallback()
 	cb.OnParticipantConnected = c.participantConnected
@@ -123,6 +124,8 @@ func (s *Source) joinAt(ctx context.Context, url string, h hooks) (*conn, error)
 	cb.OnTrackUnsubscribed = c.trackUnsubscribed
 	cb.OnTrackMuted = func(pub lksdk.TrackPublication, p lksdk.Participant) { c.mute(pub, p, true) }
 	cb.OnTrackUnmuted = func(pub lksdk.TrackPublication, p lksdk.Participant) { c.mute(pub, p, false) }
+	// A microphone first seen already muted gets no OnTrackMuted.
+	cb.OnTrackPublished = func(pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) { c.mute(pub, rp, pub.IsMuted()) }
 	cb.OnReconnecting = c.reconnecting
 	cb.OnReconnected = c.reconnected
 	cb.OnDisconnectedWithReason = c.disconnected
@@ -142,7 +145,7 @@ func (s *Source) joinAt(ctx context.Context, url string, h hooks) (*conn, error)
 		return nil, fmt.Errorf("join LiveKit room %q: %w", s.minter.Room(), err)
 	}
 	c.welcome = c.found(joined, time.Now())
-	c.log.Info("joined the LiveKit room", "participants", len(c.welcome.Rooms))
+	c.log.Info("joined the LiveKit room", "rooms_there", connectedIn(c.welcome.Rooms))
 	return c, nil
 }
 
@@ -194,6 +197,7 @@ type conn struct {
 	sessions     map[string]string      // room id → participant SID of its connection now
 	tracks       map[string]*subscribed // track SID → the track being recorded
 	sessionTrack map[string]string      // participant SID → the track SID recorded for it
+	muted        map[string]bool        // participant SID → its microphone is muted, as last told
 }
 
 type subscribed struct {
@@ -222,6 +226,9 @@ func (c *conn) found(joined map[string]time.Time, now time.Time) bot.Welcome {
 		if pub := rp.GetTrackPublication(lkp.TrackSource_MICROPHONE); pub != nil {
 			st.Muted = pub.IsMuted()
 		}
+		c.mu.Lock()
+		c.muted[rp.SID()] = st.Muted
+		c.mu.Unlock()
 		if guest {
 			st.Name = guestName(rp.Name(), rp.Identity())
 		}
@@ -301,7 +308,10 @@ func (c *conn) mute(pub lksdk.TrackPublication, p lksdk.Participant, muted bool)
 		return
 	}
 	c.mu.Lock()
-	current := !c.closed && c.sessions[id] == rp.SID()
+	current := !c.closed && c.sessions[id] == rp.SID() && c.muted[rp.SID()] != muted
+	if current {
+		c.muted[rp.SID()] = muted
+	}
 	c.mu.Unlock()
 	if !current {
 		return
@@ -517,4 +527,14 @@ func (c *conn) Close() {
 	c.end(nil)
 	c.room.Disconnect()
 	c.wg.Wait()
+}
+
+func connectedIn(rs []bot.RoomState) int {
+	n := 0
+	for _, r := range rs {
+		if r.State == signaling.StateConnected {
+			n++
+		}
+	}
+	return n
 }
