@@ -116,7 +116,7 @@ func (s *Source) joinAt(ctx context.Context, url string, h hooks) (*conn, error)
 	}
 	c := &conn{s: s, h: h, done: make(chan struct{}), sessions: map[string]string{}, tracks: map[string]*subscribed{},
 		muted: map[string]bool{},
-		log: s.log.With("url", url)}
+		log:   s.log.With("url", url)}
 	cb := lksdk.NewRoomCallback()
 	cb.OnParticipantConnected = c.participantConnected
 	cb.OnParticipantDisconnected = c.participantDisconnected
