@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	lkp "github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
+	"github.com/samvad/samvad/signaling"
 )
 
 // RoomConfig says how a samvad room joins a LiveKit room: the simulator's
@@ -39,6 +42,7 @@ type Room struct {
 	mu     sync.Mutex
 	err    error
 	closed bool
+	away   *time.Timer // LiveKit is reconnecting the room
 }
 
 // ErrRoomEnded ends a Room that LiveKit disconnected.
@@ -59,6 +63,26 @@ func JoinRoom(ctx context.Context, cfg RoomConfig) (*Room, error) {
 	cb := lksdk.NewRoomCallback()
 	cb.OnDisconnectedWithReason = func(reason lksdk.DisconnectionReason) {
 		r.end(fmt.Errorf("%w (%s)", ErrRoomEnded, reason))
+	}
+	// As the bot does (see ReconnectWithin): a room LiveKit has not
+	// brought back soon ends, and its owner joins it afresh.
+	cb.OnReconnecting = func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.closed || r.away != nil {
+			return
+		}
+		r.away = time.AfterFunc(ReconnectWithin, func() {
+			r.end(fmt.Errorf("%w: LiveKit did not reconnect within %s", ErrRoomEnded, ReconnectWithin))
+		})
+	}
+	cb.OnReconnected = func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.away != nil {
+			r.away.Stop()
+			r.away = nil
+		}
 	}
 	if cfg.Listen != nil {
 		cb.OnTrackSubscribed = func(t *webrtc.TrackRemote, _ *lksdk.RemoteTrackPublication, _ *lksdk.RemoteParticipant) {
@@ -131,5 +155,47 @@ func (r *Room) end(err error) {
 		return
 	}
 	r.closed, r.err = true, err
+	if r.away != nil {
+		r.away.Stop()
+	}
 	close(r.done)
+}
+
+// SamvadJoin is a room joining the way the join page does: samvad's
+// websocket with the room's token first, then LiveKit with the grant the
+// welcome carries.
+type SamvadJoin struct {
+	// URL is the samvad server's websocket.
+	URL                  string
+	Meeting, Room, Token string
+	DialOptions          []signaling.DialOption
+	// LiveKitURL, when set, is the node to join through instead of the
+	// granted one (a cluster's rooms spread over its nodes).
+	LiveKitURL string
+	Listen     func(*webrtc.TrackRemote)
+	Logger     *slog.Logger
+}
+
+// ErrNoGrant is a samvad server that gave a room no LiveKit grant: its
+// meeting's media is not on LiveKit.
+var ErrNoGrant = errors.New("livekit: the samvad server granted no LiveKit access (is its media.engine livekit?)")
+
+// JoinThroughSamvad joins as SamvadJoin says. The websocket is closed once
+// the grant is in hand: with LiveKit the roll call follows the room in
+// LiveKit, not the websocket. A refused token is the signaling.JoinError.
+func JoinThroughSamvad(ctx context.Context, j SamvadJoin) (*Room, error) {
+	c, err := signaling.Dial(ctx, j.URL, signaling.Message{Meeting: j.Meeting, Role: signaling.RoleRoom, Room: j.Room, Token: j.Token}, j.DialOptions...)
+	if err != nil {
+		return nil, err
+	}
+	g := c.Welcome.Media
+	c.Leave()
+	if g == nil || g.Engine != meeting.EngineLiveKit || g.Token == "" {
+		return nil, ErrNoGrant
+	}
+	url := g.URL
+	if j.LiveKitURL != "" {
+		url = j.LiveKitURL
+	}
+	return JoinRoom(ctx, RoomConfig{URL: url, Token: g.Token, Room: j.Room, Listen: j.Listen, Logger: j.Logger})
 }

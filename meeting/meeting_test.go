@@ -22,7 +22,7 @@ rooms:
 `
 
 func TestLoadShippedConfigs(t *testing.T) {
-	for _, path := range []string{"../configs/jmm-2023-11-21.yaml", "../configs/demo.yaml"} {
+	for _, path := range []string{"../configs/jmm-2023-11-21.yaml", "../configs/demo.yaml", "../configs/demo-livekit.yaml"} {
 		f, err := Load(path)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)

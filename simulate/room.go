@@ -34,7 +34,7 @@ type roomRun struct {
 
 	speech, tone, silent voice.Utterance
 
-	p        *participant.Participant
+	p        Conn
 	player   *voice.Player
 	speaking int // turns under way (host interjections may overlap)
 	paused   int
@@ -155,20 +155,8 @@ func (rr *roomRun) join(ctx context.Context, tick int, what string) {
 	at := time.Duration(tick) * voice.FrameDuration
 	jctx, cancel := context.WithTimeout(ctx, joinTimeout)
 	defer cancel()
-	receive := rr.room.Listen
-	var h participant.Handlers
-	if receive {
-		h.OnTrack = rr.listen
-	}
 	rr.stats.joinStarted.CompareAndSwap(0, time.Now().UnixNano())
-	p, err := participant.Join(jctx, participant.Config{
-		URL:         rr.r.cfg.URL,
-		Join:        signaling.Message{Meeting: rr.r.script.Meeting, Role: signaling.RoleRoom, Room: rr.room.ID, Token: rr.room.Token, Receive: &receive},
-		Mic:         true,
-		Loopback:    rr.r.cfg.Loopback,
-		DialOptions: rr.r.cfg.DialOptions,
-		Logger:      rr.r.log.With("room", rr.room.ID),
-	}, h)
+	p, err := rr.connect(jctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return
@@ -188,6 +176,35 @@ func (rr *roomRun) join(ctx context.Context, tick int, what string) {
 	rr.stats.joined.CompareAndSwap(0, time.Now().UnixNano())
 	rr.stats.joins.Add(1)
 	rr.r.step(Step{At: at, Room: rr.room.ID, What: what})
+}
+
+// connect joins the room: through samvad's signalling, or as Config.Join
+// says.
+func (rr *roomRun) connect(ctx context.Context) (Conn, error) {
+	receive := rr.room.Listen
+	if join := rr.r.cfg.Join; join != nil {
+		var listen func(*webrtc.TrackRemote)
+		if receive {
+			listen = rr.listen
+		}
+		return join(ctx, rr.room, listen)
+	}
+	var h participant.Handlers
+	if receive {
+		h.OnTrack = func(_ string, t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { rr.listen(t) }
+	}
+	p, err := participant.Join(ctx, participant.Config{
+		URL:         rr.r.cfg.URL,
+		Join:        signaling.Message{Meeting: rr.r.script.Meeting, Role: signaling.RoleRoom, Room: rr.room.ID, Token: rr.room.Token, Receive: &receive},
+		Mic:         true,
+		Loopback:    rr.r.cfg.Loopback,
+		DialOptions: rr.r.cfg.DialOptions,
+		Logger:      rr.r.log.With("room", rr.room.ID),
+	}, h)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // checkAlive notices a connection that ended by itself (server gone,
@@ -255,7 +272,7 @@ func (rr *roomRun) transmit(pkt voice.Packet) {
 
 // listen reads a track the meeting forwards to a listening room, as a
 // browser would play it, and counts its packets.
-func (rr *roomRun) listen(_ string, track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (rr *roomRun) listen(track *webrtc.TrackRemote) {
 	buf := make([]byte, 1500)
 	for {
 		if _, _, err := track.Read(buf); err != nil {

@@ -10,6 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
+	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
 	"github.com/samvad/samvad/voice"
 )
@@ -35,6 +38,23 @@ type Config struct {
 	// turn, a drop...). It is called from the rooms' goroutines, one at a
 	// time, and should return quickly.
 	OnStep func(Step)
+	// Join, when set, joins a room some other way than samvad's own
+	// signalling and relay at URL: a meeting whose media runs on LiveKit.
+	// listen, when not nil, wants every track the room hears.
+	Join func(ctx context.Context, room Room, listen func(*webrtc.TrackRemote)) (Conn, error)
+}
+
+// Conn is one room's connection to the meeting, whichever engine carries
+// it: a *participant.Participant, or a *livekit.Room.
+type Conn interface {
+	Mic() *participant.Mic
+	// Done is closed when the connection has ended; Err says why.
+	Done() <-chan struct{}
+	Err() error
+	// Leave says goodbye; Close drops the connection (where the engine
+	// can: LiveKit's SDK always says goodbye).
+	Leave() error
+	Close() error
 }
 
 // RoomStats is what one room did.
@@ -95,7 +115,7 @@ func Start(ctx context.Context, s Script, cfg Config) (*Runner, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("simulate: script: %w", err)
 	}
-	if cfg.URL == "" {
+	if cfg.URL == "" && cfg.Join == nil {
 		return nil, errors.New("simulate: no server URL")
 	}
 	log := cfg.Logger

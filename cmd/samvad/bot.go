@@ -3,16 +3,22 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"net"
 	"os"
+	"strings"
 
 	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/livekit"
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/signaling"
 )
 
 func runBot(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("bot", e)
+	config := fs.String("config", "", "meeting file: record as its media section says (a LiveKit room, or the samvad server at server.public_url or server.listen)")
 	url := fs.String("url", "", "the meeting server's websocket, ws://HOST/ws or wss://HOST/ws")
 	meetingID := fs.String("meeting", "", "meeting id")
 	token := fs.String("token", "", "recorder token (default: $SAMVAD_RECORDER_TOKEN, which keeps it out of ps)")
@@ -26,11 +32,39 @@ func runBot(ctx context.Context, args []string, e *env) error {
 	if *token == "" {
 		*token = os.Getenv("SAMVAD_RECORDER_TOKEN")
 	}
-	if *url == "" || *meetingID == "" || *token == "" {
-		fs.Usage()
-		return errors.New("bot needs --url, --meeting and a token (--token or $SAMVAD_RECORDER_TOKEN)")
-	}
 	log := newLogger(e, *verbose)
+	var f *meeting.File
+	var src bot.Source
+	if *config != "" {
+		var err error
+		if f, err = meeting.Load(*config); err != nil {
+			return err
+		}
+		if !flagGiven(fs, "out") {
+			*out = f.Recording.Dir
+		}
+		if *meetingID == "" {
+			*meetingID = f.Meeting.ID
+		}
+		if f.IsLiveKit() {
+			livekit.SetProcessLogger(log)
+			if src, err = livekit.NewSource(livekit.SourceConfig{File: f, Logger: log}); err != nil {
+				return err
+			}
+			*url = f.Media.LiveKit.URL
+		} else {
+			if *url == "" {
+				*url = serverWebsocket(f)
+			}
+			if s, ok := f.RecorderToken.Secret(); ok && *token == "" {
+				*token = s
+			}
+		}
+	}
+	if src == nil && (*url == "" || *meetingID == "" || *token == "") {
+		fs.Usage()
+		return errors.New("bot needs --config, or --url, --meeting and a token (--token or $SAMVAD_RECORDER_TOKEN)")
+	}
 	var dial []signaling.DialOption
 	if *ca != "" {
 		cfg, err := caTLS(*ca)
@@ -41,6 +75,8 @@ func runBot(ctx context.Context, args []string, e *env) error {
 	}
 	reg := metrics.NewRegistry()
 	b := bot.New(bot.Config{
+		Source:      src,
+		File:        f,
 		Metrics:     metrics.NewBot(reg),
 		DialOptions: dial,
 		URL:         *url,
@@ -64,4 +100,28 @@ func runBot(ctx context.Context, args []string, e *env) error {
 	}
 	folder, err := b.Run(ctx)
 	return finishRecording(folder, err, e, log)
+}
+
+// serverWebsocket is the websocket of the samvad server a meeting file
+// describes: its public URL, or its listening address on this machine.
+func serverWebsocket(f *meeting.File) string {
+	if u := f.Server.PublicURL; u != "" {
+		return "ws" + strings.TrimPrefix(strings.TrimSuffix(u, "/"), "http") + "/ws"
+	}
+	host, port, _ := net.SplitHostPort(f.Server.Listen)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	scheme := "ws"
+	if f.Server.TLS.Enabled() {
+		scheme = "wss"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/ws"
+}
+
+// flagGiven reports whether the command line set the flag.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }

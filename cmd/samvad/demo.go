@@ -95,7 +95,13 @@ func (d *demoMeeting) play(ctx context.Context, script simulate.Script, dir stri
 	// leaving; stop ends it (and the server) once they have.
 	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBot()
+	src, err := recorderSource(f, srv, log)
+	if err != nil {
+		srv.Close()
+		return err
+	}
 	b := bot.New(bot.Config{
+		Source:  src,
 		Metrics: srv.newBotMetrics(),
 		URL:     srv.wsURL, Meeting: f.Meeting.ID, Token: d.recorderSecret, Dir: dir, File: f,
 		Loopback: true, Logger: log, RollCall: w, HardStop: e.hard, SilenceAfter: silenceAfter,
@@ -123,6 +129,9 @@ func (d *demoMeeting) play(ctx context.Context, script simulate.Script, dir stri
 		return d.finish(stop(), nil, e, log)
 	}
 	cfg := simulate.Config{URL: srv.wsURL, Loopback: true, Logger: log}
+	if f.IsLiveKit() {
+		cfg.Join = liveKitRooms(srv.wsURL, f.Meeting.ID, nil, nil, log)
+	}
 	if verbose {
 		// The roll call already tells the story; the rooms' own account
 		// of what they did is for a closer look.

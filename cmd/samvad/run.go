@@ -36,7 +36,13 @@ func runRun(ctx context.Context, args []string, e *env) error {
 	}
 	printLinks(e.stdout, f, srv.publicURL(f))
 	fmt.Fprintf(e.stdout, "  metrics:    %s/metrics (server and recorder)\n", srv.baseURL)
+	src, err := recorderSource(f, srv, log)
+	if err != nil {
+		srv.Close()
+		return err
+	}
 	b := bot.New(bot.Config{
+		Source:      src,
 		Metrics:     srv.newBotMetrics(),
 		URL:         srv.wsURL,
 		Meeting:     f.Meeting.ID,

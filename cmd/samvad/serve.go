@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/relay"
@@ -59,6 +60,8 @@ type meetingServer struct {
 	// server's, and the bot's too in run and demo.
 	metrics *prometheus.Registry
 	done    chan error
+	// stopWatch stops following the LiveKit room (engine livekit).
+	stopWatch func()
 }
 
 // localDialOptions are for clients in the same process (the bot of run and
@@ -93,24 +96,38 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	host, _, _ := net.SplitHostPort(ln.Addr().String())
 	ip := net.ParseIP(host)
 	reg := metrics.NewRegistry()
-	rl, err := relay.New(relay.Config{
-		Metrics:   metrics.NewRelay(reg),
-		UDPPort:   f.Server.ICE.UDPPort,
-		PublicIPs: f.Server.ICE.PublicIPs,
-		STUN:      f.Server.ICE.STUN,
-		// Every room hears every other, or only the host and the loudest.
-		ForwardLoudest: f.Server.ForwardLoudest,
-		// Loopback candidates let a bot or browser on this machine in too.
-		Loopback:     true,
-		LoopbackOnly: o.loopbackOnly || (ip != nil && ip.IsLoopback()),
-	}, relay.WithLogger(log))
+	sigOpts := []signaling.Option{signaling.WithLogger(log), signaling.WithMetrics(metrics.NewSignaling(reg))}
+	if o.recorderSecret != "" {
+		sigOpts = append(sigOpts, signaling.WithInternalRecorder(o.recorderSecret))
+	}
+	var rl *relay.Relay
+	var lk *livekit.Source
+	if f.IsLiveKit() {
+		// The rooms' media goes to LiveKit: the server hands out grants
+		// and follows the LiveKit room for its roll call.
+		livekit.SetProcessLogger(log)
+		var grants *livekit.Grants
+		if grants, err = livekit.NewGrants(f); err == nil {
+			lk, err = livekit.NewSource(livekit.SourceConfig{File: f, Logger: log})
+		}
+		sigOpts = append(sigOpts, signaling.WithGranter(grants))
+	} else {
+		rl, err = relay.New(relay.Config{
+			Metrics:   metrics.NewRelay(reg),
+			UDPPort:   f.Server.ICE.UDPPort,
+			PublicIPs: f.Server.ICE.PublicIPs,
+			STUN:      f.Server.ICE.STUN,
+			// Every room hears every other, or only the host and the loudest.
+			ForwardLoudest: f.Server.ForwardLoudest,
+			// Loopback candidates let a bot or browser on this machine in too.
+			Loopback:     true,
+			LoopbackOnly: o.loopbackOnly || (ip != nil && ip.IsLoopback()),
+		}, relay.WithLogger(log))
+		sigOpts = append(sigOpts, signaling.WithRelay(rl))
+	}
 	if err != nil {
 		ln.Close()
 		return nil, err
-	}
-	sigOpts := []signaling.Option{signaling.WithRelay(rl), signaling.WithLogger(log), signaling.WithMetrics(metrics.NewSignaling(reg))}
-	if o.recorderSecret != "" {
-		sigOpts = append(sigOpts, signaling.WithInternalRecorder(o.recorderSecret))
 	}
 	sig := signaling.New(f, sigOpts...)
 	serverMetrics(reg, sig)
@@ -127,7 +144,9 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 		cert, err := tls.LoadX509KeyPair(f.Server.TLS.Cert, f.Server.TLS.Key)
 		if err != nil {
 			ln.Close()
-			rl.Close()
+			if rl != nil {
+				rl.Close()
+			}
 			return nil, fmt.Errorf("server.tls: %w", err)
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
@@ -156,17 +175,42 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	s.baseURL = scheme + "://" + hostport
 	s.wsURL = "ws" + s.baseURL[len("http"):] + "/ws"
 	go func() { s.done <- s.http.Serve(ln) }()
-	log.Info("meeting server started", "meeting", f.Meeting.ID, "listen", ln.Addr().String(), "tls", f.Server.TLS.Enabled(), "udp_port", f.Server.ICE.UDPPort)
+	if lk != nil {
+		s.watch(lk)
+	}
+	log.Info("meeting server started", "meeting", f.Meeting.ID, "listen", ln.Addr().String(), "tls", f.Server.TLS.Enabled(),
+		"media", f.Media.String(), "udp_port", f.Server.ICE.UDPPort)
 	return s, nil
+}
+
+// watch follows the LiveKit room for the roll call until Close.
+func (s *meetingServer) watch(lk *livekit.Source) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s.stopWatch = func() {
+		cancel()
+		<-done
+	}
+	go func() {
+		defer close(done)
+		if err := lk.Watch(ctx, s.sig); err != nil {
+			s.log.Error("the roll call cannot follow the LiveKit room: check media.livekit in the meeting file", "err", err)
+		}
+	}()
 }
 
 // Close tells clients the server is going, and stops everything.
 func (s *meetingServer) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if s.stopWatch != nil {
+		s.stopWatch()
+	}
 	s.sig.Close()
 	err := s.http.Shutdown(ctx)
-	s.relay.Close()
+	if s.relay != nil {
+		s.relay.Close()
+	}
 	if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)
 	}

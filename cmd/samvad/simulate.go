@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/simulate"
 )
@@ -23,6 +24,7 @@ func runSimulate(ctx context.Context, args []string, e *env) error {
 	sf := addScriptFlags(fs, simulate.DefaultDuration, simulate.DefaultPauseFor)
 	listen := fs.Int("listen", 0, "how many rooms hear the meeting (the host first; -1: all); the others only send")
 	report := fs.String("report", "", "after the run, read the recording in DIR (the bot's --out folder or one recording in it) and report, per room, packets sent, received by the recorder and lost on the way to its files, and join times")
+	nodes := fs.String("livekit-url", "", "with a LiveKit meeting: LiveKit nodes the rooms join through, url,url,... (default: the one the server grants); the rooms spread over them, and one that joins again takes the next")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -50,13 +52,23 @@ func runSimulate(ctx context.Context, args []string, e *env) error {
 	}
 	out := &lockedWriter{w: e.stdout}
 	printPlan(out, script)
-	r, err := simulate.Start(ctx, script, simulate.Config{
+	log := newLogger(e, *verbose)
+	cfg := simulate.Config{
 		URL:    u,
-		Logger: newLogger(e, *verbose),
+		Logger: log,
 		// Loopback too: a rehearsal often runs on the server's own machine.
 		Loopback: true,
 		OnStep:   stepPrinter(out, f.Location()),
-	})
+	}
+	if f.IsLiveKit() {
+		livekit.SetProcessLogger(log)
+		var urls []string
+		if *nodes != "" {
+			urls = strings.Split(*nodes, ",")
+		}
+		cfg.Join = liveKitRooms(u, f.Meeting.ID, nil, urls, log)
+	}
+	r, err := simulate.Start(ctx, script, cfg)
 	if err != nil {
 		return err
 	}
