@@ -10,7 +10,9 @@
 // meeting protocol (signaling/PROTOCOL.md) over the same-origin websocket
 // at /ws like any other client. Nothing is fetched from anywhere else, and
 // the Content-Security-Policy says so: scripts and styles only from the
-// embedded files, connections only to this origin.
+// embedded files, connections only to this origin (and, for a meeting on
+// LiveKit, to LiveKit's, with livekit-client embedded from npm: see
+// livekit-client/).
 //
 // Tokens live only in the URL fragment (or are typed in), which browsers
 // never send to a server: no request this package answers, and so no log
@@ -25,6 +27,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -43,9 +46,32 @@ var staticFS embed.FS
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"connect-src 'self'; media-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+// cspFor is CSP for meeting f: with its media on LiveKit, the pages also
+// connect to LiveKit's origin (its websocket, and the HTTP endpoint
+// livekit-client asks why a websocket failed).
+func cspFor(f *meeting.File) string {
+	if !f.IsLiveKit() {
+		return CSP
+	}
+	raw := f.Media.LiveKit.PublicURL
+	if raw == "" {
+		raw = f.Media.LiveKit.URL
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return CSP
+	}
+	web := "http"
+	if u.Scheme == "wss" {
+		web = "https"
+	}
+	return strings.Replace(CSP, "connect-src 'self'", "connect-src 'self' "+u.Scheme+"://"+u.Host+" "+web+"://"+u.Host, 1)
+}
+
 // Handler serves the pages and their assets for one meeting.
 type Handler struct {
 	file   *meeting.File
+	csp    string
 	pages  *template.Template
 	assets map[string]asset
 	mux    *http.ServeMux
@@ -72,6 +98,7 @@ var contentTypes = map[string]string{
 func New(f *meeting.File) *Handler {
 	h := &Handler{
 		file:   f,
+		csp:    cspFor(f),
 		pages:  template.Must(template.ParseFS(staticFS, "static/*.html")),
 		assets: map[string]asset{},
 	}
@@ -116,6 +143,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 type pageData struct {
 	Meeting  meeting.Info
 	StartsAt string
+	// Engine is the meeting's media engine: the join page loads
+	// livekit-client for "livekit".
+	Engine string
 	Room     *meeting.Room
 	Missing  string // the unknown room of a 404
 }
@@ -124,6 +154,7 @@ func (h *Handler) data() pageData {
 	return pageData{
 		Meeting:  h.file.Meeting,
 		StartsAt: h.file.Meeting.StartsAt.Format(time.RFC3339),
+		Engine:   h.file.Media.Engine,
 	}
 }
 
@@ -154,11 +185,11 @@ func (h *Handler) serveIndex(w http.ResponseWriter, _ *http.Request) {
 func (h *Handler) render(w http.ResponseWriter, status int, name string, d pageData, permissions string) {
 	var buf bytes.Buffer
 	if err := h.pages.ExecuteTemplate(&buf, name, d); err != nil {
-		setHeaders(w, "")
+		h.setHeaders(w, "")
 		http.Error(w, "page template failed", http.StatusInternalServerError)
 		return
 	}
-	setHeaders(w, permissions)
+	h.setHeaders(w, permissions)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// A page is a few kilobytes and carries the meeting's current title:
 	// never serve a stale one.
@@ -170,11 +201,11 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, d pageD
 func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request) {
 	a, ok := h.assets[r.PathValue("name")]
 	if !ok {
-		setHeaders(w, "")
+		h.setHeaders(w, "")
 		http.NotFound(w, r)
 		return
 	}
-	setHeaders(w, "")
+	h.setHeaders(w, "")
 	w.Header().Set("Content-Type", a.ctype)
 	w.Header().Set("ETag", a.etag)
 	// Revalidate every time: a district laptop must never run yesterday's
@@ -184,9 +215,9 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request) {
 }
 
 // setHeaders sets the security headers every response carries.
-func setHeaders(w http.ResponseWriter, permissions string) {
+func (h *Handler) setHeaders(w http.ResponseWriter, permissions string) {
 	hd := w.Header()
-	hd.Set("Content-Security-Policy", CSP)
+	hd.Set("Content-Security-Policy", h.csp)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
