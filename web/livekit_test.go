@@ -14,6 +14,9 @@ import (
 
 const liveKitClient = "livekit-client.umd.js"
 
+// liveKitOnly are the assets only a LiveKit meeting's join page loads.
+var liveKitOnly = map[string]bool{liveKitClient: true, "join-livekit.js": true}
+
 // TestLiveKitJoinPage: a meeting on LiveKit gets the same join page, which
 // loads the embedded livekit-client (the npm build package.json pins,
 // byte for byte what update.sh made) and may connect to LiveKit's origin
@@ -27,7 +30,8 @@ func TestLiveKitJoinPage(t *testing.T) {
 	h := New(f)
 	rec := get(t, h, "GET", "/join/ranchi")
 	body := rec.Body.String()
-	if !strings.Contains(body, `<script src="/assets/`+liveKitClient+`" defer></script>`) || !strings.Contains(body, `data-engine="livekit"`) {
+	if !strings.Contains(body, `<script src="/assets/`+liveKitClient+`" defer></script>`) ||
+		!strings.Contains(body, `<script src="/assets/join-livekit.js" defer></script>`) || !strings.Contains(body, `data-engine="livekit"`) {
 		t.Errorf("the join page of a LiveKit meeting does not load livekit-client:\n%s", body)
 	}
 	csp := rec.Header().Get("Content-Security-Policy")

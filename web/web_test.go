@@ -248,12 +248,14 @@ func TestHTMLParsesAndReferencesOnlyEmbeddedAssets(t *testing.T) {
 		}
 	}
 	for name := range h.assets {
-		if !used["/assets/"+name] && name != liveKitClient {
+		if !used["/assets/"+name] && !liveKitOnly[name] {
 			t.Errorf("embedded asset %s is not used by any page", name)
 		}
 	}
-	if used["/assets/"+liveKitClient] {
-		t.Errorf("a page of a meeting on samvad's relay loads %s", liveKitClient)
+	for name := range liveKitOnly {
+		if used["/assets/"+name] {
+			t.Errorf("a page of a meeting on samvad's relay loads %s", name)
+		}
 	}
 }
 

@@ -22,6 +22,35 @@
   var players = {};        // room id → <audio> playing that room
   var recording = null;
   var joined = false;      // the user asked to be in the meeting
+  // lk carries the media when the meeting runs on LiveKit (join-livekit.js).
+  var lk = S.LiveKitMedia ? new S.LiveKitMedia({
+    onTrack: function (room, t) {
+      var el = t.attach();
+      el.dataset.room = room;
+      if (players[room]) players[room].remove();
+      players[room] = el;
+      $('audio').append(el);
+      play(el);
+      renderOthers();
+    },
+    onTrackGone: function (room, t) {
+      t.detach().forEach(function (el) { el.remove(); });
+      delete players[room];
+      renderOthers();
+    },
+    onState: function (state) {
+      if (state === 'reconnecting') setConn('reconnecting', 'Audio connection lost: reconnecting…', 'ऑडियो कनेक्शन टूट गया: फिर से जोड़ रहे हैं…');
+      else if (session.connected()) showConnected();
+    },
+    onEnded: function (reason) {
+      dropPlayers();
+      if (!joined || reason === 'CLIENT_INITIATED') return;
+      if (reason === 'DUPLICATE_IDENTITY') { stopped('replaced'); return; }
+      // A fresh welcome brings a fresh grant.
+      setConn('reconnecting', 'Audio connection lost: joining again…', 'ऑडियो कनेक्शन टूट गया: फिर से जोड़ रहे हैं…');
+      session.drop();
+    }
+  }) : null;
   var waitingUntil = 0, waitingAttempt = 0, reconnectedAt = '';
 
   // ---- connection state on screen ----
@@ -98,6 +127,7 @@
         'यह कक्ष किसी दूसरी विंडो या डिवाइस से जुड़ गया है, इसलिए यह विंडो बैठक से हट गई। गलती से हुआ हो तभी यहाँ फिर से जुड़ें।']
     };
     var m = msgs[code] || ['The server refused this room (' + code + ').', 'सर्वर ने इस कक्ष को मना कर दिया (' + code + ')।'];
+    if (lk) lk.stop();
     setConn('stopped', 'Not connected', 'जुड़े नहीं');
     showMessage(m[0], m[1]);
     if (code === 'bad_token') {
@@ -119,6 +149,7 @@
         // The server starts every connection unmuted: tell it again.
         if (muted) session.send({ type: 'mute', muted: true });
         renderOthers();
+        if (m.media) startEngine(m.media);
         break;
       case 'offer':
         offers = offers.then(function () { return answer(m.sdp); }).catch(function (err) {
@@ -165,6 +196,19 @@
   }
 
   // ---- media ----
+
+  // startEngine sends the media where the welcome's grant says (LiveKit).
+  function startEngine(grant) {
+    if (!lk || grant.engine !== 'livekit') {
+      showMessage('This page cannot reach the meeting\'s audio (' + grant.engine + '). Reload the page.',
+        'यह पेज बैठक के ऑडियो तक नहीं पहुँच सकता (' + grant.engine + ')। पेज दोबारा लोड करें।');
+      return;
+    }
+    lk.start(grant, micTrack(), muted).catch(function (err) {
+      console.warn('samvad: LiveKit', err);
+      if (joined) session.drop(); // joins again, with a fresh grant
+    });
+  }
 
   function makePC() {
     pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
@@ -258,8 +302,11 @@
     }
   }
 
+  // closeMedia ends the server relay's media when the websocket closes.
+  // LiveKit's does not depend on the websocket and goes on.
   function closeMedia() {
     clearTimeout(disconnectTimer);
+    if (lk && lk.active()) return;
     if (pc) {
       pc.ontrack = null;
       pc.onicecandidate = null;
@@ -270,6 +317,10 @@
     micSender = null;
     pending = [];
     offers = Promise.resolve();
+    dropPlayers();
+  }
+
+  function dropPlayers() {
     Object.keys(players).forEach(function (room) {
       players[room].srcObject = null;
       players[room].remove();
@@ -294,6 +345,7 @@
       var track = micTrack();
       if (track) track.enabled = !muted;
       if (micSender) micSender.replaceTrack(track);
+      if (lk && lk.active()) lk.replaceMic(track);
       if (old) old.getTracks().forEach(function (t) { t.stop(); });
       meter(track);
       listMics();
@@ -454,6 +506,7 @@
 
   function leave() {
     joined = false;
+    if (lk) lk.stop();
     session.stop(true);
     stopMic();
     if (wakeLock) wakeLock.release();
@@ -467,6 +520,7 @@
     // A disabled track sends silence: the recorder writes silence, and
     // the line stays negotiated for the instant unmute.
     if (t) t.enabled = !muted;
+    if (lk) lk.setMuted(muted);
     session.send({ type: 'mute', muted: muted });
     showButtons();
   }
@@ -498,6 +552,7 @@
   });
   // Closing the tab says leave, so the roll call shows "left", not "dropped".
   window.addEventListener('pagehide', function () {
+    if (lk) lk.stop();
     if (joined) session.stop(true);
   });
   setInterval(function () { if (waitingUntil) showWaiting(); }, 1000);
