@@ -57,6 +57,10 @@ type Config struct {
 	NoMix bool
 	// Metrics, when set, counts packets, frames, segments and reconnects.
 	Metrics *metrics.Bot
+	// OnEvent, when set, is told every event once it is in events.jsonl
+	// (samvad run shows a LiveKit meeting's silent rooms on its roll call
+	// with it). It is called from the bot's goroutines and must not block.
+	OnEvent func(recording.Event)
 }
 
 // Errors that retrying cannot fix.
@@ -307,6 +311,9 @@ func (b *Bot) emit(e recording.Event) {
 	if err := f.Events.Append(e); err != nil {
 		b.stats.writeError()
 		b.log.Error("event log", "event", e.Event, "err", err)
+	}
+	if b.cfg.OnEvent != nil {
+		b.cfg.OnEvent(e)
 	}
 }
 

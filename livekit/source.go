@@ -69,7 +69,7 @@ func (s *Source) Join(ctx context.Context, h bot.Handlers) (bot.Conn, error) {
 // call's watcher the room's recording state and who speaks.
 type hooks struct {
 	bot.Handlers
-	// observe joins without hearing anyone (the roll call's watcher).
+	// observe joins to watch, hearing nobody (the roll call's watcher).
 	observe   bool
 	recording func(bool)
 	speakers  func(speaking map[string]bool, at time.Time)
@@ -140,7 +140,7 @@ func (s *Source) joinAt(ctx context.Context, url string, h hooks) (*conn, error)
 		cb.OnActiveSpeakersChanged = c.activeSpeakers
 	}
 	c.room = lksdk.NewRoom(cb)
-	if err := c.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(!h.observe), lksdk.WithLogger(sdkLogger(s.log))); err != nil {
+	if err := c.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true), lksdk.WithLogger(sdkLogger(s.log))); err != nil {
 		c.end(err)
 		return nil, fmt.Errorf("join LiveKit room %q: %w", s.minter.Room(), err)
 	}
@@ -324,6 +324,11 @@ func (c *conn) mute(pub lksdk.TrackPublication, p lksdk.Participant, muted bool)
 }
 
 func (c *conn) trackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
+	if c.h.observe {
+		// Subscribed only to be told who speaks: LiveKit stops sending.
+		pub.SetEnabled(false)
+		return
+	}
 	if track.Kind() != webrtc.RTPCodecTypeAudio || c.h.Track == nil {
 		return
 	}

@@ -68,13 +68,15 @@ func (m *Minter) RecorderToken() (string, error) {
 	return m.sign(RecorderIdentity, "samvad recorder", g)
 }
 
-// ObserverToken lets the server watch who is in the room, hidden,
-// hearing and publishing nothing.
+// ObserverToken lets the server watch who is in the room and who speaks,
+// hidden, publishing nothing. It may subscribe, because LiveKit tells a
+// participant only of speakers it subscribes to; the watcher pauses every
+// subscription at once, so no audio is sent to it.
 func (m *Minter) ObserverToken() (string, error) {
 	g := &auth.VideoGrant{RoomJoin: true, Room: m.room, Hidden: true}
 	g.SetCanPublish(false)
 	g.SetCanPublishData(false)
-	g.SetCanSubscribe(false)
+	g.SetCanSubscribe(true)
 	return m.sign(ObserverIdentity, "samvad roll call", g)
 }
 

@@ -139,3 +139,17 @@ func (s *Server) SetSpeaking(room string, speaking bool, at time.Time) {
 	e.speaking = speaking
 	s.activityLocked(room, e, at)
 }
+
+// SetSilent shows a room connected but sending no sound, or sounding
+// again, as the recorder hears it (with LiveKit, only the recorder hears
+// the rooms).
+func (s *Server) SetSilent(room string, silent bool, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.roster[room]
+	if !ok || e.state != StateConnected || e.silent == silent {
+		return
+	}
+	e.silent = silent
+	s.activityLocked(room, e, at)
+}

@@ -346,7 +346,11 @@ func (b *browser) tab(t *testing.T, name string) context.Context {
 // checkURLs: the browser asked only this server, never with a token in a
 // URL it sent (the token is in the fragment, which is not sent, and in
 // the join message).
-func (b *browser) checkURLs(t *testing.T, m *liveMeeting) {
+//
+// With the meeting on LiveKit (lkURLs), the browser also reaches LiveKit:
+// its websocket carries the short-lived LiveKit token in its URL, the only
+// way LiveKit takes a browser's token, but never a samvad secret.
+func (b *browser) checkURLs(t *testing.T, m *liveMeeting, lkURLs ...string) {
 	t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -357,6 +361,12 @@ func (b *browser) checkURLs(t *testing.T, m *liveMeeting) {
 		for _, base := range []string{m.base, m.staffBase} {
 			host := strings.TrimPrefix(base, "http://")
 			if strings.HasPrefix(u, "http://"+host+"/") || strings.HasPrefix(u, "ws://"+host+"/") {
+				return true
+			}
+		}
+		for _, lk := range lkURLs {
+			host := strings.TrimPrefix(lk, "ws://")
+			if strings.HasPrefix(u, "ws://"+host+"/") || strings.HasPrefix(u, "http://"+host+"/") {
 				return true
 			}
 		}

@@ -102,6 +102,7 @@ func (d *demoMeeting) play(ctx context.Context, script simulate.Script, dir stri
 	}
 	b := bot.New(bot.Config{
 		Source:  src,
+		OnEvent: silentRooms(f, srv),
 		Metrics: srv.newBotMetrics(),
 		URL:     srv.wsURL, Meeting: f.Meeting.ID, Token: d.recorderSecret, Dir: dir, File: f,
 		Loopback: true, Logger: log, RollCall: w, HardStop: e.hard, SilenceAfter: silenceAfter,

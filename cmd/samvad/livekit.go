@@ -10,6 +10,7 @@ import (
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
 	"github.com/samvad/samvad/simulate"
 )
@@ -22,6 +23,22 @@ func recorderSource(f *meeting.File, srv *meetingServer, log *slog.Logger) (bot.
 		return nil, nil
 	}
 	return livekit.NewSource(livekit.SourceConfig{File: f, Logger: log, Report: srv.sig.SetRecorderStatus})
+}
+
+// silentRooms shows, on the roll call of a meeting on LiveKit, the rooms
+// the recorder hears connected but silent: LiveKit tells only who speaks.
+func silentRooms(f *meeting.File, srv *meetingServer) func(recording.Event) {
+	if !f.IsLiveKit() {
+		return nil
+	}
+	return func(e recording.Event) {
+		switch e.Event {
+		case recording.EventAudioStopped:
+			srv.sig.SetSilent(e.Room, true, e.At)
+		case recording.EventAudioStarted:
+			srv.sig.SetSilent(e.Room, false, e.At)
+		}
+	}
 }
 
 // liveKitRooms joins simulated rooms the way the join page does on a

@@ -43,6 +43,7 @@ func runRun(ctx context.Context, args []string, e *env) error {
 	}
 	b := bot.New(bot.Config{
 		Source:      src,
+		OnEvent:     silentRooms(f, srv),
 		Metrics:     srv.newBotMetrics(),
 		URL:         srv.wsURL,
 		Meeting:     f.Meeting.ID,

@@ -1,0 +1,199 @@
+//go:build e2e
+
+package web_test
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/livekittest"
+	"github.com/samvad/samvad/livekit"
+	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/minutes"
+	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/signaling"
+	"github.com/samvad/samvad/web"
+)
+
+// startLiveKitMeeting is startMeeting with the meeting's media on a real
+// LiveKit server: the samvad server hands out grants and follows the
+// LiveKit room, the bot records it, as samvad run does with engine
+// livekit.
+func startLiveKitMeeting(t *testing.T) (*liveMeeting, *livekittest.Server) {
+	t.Helper()
+	lk := livekittest.Start(t, livekittest.Options{})
+	f, err := meeting.Parse("e2e-lk.yaml", []byte(strings.Replace(e2eYAML, "rooms:",
+		"media: {engine: livekit, livekit: {url: \""+lk.URL+"\", api_key: "+livekittest.Key+", api_secret: {plain: "+livekittest.Secret+"}}}\nrooms:", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &liveMeeting{logs: &lockedBuffer{}, botDone: make(chan string, 1)}
+	log := slog.New(slog.NewTextHandler(m.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	livekit.SetProcessLogger(log)
+	grants, err := livekit.NewGrants(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := signaling.New(f, signaling.WithGranter(grants), signaling.WithLogger(log))
+	mux := http.NewServeMux()
+	mux.Handle("/", sig.Handler())
+	web.New(f).Register(mux)
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ln = &connListener{Listener: raw}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		m.requests = append(m.requests, r.URL.String()+" referer="+r.Referer())
+		m.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	})}
+	go srv.Serve(m.ln)
+	m.base = "http://" + raw.Addr().String()
+	m.staffBase = m.base
+
+	watchSrc, err := livekit.NewSource(livekit.SourceConfig{File: f, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		if err := watchSrc.Watch(ctx, sig); err != nil {
+			t.Errorf("watch: %v", err)
+		}
+	}()
+	rec, err := livekit.NewSource(livekit.SourceConfig{File: f, Logger: log, Report: sig.SetRecorderStatus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	botCtx, stopBot := context.WithCancel(context.Background())
+	m.stopBot = stopBot
+	m.bot = bot.New(bot.Config{Source: rec, Dir: t.TempDir(), File: f, Logger: log,
+		// As samvad run does: the recorder tells the roll call who is silent.
+		OnEvent: func(e recording.Event) {
+			if e.Event == recording.EventAudioStopped || e.Event == recording.EventAudioStarted {
+				sig.SetSilent(e.Room, e.Event == recording.EventAudioStopped, e.At)
+			}
+		}})
+	go func() {
+		folder, err := m.bot.Run(botCtx)
+		if err != nil {
+			t.Errorf("bot: %v", err)
+		}
+		m.botDone <- folder
+	}()
+	select {
+	case <-m.bot.Ready():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the bot did not join")
+	}
+	t.Cleanup(func() {
+		m.stop(t)
+		cancel()
+		<-watched
+		sig.Close()
+		srv.Close()
+	})
+	return m, lk
+}
+
+// TestE2ELiveKitJoinMuteLeave: the same join page and roll call with the
+// meeting's media on LiveKit. Headless Chromium joins through the page
+// (grant from samvad, media through livekit-client), speaks, mutes,
+// unmutes and leaves; the roll call follows; the recording holds the tone
+// where it spoke and silence where it was muted, aligned like the rest.
+func TestE2ELiveKitJoinMuteLeave(t *testing.T) {
+	m, lk := startLiveKitMeeting(t)
+	b := startBrowser(t, toneWAV(t, t.TempDir()))
+
+	rc := b.tab(t, "rollcall")
+	navigate(t, rc, m.staffBase+"/rollcall#token=staff-secret-e2e")
+	waitFor(t, rc, "the roll call to go live", `#conn[data-state="connected"]`, 10*time.Second)
+	waitFor(t, rc, "Ranchi not yet joined", tile("ranchi", `[data-state="absent"]`), 5*time.Second)
+	waitFor(t, rc, "the recorder's health", `#rec-state[data-state="on"]`, 15*time.Second)
+
+	jp := b.tab(t, "join")
+	navigate(t, jp, m.base+"/join/ranchi#token=ranchi-secret-e2e")
+	waitFor(t, jp, "the join button", `#join:not([hidden])`, 5*time.Second)
+	click(t, jp, "#join")
+	waitFor(t, jp, "the join page to connect", `#conn[data-state="connected"]`, 15*time.Second)
+	waitFor(t, jp, "the recording banner", `#recording.banner-rec`, 10*time.Second)
+	waitFor(t, jp, "the level meter to move", `#level:not([aria-valuenow="0"])`, 10*time.Second)
+	waitFor(t, rc, "Ranchi connected on the roll call", tile("ranchi", `[data-conn="connected"]`), 15*time.Second)
+
+	folder := m.bot.Folder()
+	waitEvent(t, folder, "ranchi", recording.EventAudioStarted, 20*time.Second)
+	waitFor(t, rc, "Ranchi speaking on the roll call", tile("ranchi", `[data-state="speaking"]`), 15*time.Second)
+	time.Sleep(3 * time.Second)
+
+	click(t, jp, "#mute")
+	waitFor(t, jp, "the mute button pressed", `#mute[aria-pressed="true"]`, 2*time.Second)
+	waitFor(t, rc, "Ranchi muted on the roll call", tile("ranchi", `[data-state="muted"]`), 10*time.Second)
+	time.Sleep(3 * time.Second)
+
+	click(t, jp, "#mute")
+	waitFor(t, jp, "the mute button released", `#mute[aria-pressed="false"]`, 2*time.Second)
+	waitFor(t, rc, "Ranchi speaking again", tile("ranchi", `[data-state="speaking"]`), 15*time.Second)
+	time.Sleep(2 * time.Second)
+	screenshot(t, jp, "livekit-join-connected.png")
+	screenshot(t, rc, "livekit-rollcall-connected.png")
+
+	click(t, jp, "#leave")
+	waitFor(t, jp, "the join page to say left", `#conn[data-state="left"]`, 5*time.Second)
+	waitFor(t, rc, "Ranchi left on the roll call", tile("ranchi", `[data-conn="left"][data-state="left"]`), 15*time.Second)
+
+	got := m.stop(t)
+	if got != folder {
+		t.Errorf("bot recorded into %s, the test watched %s", got, folder)
+	}
+	if _, err := minutes.Build(folder, minutes.Options{}); err != nil {
+		t.Fatalf("minutes.Build: %v", err)
+	}
+	events := roomEvents(t, folder, "ranchi")
+	joined := eventAt(t, events, recording.EventJoined, 0)
+	muted := eventAt(t, events, recording.EventMuted, 0)
+	unmuted := eventAt(t, events, recording.EventUnmuted, 0)
+	left := eventAt(t, events, recording.EventLeft, 0)
+	if !(joined < muted && muted < unmuted && unmuted < left) {
+		t.Fatalf("events out of order: joined %v muted %v unmuted %v left %v", joined, muted, unmuted, left)
+	}
+	dec, err := audiotest.DecodeOggFile(filepath.Join(folder, "rooms", "ranchi.ogg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := eventAt(t, events, recording.EventAudioStarted, 0)
+	for _, w := range []struct {
+		what     string
+		from, to time.Duration
+		loud     bool
+	}{
+		{"before joining", 0, joined - 200*time.Millisecond, false},
+		{"speaking", first + 500*time.Millisecond, muted - 300*time.Millisecond, true},
+		{"muted", muted + 600*time.Millisecond, unmuted - 300*time.Millisecond, false},
+		{"speaking again", unmuted + 800*time.Millisecond, left - 300*time.Millisecond, true},
+		{"after leaving", left + 500*time.Millisecond, audiotest.Duration(len(dec.PCM)), false},
+	} {
+		rms, freq := level(dec.PCM, w.from, w.to)
+		t.Logf("%-15s %6.2fs–%6.2fs rms %.4f dominant %.0f Hz", w.what, w.from.Seconds(), w.to.Seconds(), rms, freq)
+		if w.loud && (rms < 0.02 || math.Abs(freq-440) > 20) {
+			t.Errorf("%s: the recording is not the 440 Hz tone: rms %.4f, %.0f Hz", w.what, rms, freq)
+		}
+		if !w.loud && rms > 0.003 {
+			t.Errorf("%s: the recording is not silent: rms %.4f", w.what, rms)
+		}
+	}
+	m.checkNoTokens(t)
+	b.checkURLs(t, m, lk.URL)
+}
