@@ -145,9 +145,9 @@ type pageData struct {
 	StartsAt string
 	// Engine is the meeting's media engine: the join page loads
 	// livekit-client for "livekit".
-	Engine string
-	Room     *meeting.Room
-	Missing  string // the unknown room of a 404
+	Engine  string
+	Room    *meeting.Room
+	Missing string // the unknown room of a 404
 }
 
 func (h *Handler) data() pageData {
