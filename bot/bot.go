@@ -285,6 +285,7 @@ func (b *Bot) snapshot(w Welcome) (recording.Meeting, error) {
 		m := recording.Meeting{
 			ID: f.Meeting.ID, Title: f.Meeting.Title, TitleHi: f.Meeting.TitleHi,
 			StartsAt: f.Meeting.StartsAt.Time, LateAfter: f.Meeting.LateAfter.D().String(),
+			LeftEarlyBefore: f.Meeting.LeftEarlyBefore.D().String(),
 		}
 		for _, r := range f.Rooms {
 			m.Rooms = append(m.Rooms, recording.Room{ID: r.ID, Kind: r.Kind, Name: r.Name, NameHi: r.NameHi, Location: r.Location})

@@ -37,6 +37,9 @@ type Info struct {
 	StartsAt Time `yaml:"starts_at"`
 	// LateAfter: a room that first joins later than StartsAt+LateAfter is late.
 	LateAfter Duration `yaml:"late_after"`
+	// LeftEarlyBefore: a room gone (left or dropped, not back) more than
+	// this before the recording ends left early. Default 5m.
+	LeftEarlyBefore Duration `yaml:"left_early_before"`
 	// Demo allows {plain: ...} tokens. Only demo and test meetings set it.
 	Demo bool `yaml:"demo"`
 }

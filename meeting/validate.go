@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -14,6 +15,11 @@ import (
 // every system: lower-case ASCII, digits and inner hyphens, nothing that a
 // path could be built from.
 var idPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$`)
+
+// DefaultLeftEarlyBefore is meeting.left_early_before when the file does
+// not say: a room that drops in the last minutes, while the meeting is
+// saying goodbye, was present.
+const DefaultLeftEarlyBefore = 5 * time.Minute
 
 // MaxRooms bounds the rooms of one meeting.
 const MaxRooms = 1000
@@ -41,6 +47,9 @@ func (f *File) validate(root *yaml.Node) []Problem {
 	}
 	if m.StartsAt.IsZero() {
 		bad("meeting.starts_at", "missing: want a time like 2023-11-21T14:00:00+05:30")
+	}
+	if m.LeftEarlyBefore == 0 {
+		m.LeftEarlyBefore = Duration(DefaultLeftEarlyBefore)
 	}
 
 	s := &f.Server

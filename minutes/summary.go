@@ -7,12 +7,6 @@ import (
 	"github.com/samvad/samvad/recording"
 )
 
-// LeftEarlyBefore is how long before the recording's end a room must have
-// gone (its last left or dropped) for it to count as having left early. A
-// room that drops in the last minutes, while the meeting is saying goodbye,
-// was present.
-const LeftEarlyBefore = 5 * time.Minute
-
 // clockSkew is how far the recorder's clock (speaking events) and the
 // server's (presence events) may disagree: a turn that starts this little
 // before its room's join is the room's first words, not noise.
@@ -163,7 +157,7 @@ func (s Summary) SpeakingOrder() []RoomSummary {
 //     end); everything is clipped to [start, end].
 //   - late: the first join is after starts_at + late_after.
 //   - left_early: not connected at the end, and the last left or dropped is
-//     more than LeftEarlyBefore before the end.
+//     more than the meeting's left_early_before (5m) before the end.
 func Summarize(m recording.Meeting, start, end time.Time, events []recording.Event) Summary {
 	evs := append([]recording.Event(nil), events...)
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
@@ -238,7 +232,7 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 			rs.Status = StatusAbsent
 		default:
 			rs.Late = !m.StartsAt.IsZero() && !rs.FirstJoined.IsZero() && rs.FirstJoined.After(lateAt)
-			rs.LeftEarly = !rs.ConnectedAtEnd && !rs.LastLeft.IsZero() && end.Sub(rs.LastLeft) > LeftEarlyBefore
+			rs.LeftEarly = !rs.ConnectedAtEnd && !rs.LastLeft.IsZero() && end.Sub(rs.LastLeft) > m.LeftEarlyDuration()
 			switch {
 			case rs.LeftEarly:
 				rs.Status = StatusLeftEarly

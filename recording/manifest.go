@@ -17,7 +17,10 @@ type Meeting struct {
 	TitleHi   string    `json:"title_hi,omitempty"`
 	StartsAt  time.Time `json:"starts_at"`
 	LateAfter string    `json:"late_after,omitempty"`
-	Rooms     []Room    `json:"rooms"`
+	// LeftEarlyBefore: gone this long before the end is "left early";
+	// empty means the default, 5m.
+	LeftEarlyBefore string `json:"left_early_before,omitempty"`
+	Rooms           []Room `json:"rooms"`
 }
 
 // Room is a configured room in the snapshot.
@@ -41,6 +44,14 @@ func (m Meeting) Location() *time.Location {
 func (m Meeting) LateAfterDuration() time.Duration {
 	d, _ := time.ParseDuration(m.LateAfter)
 	return d
+}
+
+// LeftEarlyDuration parses LeftEarlyBefore; 5 minutes when unset or bad.
+func (m Meeting) LeftEarlyDuration() time.Duration {
+	if d, err := time.ParseDuration(m.LeftEarlyBefore); err == nil && d > 0 {
+		return d
+	}
+	return 5 * time.Minute
 }
 
 // Room returns the configured room with id.
