@@ -100,6 +100,9 @@ func (rc *rollCall) joinedLocked(id string, r *roomState, session string, at tim
 		ev.Text = r.name + " joined"
 	}
 	ev.Text += note
+	if _, known := rc.meeting.Room(id); !known && r.name != id {
+		ev.Name = r.name
+	}
 	r.presence, r.session, r.since, r.everJoined, r.muted = signaling.StateConnected, session, at, true, false
 	r.audio, r.silentSaid, r.lastSound, r.lastPacket = false, false, time.Time{}, time.Time{}
 	rc.emit(ev)

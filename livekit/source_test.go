@@ -35,7 +35,7 @@ func logger(t *testing.T) *slog.Logger {
 func meetingFile(t *testing.T, id, url string) *meeting.File {
 	t.Helper()
 	y := fmt.Sprintf(`
-meeting: {id: %s, title: Test, title_hi: परीक्षा, starts_at: 2023-11-21T14:00:00+05:30, late_after: 10m, demo: true}
+meeting: {id: %s, title: Test, title_hi: परीक्षा, starts_at: 2023-11-21T14:00:00+05:30, late_after: 10m, left_early_before: 2s, demo: true}
 recorder_token: {plain: rec-%[1]s}
 staff_token: {plain: staff-%[1]s}
 media:
@@ -94,8 +94,11 @@ func (s *speaker) join(t *testing.T, f *meeting.File, url string) *livekit.Room 
 	if err != nil {
 		t.Fatal(err)
 	}
-	room, _ := f.Room(s.id)
-	token, err := m.RoomToken(s.id, room.Name)
+	name := "Visitor from elsewhere"
+	if room, ok := f.Room(s.id); ok {
+		name = room.Name
+	}
+	token, err := m.RoomToken(s.id, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,6 +180,8 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 			skip: func(k int) bool { return k%20 == 7 }},
 		// Leaves after 5 s.
 		{id: "dumka", bursts: []audiotest.Burst{burst(2000*time.Millisecond, 880), burst(3200*time.Millisecond, 880)}, leaveAt: 250},
+		// No room of the meeting file: someone given a token by hand.
+		{id: "Visitor", bursts: []audiotest.Burst{burst(5500*time.Millisecond, 550)}},
 	}
 	rooms := make([]*livekit.Room, len(speakers))
 	for i, s := range speakers {
@@ -204,8 +209,21 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := man.StartedAt()
+	guest := ""
+	for _, r := range man.Rooms {
+		if strings.HasPrefix(r.Room, "guest-visitor-") {
+			guest = r.Room
+		}
+	}
+	if guest == "" {
+		t.Fatalf("no guest's file in meeting.json: %+v", man.Rooms)
+	}
 	for _, s := range speakers {
-		dec, err := audiotest.DecodeOggFile(filepath.Join(folder, "rooms", s.id+".ogg"))
+		file := s.id
+		if s.id == "Visitor" {
+			file = guest
+		}
+		dec, err := audiotest.DecodeOggFile(filepath.Join(folder, "rooms", file+".ogg"))
 		if err != nil {
 			t.Fatalf("%s: %v", s.id, err)
 		}
@@ -254,11 +272,22 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"\nhost,", "\nabsent,Absent,,district,,absent,"} {
+	for _, want := range []string{"\nhost,Host,,host,,late,", "\ndumka,Dumka,,district,,left_early,", "\nabsent,Absent,,district,,absent,"} {
 		if !strings.Contains(string(csv), want) {
 			t.Errorf("attendance.csv lacks %q:\n%s", want, csv)
 		}
 	}
+	if strings.Contains(string(csv), "guest-") {
+		t.Errorf("attendance.csv lists the guest, whose rows are the meeting file's rooms:\n%s", csv)
+	}
+	page, err := os.ReadFile(filepath.Join(folder, minutes.PageFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "Visitor from elsewhere</span> <em>(not in the meeting file)</em>") {
+		t.Error("minutes.html does not list the guest by its name as not in the meeting file")
+	}
+	expect(guest, "joined", "segment_opened", "speaking_started", "left")
 }
 
 func readEvents(t *testing.T, folder string) []recording.Event {

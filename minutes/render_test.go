@@ -55,6 +55,13 @@ func TestUnconfiguredRoom(t *testing.T) {
 	if !strings.Contains(string(page), "guest-1</span> <em>(not in the meeting file)</em>") {
 		t.Error("minutes.html does not flag the unconfigured room")
 	}
+	// A guest that gave a name (a LiveKit participant's) is shown by it.
+	named := ev("14:00:00", "joined", "guest-1", "s1")
+	named.Name = "Block committee, Jama"
+	s = Summarize(testMeeting(), at("13:58:00"), at("15:00:00"), []recording.Event{named})
+	if page, _ := minutesHTML(s, files{}); !strings.Contains(string(page), "Block committee, Jama</span> <em>(not in the meeting file)</em>") {
+		t.Error("minutes.html does not show the guest by the name it gave")
+	}
 }
 
 func TestMarkdownEscapes(t *testing.T) {

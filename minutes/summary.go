@@ -177,6 +177,7 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 	for _, c := range m.Rooms {
 		state(c.ID)
 	}
+	guestNames := map[string]string{} // what guests call themselves
 	for _, e := range evs {
 		if e.At.After(end) {
 			break
@@ -194,6 +195,9 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 				}
 			}
 			continue
+		}
+		if e.Event == recording.EventJoined && e.Name != "" {
+			guestNames[e.Room] = e.Name
 		}
 		state(e.Room).apply(e)
 	}
@@ -220,6 +224,9 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 		r := rooms[id]
 		r.finish(end)
 		rs := RoomSummary{Room: recording.Room{ID: id, Name: id}}
+		if n := guestNames[id]; n != "" {
+			rs.Name = n
+		}
 		if c, ok := m.Room(id); ok {
 			rs.Room, rs.Configured = c, true
 			if rs.Name == "" {

@@ -61,6 +61,9 @@ type Event struct {
 	Stats json.RawMessage `json:"stats,omitempty"`
 	// Meeting is the meeting id, on recording_started.
 	Meeting string `json:"meeting,omitempty"`
+	// Name is how a room the meeting file does not know (a guest) calls
+	// itself, on joined.
+	Name string `json:"name,omitempty"`
 	// Text is the readable line the bot logged for this event.
 	Text string `json:"text,omitempty"`
 }
