@@ -13,11 +13,13 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,9 +74,11 @@ type Server struct {
 	URL string
 	// Name tells the node apart in logs ("node-a").
 	Name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
+	// NodeID is LiveKit's id of the node, as in Redis.
+	NodeID string
+	cmd    *exec.Cmd
+	log    string
+	done   chan struct{}
 }
 
 // Options shape a server.
@@ -84,6 +88,12 @@ type Options struct {
 	Redis string
 	// Name tells the node apart ("node-a").
 	Name string
+	// Region, with Regions, puts a node of a cluster in a region of
+	// LiveKit's region-aware node selector, which hosts a new room on the
+	// node it was first joined through: the test knows where each
+	// meeting lives.
+	Region  string
+	Regions []string
 }
 
 // Start starts a livekit-server on free loopback ports and waits until it
@@ -103,6 +113,14 @@ func Start(t testing.TB, o Options) *Server {
 	fmt.Fprintf(&cfg, "keys:\n  %s: %s\nlogging:\n  level: info\n  json: false\n", Key, Secret)
 	if o.Redis != "" {
 		fmt.Fprintf(&cfg, "redis:\n  address: %s\n", o.Redis)
+	}
+	if o.Region != "" {
+		// sysload_limit: a busy two-core test machine must not send a
+		// room to the other node.
+		fmt.Fprintf(&cfg, "region: %s\nnode_selector:\n  kind: regionaware\n  sort_by: random\n  sysload_limit: 1000\n  regions:\n", o.Region)
+		for i, r := range o.Regions {
+			fmt.Fprintf(&cfg, "    - {name: %s, lat: %d, lon: %d}\n", r, 10*i, 10*i)
+		}
 	}
 	path := filepath.Join(dir, "livekit.yaml")
 	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
@@ -134,8 +152,14 @@ func Start(t testing.TB, o Options) *Server {
 	if err := waitHTTP(strings.Replace(s.URL, "ws://", "http://", 1)+"/", 20*time.Second, s.done); err != nil {
 		t.Fatalf("%s did not come up: %v\n%s", s.Name, err, tail(s.log, 30))
 	}
+	if m := nodeIDRE.FindStringSubmatch(s.Log()); m != nil {
+		s.NodeID = m[1]
+	}
 	return s
 }
+
+// nodeIDRE finds the node's id in its start-up line.
+var nodeIDRE = regexp.MustCompile(`"nodeID": "(ND_[A-Za-z0-9]+)"`)
 
 // Kill ends the server at once, as kill -9 does, and waits for it.
 func (s *Server) Kill() {
@@ -238,4 +262,33 @@ func tail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// RoomNode asks the cluster's Redis which node hosts a LiveKit room:
+// LiveKit keeps it in the hash room_node_map.
+func RoomNode(redis, room string) (string, error) {
+	c, err := net.DialTimeout("tcp", redis, 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	fmt.Fprintf(c, "*3\r\n$4\r\nHGET\r\n$13\r\nroom_node_map\r\n$%d\r\n%s\r\n", len(room), room)
+	r := bufio.NewReader(c)
+	head, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	var n int
+	if _, err := fmt.Sscanf(head, "$%d", &n); err != nil {
+		return "", fmt.Errorf("redis answered %q", head)
+	}
+	if n < 0 {
+		return "", nil
+	}
+	buf := make([]byte, n+2)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
 }
