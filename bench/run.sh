@@ -5,6 +5,13 @@
 #   bench/run.sh forward [N]          N rooms (default 200) that all listen, server.forward_loudest: 3
 #   bench/run.sh soak [N] [DURATION]  N rooms (default 50) for DURATION (default 30m): RSS and goroutines over time
 #
+# ENGINE=livekit puts the meeting's media on a livekit-server the script
+# starts (built as .ci/run does: $SAMVAD_LIVEKIT_SERVER, or the cache): the
+# samvad server hands out grants and follows the room, the bot is `samvad bot
+# --config` on LiveKit, the rooms join through the grant; there is no
+# baseline recorder (it speaks only samvad's protocol), and LiveKit's own
+# CPU is reported beside the server's.
+#
 # Environment: DURATION (load/forward run length, default 3m), BENCH_DIR (work
 # folder, default /tmp/samvad-bench), PORT (first of three ports, default
 # 18480), LISTEN (forward: rooms that listen, default all), BASELINE=0 (load:
@@ -82,6 +89,9 @@ meeting() {
 		echo "  forward_loudest: $loudest"
 		echo "  limits: {connections_per_ip: $((n + 50)), messages_per_second: 1000, max_recorders: 4}"
 		echo "recording: {dir: $W/rec, mix: true}"
+		if [ "$ENGINE" = livekit ]; then
+			echo "media: {engine: livekit, livekit: {url: \"ws://127.0.0.1:$((PORT + 10))\", api_key: bench-key, api_secret: {plain: bench-secret-at-least-32-characters-long}}}"
+		fi
 		echo "recorder_token: {plain: bench-recorder}"
 		echo "staff_token: {plain: bench-staff}"
 		echo "rooms:"
@@ -90,6 +100,28 @@ meeting() {
 			printf '  - {id: d%03d, kind: district, name: District %d, token: {plain: bench-d%03d}}\n' "$i" "$i" "$i"
 		done
 	} >"$f"
+}
+
+ENGINE=${ENGINE:-samvad}
+if [ "$ENGINE" = livekit ]; then
+	BASELINE=0
+	LIVEKIT=${SAMVAD_LIVEKIT_SERVER:-${XDG_CACHE_HOME:-$HOME/.cache}/samvad/livekit-v1.13.5/server}
+	[ -x "$LIVEKIT" ] || { echo "no livekit-server at $LIVEKIT: build it as .ci/run does" >&2; exit 1; }
+fi
+kpid=""
+# livekit: a livekit-server on loopback (PORT+10 http, +11 tcp, +12 udp).
+livekit() {
+	cat >"$run/livekit.yaml" <<LKEOF
+port: $((PORT + 10))
+bind_addresses: ["127.0.0.1"]
+rtc: {udp_port: $((PORT + 12)), tcp_port: $((PORT + 11)), use_external_ip: false, node_ip: 127.0.0.1, enable_loopback_candidate: true}
+keys: {bench-key: bench-secret-at-least-32-characters-long}
+logging: {level: warn}
+LKEOF
+	"$LIVEKIT" --config "$run/livekit.yaml" >"$run/livekit.log" 2>&1 &
+	kpid=$!
+	pids+=("$kpid")
+	wait_for 20 curl -fsS "http://127.0.0.1:$((PORT + 10))/" || { echo "livekit-server did not start: $run/livekit.log" >&2; exit 1; }
 }
 
 SERVER=http://127.0.0.1:$PORT
@@ -104,13 +136,20 @@ start() {
 	rm -rf "$run"
 	mkdir -p "$run"
 	meeting "$n" "$loudest" "$run/meeting.yaml"
+	if [ "$ENGINE" = livekit ]; then livekit; fi
 	"$W/samvad" serve --config "$run/meeting.yaml" >"$run/server.log" 2>&1 &
 	spid=$!
 	pids+=("$spid")
 	wait_for 20 curl -fsS "$SERVER/healthz" || { echo "server did not start: $run/server.log" >&2; exit 1; }
 	bpid="" lpid=""
 	local recorders=0
-	if [ "${BOT:-1}" != 0 ]; then
+	if [ "${BOT:-1}" != 0 ] && [ "$ENGINE" = livekit ]; then
+		env ${BOT_ENV:-} "$W/samvad" bot --config "$run/meeting.yaml" --out "$run/bot" --metrics "127.0.0.1:$((PORT + 1))" >"$run/bot.log" 2>&1 &
+		bpid=$!
+		pids+=("$bpid")
+		# The bot joins LiveKit, not the samvad server.
+		wait_for 20 curl -fsS "$BOTM" || { echo "the bot did not start: $run/bot.log" >&2; exit 1; }
+	elif [ "${BOT:-1}" != 0 ]; then
 		env ${BOT_ENV:-} SAMVAD_RECORDER_TOKEN=bench-recorder "$W/samvad" bot --url "ws://127.0.0.1:$PORT/ws" --meeting "bench-$n" \
 			--out "$run/bot" --metrics "127.0.0.1:$((PORT + 1))" >"$run/bot.log" 2>&1 &
 		bpid=$!
@@ -147,6 +186,11 @@ stop_all() {
 	done
 	kill -INT "$spid" 2>/dev/null || true
 	wait "$spid" 2>/dev/null || true
+	if [ -n "$kpid" ]; then
+		kill -INT "$kpid" 2>/dev/null || true
+		wait "$kpid" 2>/dev/null || true
+		kpid=""
+	fi
 	pids=()
 }
 
@@ -172,8 +216,10 @@ load() {
 	fi
 	sleep 5
 	local t0 t1 s0 s1 b0=0 b1=0 l0=0 l1=0 bp0=0 bp1=0 lp0=0 lp1=0 ba0=0 ba1=0
+	local k0=0 k1=0 khwm=0
 	t0=$(now)
 	s0=$(cpu "$spid")
+	[ -n "$kpid" ] && k0=$(cpu "$kpid")
 	[ -n "$bpid" ] && { b0=$(cpu "$bpid"); bp0=$(metric "$BOTM" samvad_bot_packets_received_total); ba0=$(metric "$BOTM" go_memstats_mallocs_total); }
 	[ -n "$lpid" ] && { l0=$(cpu "$lpid"); lp0=$(metric "$BASEM" baseline_packets_received_total); }
 	local end
@@ -181,6 +227,7 @@ load() {
 	sleep "$(echo "$end - $(now)" | bc)"
 	t1=$(now)
 	s1=$(cpu "$spid")
+	[ -n "$kpid" ] && { k1=$(cpu "$kpid"); khwm=$(status_kb "$kpid" VmHWM); }
 	[ -n "$bpid" ] && { b1=$(cpu "$bpid"); bp1=$(metric "$BOTM" samvad_bot_packets_received_total); ba1=$(metric "$BOTM" go_memstats_mallocs_total); }
 	[ -n "$lpid" ] && { l1=$(cpu "$lpid"); lp1=$(metric "$BASEM" baseline_packets_received_total); }
 	local sdrop bdrop=0 ldrop=0
@@ -201,7 +248,7 @@ load() {
 	local sent
 	sent=$(awk '/^ *room +joins/ {t = 1; next} t && NF == 0 {exit} t {s += $5} END {print s + 0}' "$run/simulate.log")
 	python3 - "$n" "$t0" "$t1" "$HZ" "$s0" "$s1" "$b0" "$b1" "$l0" "$l1" "$bp0" "$bp1" "$lp0" "$lp1" "$shwm" "$bhwm" "$lhwm" \
-		"$brecv" "$bwritten" "$bdropped" "$lrecv" "$lwritten" "$sent" "$ba0" "$ba1" "$rep" "$sdrop $bdrop $ldrop" <<'EOF' | tee -a "$W/results.txt"
+		"$brecv" "$bwritten" "$bdropped" "$lrecv" "$lwritten" "$sent" "$ba0" "$ba1" "$rep" "$sdrop $bdrop $ldrop" "$ENGINE $k0 $k1 $khwm" <<'EOF' | tee -a "$W/results.txt"
 import sys
 a = sys.argv[1:]
 n = int(a[0]); t0, t1 = float(a[1]), float(a[2]); hz = float(a[3])
@@ -211,12 +258,16 @@ shwm, bhwm, lhwm = (float(x) / 1024 for x in a[14:17])
 brecv, bwritten, bdropped, lrecv, lwritten, sent, ba0, ba1 = (float(x) for x in a[17:25])
 rep = dict(kv.split("=", 1) for kv in a[25].split()[1:] if "=" in kv)
 sdrop, bdrop, ldrop = a[26].split()
+engine, k0, k1, khwm = a[27].split()
 rm = n * (t1 - t0) / 60  # room-minutes in the window
 def per(x): return f"{x / rm:.3f}"
+lk = ""
+if engine == "livekit":
+    lk = f" livekit-server {per((float(k1) - float(k0)) / hz)} (peak RSS {float(khwm) / 1024:.0f} MiB)"
 def us(cpu, pk): return f"{cpu / pk * 1e6:.1f}" if pk > 0 else "-"
 bpk, lpk = bp1 - bp0, lp1 - lp0
 ratio = f"{((b1 - b0) / bpk) / ((l1 - l0) / lpk):.2f}" if bpk > 0 and lpk > 0 else "-"
-print(f"N={n} window={t1 - t0:.0f}s | CPU s/room-min: server {per(s1 - s0)} bot {per(b1 - b0)} baseline {per(l1 - l0)}"
+print(f"N={n} engine={engine} window={t1 - t0:.0f}s | CPU s/room-min: server {per(s1 - s0)}{lk} bot {per(b1 - b0)} baseline {per(l1 - l0)}"
       f" | CPU/packet: bot {us(b1 - b0, bpk)} us, baseline {us(l1 - l0, lpk)} us, bot/baseline {ratio}"
       f" | bot allocs/packet {((ba1 - ba0) / bpk if bpk else 0):.2f}"
       f" | peak RSS MiB (per room): server {shwm:.0f} ({shwm / n:.2f}) bot {bhwm:.0f} ({bhwm / n:.2f}) baseline {lhwm:.0f} ({lhwm / n:.2f})"
@@ -301,7 +352,7 @@ EOF
 	grep '^report:' "$run/simulate.log" || true
 }
 
-echo "# $(date -u +%FT%TZ) $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores; git $(git rev-parse --short HEAD); bot env: ${BOT_ENV:-none}, baseline env: ${BASELINE_ENV:-none}" | tee -a "$W/results.txt"
+echo "# $(date -u +%FT%TZ) $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores; git $(git rev-parse --short HEAD); engine $ENGINE; bot env: ${BOT_ENV:-none}, baseline env: ${BASELINE_ENV:-none}" | tee -a "$W/results.txt"
 case $mode in
 load)
 	[ $# -eq 0 ] && set -- 25 100 300
