@@ -1,6 +1,7 @@
 package livekit
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -16,11 +17,13 @@ import (
 // asks samvad for a fresh one.
 const TokenTTL = 10 * time.Minute
 
-// Identities of samvad's own participants. They contain a character no
-// room id has, so they can never be taken for a room.
+// Identities of samvad's own participants start with these, and end with
+// a random part of their own: two recorders of one meeting (or a restarted
+// bot and the ghost of its predecessor) must not replace each other. The
+// ':' is in no room id, so they can never be taken for a room.
 const (
-	RecorderIdentity = "samvad:recorder"
-	ObserverIdentity = "samvad:rollcall"
+	RecorderIdentity = "samvad:recorder:"
+	ObserverIdentity = "samvad:rollcall:"
 )
 
 // ErrNotLiveKit is a meeting whose media does not run on LiveKit.
@@ -65,7 +68,7 @@ func (m *Minter) RecorderToken() (string, error) {
 	g.SetCanPublish(false)
 	g.SetCanPublishData(false)
 	g.SetCanSubscribe(true)
-	return m.sign(RecorderIdentity, "samvad recorder", g)
+	return m.sign(RecorderIdentity+rand.Text()[:8], "samvad recorder", g)
 }
 
 // ObserverToken lets the server watch who is in the room and who speaks,
@@ -77,7 +80,7 @@ func (m *Minter) ObserverToken() (string, error) {
 	g.SetCanPublish(false)
 	g.SetCanPublishData(false)
 	g.SetCanSubscribe(true)
-	return m.sign(ObserverIdentity, "samvad roll call", g)
+	return m.sign(ObserverIdentity+rand.Text()[:8], "samvad roll call", g)
 }
 
 func (m *Minter) sign(identity, name string, g *auth.VideoGrant) (string, error) {
