@@ -4,6 +4,8 @@
 #   bench/run.sh load [N ...]         server + bot + baseline recorder + N simulated rooms (default 25 100 300)
 #   bench/run.sh forward [N]          N rooms (default 200) that all listen, server.forward_loudest: 3
 #   bench/run.sh soak [N] [DURATION]  N rooms (default 50) for DURATION (default 30m): RSS and goroutines over time
+#   bench/run.sh cluster [M] [N]      M meetings (default 2) of N rooms (default 25) at once on two livekit-server
+#                                     nodes sharing a redis-server, each meeting with its own samvad server and bot
 #
 # ENGINE=livekit puts the meeting's media on a livekit-server the script
 # starts (built as .ci/run does: $SAMVAD_LIVEKIT_SERVER, or the cache): the
@@ -80,17 +82,18 @@ wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
 
 # meeting N LOUDEST FILE: a meeting of a host and N-1 districts, plain
 # tokens (demo: true), limits that let N rooms join from one address.
+# MID, MPORT and LKURL, when set, give the meeting's id, port and LiveKit.
 meeting() {
 	local n=$1 loudest=$2 f=$3
 	{
-		echo "meeting: {id: bench-$n, title: \"bench, $n rooms\", starts_at: $(date +%Y-%m-%dT%H:%M:%S%:z), late_after: 10m, demo: true}"
+		echo "meeting: {id: ${MID:-bench-$n}, title: \"bench, $n rooms\", starts_at: $(date +%Y-%m-%dT%H:%M:%S%:z), late_after: 10m, demo: true}"
 		echo "server:"
-		echo "  listen: \"127.0.0.1:$PORT\""
+		echo "  listen: \"127.0.0.1:${MPORT:-$PORT}\""
 		echo "  forward_loudest: $loudest"
 		echo "  limits: {connections_per_ip: $((n + 50)), messages_per_second: 1000, max_recorders: 4}"
 		echo "recording: {dir: $W/rec, mix: true}"
 		if [ "$ENGINE" = livekit ]; then
-			echo "media: {engine: livekit, livekit: {url: \"ws://127.0.0.1:$((PORT + 10))\", api_key: bench-key, api_secret: {plain: bench-secret-at-least-32-characters-long}}}"
+			echo "media: {engine: livekit, livekit: {url: \"${LKURL:-ws://127.0.0.1:$((PORT + 10))}\", api_key: bench-key, api_secret: {plain: bench-secret-at-least-32-characters-long}}}"
 		fi
 		echo "recorder_token: {plain: bench-recorder}"
 		echo "staff_token: {plain: bench-staff}"
@@ -352,6 +355,99 @@ EOF
 	grep '^report:' "$run/simulate.log" || true
 }
 
+# cluster M N: see the top.
+cluster() {
+	local m=$1 n=$2 tag=cluster-$1x$2 dur
+	dur=$(seconds "$DURATION")
+	run=$W/$tag
+	rm -rf "$run"
+	mkdir -p "$run"
+	local rport=$((PORT + 20))
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$run" >"$run/redis.log" 2>&1 &
+	pids+=($!)
+	wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$rport" || { echo "redis-server did not start" >&2; exit 1; }
+	local nodes=() knodes=()
+	for i in 0 1; do
+		local hp=$((PORT + 30 + 10 * i))
+		cat >"$run/livekit-$i.yaml" <<LKEOF
+port: $hp
+bind_addresses: ["127.0.0.1"]
+rtc: {udp_port: $((hp + 2)), tcp_port: $((hp + 1)), use_external_ip: false, node_ip: 127.0.0.1, enable_loopback_candidate: true}
+keys: {bench-key: bench-secret-at-least-32-characters-long}
+redis: {address: "127.0.0.1:$rport"}
+region: reg$i
+node_selector: {kind: regionaware, sort_by: random, sysload_limit: 1000, regions: [{name: reg0, lat: 0, lon: 0}, {name: reg1, lat: 10, lon: 10}]}
+logging: {level: warn}
+LKEOF
+		"$LIVEKIT" --config "$run/livekit-$i.yaml" >"$run/livekit-$i.log" 2>&1 &
+		knodes+=($!)
+		pids+=($!)
+		nodes+=("ws://127.0.0.1:$hp")
+		wait_for 20 curl -fsS "http://127.0.0.1:$hp/" || { echo "livekit node $i did not start" >&2; exit 1; }
+	done
+	local servers=() bots=() sims=()
+	for i in $(seq 1 "$m"); do
+		local mp=$((PORT + 100 * i)) d=$run/m$i
+		mkdir -p "$d"
+		MID=bench-c$i MPORT=$mp LKURL=${nodes[$((i % 2))]} meeting "$n" 0 "$d/meeting.yaml"
+		"$W/samvad" serve --config "$d/meeting.yaml" >"$d/server.log" 2>&1 &
+		servers+=($!)
+		pids+=($!)
+		wait_for 20 curl -fsS "http://127.0.0.1:$mp/healthz" || { echo "server $i did not start" >&2; exit 1; }
+		"$W/samvad" bot --config "$d/meeting.yaml" --out "$d/bot" --metrics "127.0.0.1:$((mp + 1))" >"$d/bot.log" 2>&1 &
+		bots+=($!)
+		pids+=($!)
+		wait_for 20 curl -fsS "http://127.0.0.1:$((mp + 1))/metrics" || { echo "bot $i did not start" >&2; exit 1; }
+	done
+	local simstart
+	simstart=$(now)
+	for i in $(seq 1 "$m"); do
+		local mp=$((PORT + 100 * i)) d=$run/m$i
+		"$W/samvad" simulate --url "ws://127.0.0.1:$mp/ws" --config "$d/meeting.yaml" --rooms "$n" --duration "$DURATION" \
+			--livekit-url "${nodes[0]},${nodes[1]}" --loss 0 --jitter 0 --late none --absent none --silent none --pause none --drop none \
+			--report "$d/bot" >"$d/simulate.log" 2>&1 &
+		sims+=($!)
+		pids+=($!)
+	done
+	for i in $(seq 1 "$m"); do
+		wait_for $((dur / 2)) metric_ge "http://127.0.0.1:$((PORT + 100 * i + 1))/metrics" samvad_bot_tracks_recording "$n" ||
+			echo "meeting $i: the bot records only $(metric "http://127.0.0.1:$((PORT + 100 * i + 1))/metrics" samvad_bot_tracks_recording) rooms" >&2
+	done
+	sleep 5
+	local t0 t1 b0=() b1=() k0=() k1=()
+	t0=$(now)
+	for p in "${bots[@]}"; do b0+=("$(cpu "$p")"); done
+	for p in "${knodes[@]}"; do k0+=("$(cpu "$p")"); done
+	sleep "$(echo "$simstart + $dur - 5 - $(now)" | bc)"
+	t1=$(now)
+	for p in "${bots[@]}"; do b1+=("$(cpu "$p")"); done
+	for p in "${knodes[@]}"; do k1+=("$(cpu "$p")"); done
+	for p in "${sims[@]}"; do wait "$p" || true; done
+	local per_meeting=()
+	for i in $(seq 1 "$m"); do
+		local bm="http://127.0.0.1:$((PORT + 100 * i + 1))/metrics"
+		per_meeting+=("$(metric "$bm" samvad_bot_packets_received_total)/$(metric "$bm" samvad_bot_packets_written_total)/$(metric "$bm" samvad_bot_packets_dropped_total)/$(grep -o 'sent=[0-9]*' "$run/m$i/simulate.log" | cut -d= -f2)")
+	done
+	for p in "${bots[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+	for p in "${bots[@]}"; do for _ in $(seq 1 240); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done; done
+	python3 - "$m" "$n" "$t0" "$t1" "$HZ" "${b0[*]}" "${b1[*]}" "${k0[*]}" "${k1[*]}" "${per_meeting[*]}" <<'EOF' | tee -a "$W/results.txt"
+import sys
+a = sys.argv[1:]
+m, n = int(a[0]), int(a[1]); t0, t1, hz = float(a[2]), float(a[3]), float(a[4])
+b0, b1, k0, k1 = ([float(x) / hz for x in v.split()] for v in a[5:9])
+rm = n * (t1 - t0) / 60
+bots = " ".join(f"{(y - x) / rm:.3f}" for x, y in zip(b0, b1))
+lk = sum(y - x for x, y in zip(k0, k1)) / (m * rm)
+meets = []
+for i, v in enumerate(a[9].split()):
+    recv, written, dropped, sent = (float(x or 0) for x in v.split("/"))
+    meets.append(f"meeting {i + 1}: sent {sent:.0f} received {recv:.0f} written {written:.0f} dropped {dropped:.0f}")
+print(f"cluster: {m} meetings x {n} rooms on 2 livekit nodes, window {t1 - t0:.0f}s | CPU s/room-min: each bot {bots}, livekit nodes {lk:.3f} | " + " | ".join(meets))
+EOF
+	for p in "${servers[@]}" "${knodes[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+	sleep 1
+}
+
 echo "# $(date -u +%FT%TZ) $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores; git $(git rev-parse --short HEAD); engine $ENGINE; bot env: ${BOT_ENV:-none}, baseline env: ${BASELINE_ENV:-none}" | tee -a "$W/results.txt"
 case $mode in
 load)
@@ -360,6 +456,10 @@ load)
 	;;
 forward) forward "${1:-200}" ;;
 soak) soak "${1:-50}" "${2:-30m}" ;;
+cluster)
+	[ "$ENGINE" = livekit ] || { ENGINE=livekit; LIVEKIT=${SAMVAD_LIVEKIT_SERVER:-${XDG_CACHE_HOME:-$HOME/.cache}/samvad/livekit-v1.13.5/server}; }
+	cluster "${1:-2}" "${2:-25}"
+	;;
 *)
 	sed -n '2,20p' "$0"
 	exit 2

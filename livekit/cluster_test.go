@@ -155,7 +155,9 @@ func TestTwoNodeClusterSurvivesANodeKill(t *testing.T) {
 
 	const total = 40 * time.Second
 	const killAfter = 8 * time.Second
-	t0 := time.Now().Add(500 * time.Millisecond)
+	// The rooms join at once and speak from t0: time for every room to be
+	// joined and heard by its recorder first.
+	t0 := time.Now().Add(3 * time.Second)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for _, m := range meets {

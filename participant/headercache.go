@@ -1,7 +1,10 @@
 package participant
 
 import (
+	"fmt"
+
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/rtp"
 )
 
@@ -49,4 +52,22 @@ func (*headerCache) BindRemoteStream(_ *interceptor.StreamInfo, reader intercept
 		}
 		return n, attr, nil
 	})
+}
+
+// ReportInterceptors are the interceptors samvad's recorder uses on any
+// pion connection: RTCP sender and receiver reports, read through the
+// header cache (no allocation per packet), and nothing else: no NACK (a
+// late retransmission is worse than concealment for audio), no TWCC or
+// stats. The LiveKit engine hands them to LiveKit's SDK instead of its
+// defaults.
+func ReportInterceptors() ([]interceptor.Factory, error) {
+	recv, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("receiver reports: %w", err)
+	}
+	send, err := report.NewSenderInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("sender reports: %w", err)
+	}
+	return []interceptor.Factory{headerCacheFactory{}, recv, send}, nil
 }

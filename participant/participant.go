@@ -291,11 +291,12 @@ func newAPI(loopback bool, socketBuffer int, log *slog.Logger) (*webrtc.API, err
 		return nil, fmt.Errorf("register audio level: %w", err)
 	}
 	reg := &interceptor.Registry{}
-	// First, so that it is the innermost reader: the reports then read
-	// headers without allocating (see headerCache).
-	reg.Add(headerCacheFactory{})
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, fmt.Errorf("rtcp reports: %w", err)
+	fs, err := ReportInterceptors()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		reg.Add(f)
 	}
 	se := webrtc.SettingEngine{}
 	if socketBuffer > 0 {
