@@ -33,8 +33,20 @@ func (m *levelMeter) level(payload []byte) int {
 	if err != nil || n == 0 {
 		return -1
 	}
-	return levelOf(m.pcm[:n])
+	l := levelOf(m.pcm[:n])
+	if l >= codecFloor {
+		// Digital silence, as far as a decoder can tell: the sender's
+		// own RFC 6464 level would have said 127.
+		l = activity.SilentLevel
+	}
+	return l
 }
+
+// codecFloor is the level (-dBov) at and below which decoded audio is
+// digital silence that went through the codec: an Opus frame encoded from
+// zeros decodes to about -112 dBov, while the quietest real microphone
+// (a room's hum, breathing) is above -90.
+const codecFloor = 100
 
 // levelOf is RFC 6464's level of PCM: its RMS in -dBov, clamped to 0..127.
 func levelOf(pcm []float32) int {

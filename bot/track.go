@@ -163,7 +163,11 @@ func (t *trackRecorder) packet(raw []byte, now time.Time) (ticked bool) {
 			level = int(ext[0] & 0x7f)
 		}
 	}
-	if level < 0 {
+	switch {
+	case len(pkt.Payload) == 0:
+		// Padding (LiveKit pads a muted room's stream): no sound.
+		level = silentLevel
+	case level < 0:
 		level = t.meter.level(pkt.Payload)
 	}
 	t.b.roll.packet(t.room, t.session, level, now)

@@ -25,8 +25,10 @@ const (
 	demoConfig   = "configs/demo.yaml"
 	demoDuration = 30 * time.Second
 	// lingerAfter lets the last packets of the rooms that just left reach
-	// the recorder before it stops.
-	lingerAfter = 300 * time.Millisecond
+	// the recorder before it stops; on LiveKit, whose word that a room
+	// left comes through its server, lingerLiveKit.
+	lingerAfter   = 300 * time.Millisecond
+	lingerLiveKit = 1500 * time.Millisecond
 )
 
 func runDemo(ctx context.Context, args []string, e *env) error {
@@ -147,10 +149,17 @@ func (d *demoMeeting) play(ctx context.Context, script simulate.Script, dir stri
 		printStats(w, stats)
 	}
 	select {
-	case <-time.After(lingerAfter):
+	case <-time.After(linger(f)):
 	case <-ctx.Done():
 	}
 	return d.finish(stop(), simErr, e, log)
+}
+
+func linger(f *meeting.File) time.Duration {
+	if f.IsLiveKit() {
+		return lingerLiveKit
+	}
+	return lingerAfter
 }
 
 // finish builds the report and says what the demo left behind.
