@@ -106,6 +106,7 @@ meeting() {
 }
 
 ENGINE=${ENGINE:-samvad}
+[ "$mode" = cluster ] && ENGINE=livekit
 if [ "$ENGINE" = livekit ]; then
 	BASELINE=0
 	LIVEKIT=${SAMVAD_LIVEKIT_SERVER:-${XDG_CACHE_HOME:-$HOME/.cache}/samvad/livekit-v1.13.5/server}
@@ -456,10 +457,7 @@ load)
 	;;
 forward) forward "${1:-200}" ;;
 soak) soak "${1:-50}" "${2:-30m}" ;;
-cluster)
-	[ "$ENGINE" = livekit ] || { ENGINE=livekit; LIVEKIT=${SAMVAD_LIVEKIT_SERVER:-${XDG_CACHE_HOME:-$HOME/.cache}/samvad/livekit-v1.13.5/server}; }
-	cluster "${1:-2}" "${2:-25}"
-	;;
+cluster) cluster "${1:-2}" "${2:-25}" ;;
 *)
 	sed -n '2,20p' "$0"
 	exit 2
