@@ -39,28 +39,6 @@ rooms:
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// runBot runs b in the background; stop ends it and returns its folder
-// (also called, if the test has not, when it ends).
-func runBot(t *testing.T, b *bot.Bot) (stop func() string) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan string, 1)
-	go func() {
-		folder, err := b.Run(ctx)
-		if err != nil {
-			t.Errorf("bot: %v", err)
-		}
-		done <- folder
-	}()
-	var once sync.Once
-	var folder string
-	stop = func() string {
-		once.Do(func() { cancel(); folder = <-done })
-		return folder
-	}
-	t.Cleanup(func() { stop() })
-	return stop
-}
-
 type server struct {
 	url   string
 	file  *meeting.File

@@ -12,6 +12,7 @@ import (
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/minutes"
 )
 
@@ -51,7 +52,7 @@ func TestDiskFull(t *testing.T) {
 	srv := startServer(t)
 	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: filepath.Join(dir, "rec"), File: srv.file,
 		Loopback: true, Logger: quiet()})
-	stop := runBot(t, b)
+	stop := meetingtest.RunBot(t, b)
 	<-b.Ready()
 
 	bursts := []audiotest.Burst{

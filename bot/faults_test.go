@@ -19,6 +19,7 @@ import (
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/participant"
@@ -384,7 +385,7 @@ func TestBotSurvivesServerRestartAndStartsFirst(t *testing.T) {
 	srv := newRestartableServer(t)
 	dir := t.TempDir()
 	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, Loopback: true, Logger: quiet()})
-	stop := runBot(t, b)
+	stop := meetingtest.RunBot(t, b)
 
 	// The bot is up before the server: it keeps trying.
 	time.Sleep(1500 * time.Millisecond)

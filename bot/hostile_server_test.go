@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -87,7 +88,7 @@ func TestHostileServerCannotSteerTheBot(t *testing.T) {
 			`{"type":"presence","event":"joined","room":"../../evil2","session":"s","at":"2023-11-21T14:00:00.000+05:30"}`,
 			`{"type":"presence","event":"joined","room":"ranchi","session":"s1","at":"2023-11-21T14:00:01.000+05:30"}`)
 		b := bot.New(bot.Config{URL: url, Meeting: "test", Token: "x", Dir: dir, Logger: quiet()})
-		stop := runBot(t, b)
+		stop := meetingtest.RunBot(t, b)
 		<-b.Ready()
 		time.Sleep(500 * time.Millisecond)
 		folder := stop()

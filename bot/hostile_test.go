@@ -13,6 +13,7 @@ import (
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
@@ -27,7 +28,7 @@ func TestHostileClientsDoNotDisturbTheMeeting(t *testing.T) {
 	srv := startServer(t)
 	dir := t.TempDir()
 	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, File: srv.file, Loopback: true, Logger: quiet()})
-	stop := runBot(t, b)
+	stop := meetingtest.RunBot(t, b)
 	<-b.Ready()
 
 	// Three honest rooms send an unbroken tone for the whole test.

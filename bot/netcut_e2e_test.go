@@ -16,6 +16,7 @@ import (
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recording"
@@ -82,7 +83,7 @@ func TestNetworkCut(t *testing.T) {
 
 	dir := t.TempDir()
 	b := bot.New(bot.Config{URL: url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, File: f, Loopback: true, Logger: quiet()})
-	stop := runBot(t, b)
+	stop := meetingtest.RunBot(t, b)
 	<-b.Ready()
 
 	// Time for the room's process to start, encode its script and join.

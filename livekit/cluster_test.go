@@ -10,6 +10,7 @@ import (
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/livekittest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
@@ -132,7 +133,7 @@ func TestTwoNodeClusterSurvivesANodeKill(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.bot = bot.New(bot.Config{Source: src, Dir: t.TempDir(), File: m.f, Logger: logger(t)})
-		m.stop = runBot(t, m.bot)
+		m.stop = meetingtest.RunBot(t, m.bot)
 		select {
 		case <-m.bot.Ready():
 		case <-time.After(20 * time.Second):

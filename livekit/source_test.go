@@ -16,6 +16,7 @@ import (
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/livekittest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
@@ -126,27 +127,6 @@ func (s *speaker) run(r *livekit.Room, t0 time.Time) {
 	r.Leave()
 }
 
-// runBot runs b until stop, which returns its folder.
-func runBot(t *testing.T, b *bot.Bot) (stop func() string) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan string, 1)
-	go func() {
-		folder, err := b.Run(ctx)
-		if err != nil {
-			t.Errorf("bot: %v", err)
-		}
-		done <- folder
-	}()
-	var once sync.Once
-	var folder string
-	stop = func() string {
-		once.Do(func() { cancel(); folder = <-done })
-		return folder
-	}
-	t.Cleanup(func() { stop() })
-	return stop
-}
-
 func burst(at time.Duration, hz float64) audiotest.Burst {
 	return audiotest.Burst{At: at, Dur: 300 * time.Millisecond, Freq: hz, Amp: 0.5}
 }
@@ -166,7 +146,7 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 	var rollMu sync.Mutex
 	b := bot.New(bot.Config{Source: src, Dir: t.TempDir(), File: f, Logger: logger(t), SilenceAfter: 2 * time.Second,
 		RollCall: writerFunc(func(p []byte) { rollMu.Lock(); roll.Write(p); rollMu.Unlock() })})
-	stop := runBot(t, b)
+	stop := meetingtest.RunBot(t, b)
 	select {
 	case <-b.Ready():
 	case <-time.After(20 * time.Second):

@@ -9,6 +9,7 @@ import (
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/livekittest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/signaling"
 )
@@ -77,7 +78,7 @@ func TestRollCallOnLiveKit(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := bot.New(bot.Config{Source: rec, Dir: t.TempDir(), File: f, Logger: quiet()})
-	stop := runBot(t, b)
+	stop := meetingtest.RunBot(t, b)
 	waitFor(t, staff, func(m signaling.Message) bool {
 		return m.Type == signaling.TypeRecording && m.Active != nil && *m.Active
 	})

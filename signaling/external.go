@@ -130,26 +130,25 @@ func (s *Server) SetRecorderStatus(st RecorderStatus) { s.recorderStatus(st) }
 // SetSpeaking shows a room speaking or not on the roll call, as the media
 // engine reports it.
 func (s *Server) SetSpeaking(room string, speaking bool, at time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.roster[room]
-	if !ok || e.state != StateConnected || e.speaking == speaking {
-		return
-	}
-	e.speaking = speaking
-	s.activityLocked(room, e, at)
+	s.setActivity(room, at, func(e *rosterEntry) *bool { return &e.speaking }, speaking)
 }
 
 // SetSilent shows a room connected but sending no sound, or sounding
 // again, as the recorder hears it (with LiveKit, only the recorder hears
 // the rooms).
 func (s *Server) SetSilent(room string, silent bool, at time.Time) {
+	s.setActivity(room, at, func(e *rosterEntry) *bool { return &e.silent }, silent)
+}
+
+// setActivity sets one of a connected room's activity flags and tells
+// staff when it changed.
+func (s *Server) setActivity(room string, at time.Time, flag func(*rosterEntry) *bool, v bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.roster[room]
-	if !ok || e.state != StateConnected || e.silent == silent {
+	if !ok || e.state != StateConnected || *flag(e) == v {
 		return
 	}
-	e.silent = silent
+	*flag(e) = v
 	s.activityLocked(room, e, at)
 }

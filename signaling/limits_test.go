@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/samvad/samvad/meeting"
 )
 
@@ -41,7 +43,13 @@ func TestConnectionsPerIP(t *testing.T) {
 	next(t, host, TypePresence)
 	ranchi := joinRoom(t, ts, "ranchi")
 	next(t, host, TypePresence)
-	rawDial(t, ts) // the third
+	third := rawDial(t, ts)
+	// Its error for a message before join proves the server counts it:
+	// the handshake alone can finish before the server has.
+	third.WriteMessage(websocket.TextMessage, []byte(`{"type":"leave"}`))
+	if m, err := readMsg(t, third); err != nil || m.Code != CodeNotJoined {
+		t.Fatalf("third connection got %+v %v, want not_joined", m, err)
+	}
 	ws := rawDial(t, ts)
 	m, err := readMsg(t, ws)
 	if err != nil || m.Code != CodeTooManyConnections {

@@ -590,7 +590,18 @@ func TestE2EJoinMuteLeaveIsRecordedAndOnTheRollCall(t *testing.T) {
 	if _, err := minutes.Build(folder, minutes.Options{}); err != nil {
 		t.Fatalf("minutes.Build: %v", err)
 	}
-	events := roomEvents(t, folder, "ranchi")
+	checkPageAudio(t, folder, "ranchi")
+	m.checkNoTokens(t)
+	b.checkURLs(t, m)
+}
+
+// checkPageAudio checks what a page that joined, spoke the 440 Hz tone,
+// muted, unmuted and left put in room's file: the tone where it spoke,
+// silence before it joined, while muted and after it left, at the times
+// events.jsonl gives for each.
+func checkPageAudio(t *testing.T, folder, room string) {
+	t.Helper()
+	events := roomEvents(t, folder, room)
 	joined := eventAt(t, events, recording.EventJoined, 0)
 	muted := eventAt(t, events, recording.EventMuted, 0)
 	unmuted := eventAt(t, events, recording.EventUnmuted, 0)
@@ -598,7 +609,7 @@ func TestE2EJoinMuteLeaveIsRecordedAndOnTheRollCall(t *testing.T) {
 	if !(joined < muted && muted < unmuted && unmuted < left) {
 		t.Fatalf("events out of order: joined %v muted %v unmuted %v left %v", joined, muted, unmuted, left)
 	}
-	dec, err := audiotest.DecodeOggFile(filepath.Join(folder, "rooms", "ranchi.ogg"))
+	dec, err := audiotest.DecodeOggFile(filepath.Join(folder, "rooms", room+".ogg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -623,8 +634,6 @@ func TestE2EJoinMuteLeaveIsRecordedAndOnTheRollCall(t *testing.T) {
 			t.Errorf("%s: the recording is not silent: rms %.4f", w.what, rms)
 		}
 	}
-	m.checkNoTokens(t)
-	b.checkURLs(t, m)
 }
 
 func typeInto(t *testing.T, ctx context.Context, sel, text string) {

@@ -219,39 +219,8 @@ func TestE2ELiveKitJoinMuteLeave(t *testing.T) {
 	if _, err := minutes.Build(folder, minutes.Options{}); err != nil {
 		t.Fatalf("minutes.Build: %v", err)
 	}
-	events := roomEvents(t, folder, "ranchi")
-	joined := eventAt(t, events, recording.EventJoined, 0)
-	muted := eventAt(t, events, recording.EventMuted, 0)
-	unmuted := eventAt(t, events, recording.EventUnmuted, 0)
-	left := eventAt(t, events, recording.EventLeft, 0)
-	if !(joined < muted && muted < unmuted && unmuted < left) {
-		t.Fatalf("events out of order: joined %v muted %v unmuted %v left %v", joined, muted, unmuted, left)
-	}
-	dec, err := audiotest.DecodeOggFile(filepath.Join(folder, "rooms", "ranchi.ogg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := eventAt(t, events, recording.EventAudioStarted, 0)
-	for _, w := range []struct {
-		what     string
-		from, to time.Duration
-		loud     bool
-	}{
-		{"before joining", 0, joined - 200*time.Millisecond, false},
-		{"speaking", first + 500*time.Millisecond, muted - 300*time.Millisecond, true},
-		{"muted", muted + 600*time.Millisecond, unmuted - 300*time.Millisecond, false},
-		{"speaking again", unmuted + 800*time.Millisecond, left - 300*time.Millisecond, true},
-		{"after leaving", left + 500*time.Millisecond, audiotest.Duration(len(dec.PCM)), false},
-	} {
-		rms, freq := level(dec.PCM, w.from, w.to)
-		t.Logf("%-15s %6.2fs–%6.2fs rms %.4f dominant %.0f Hz", w.what, w.from.Seconds(), w.to.Seconds(), rms, freq)
-		if w.loud && (rms < 0.02 || math.Abs(freq-440) > 20) {
-			t.Errorf("%s: the recording is not the 440 Hz tone: rms %.4f, %.0f Hz", w.what, rms, freq)
-		}
-		if !w.loud && rms > 0.003 {
-			t.Errorf("%s: the recording is not silent: rms %.4f", w.what, rms)
-		}
-	}
+	checkPageAudio(t, folder, "ranchi")
+
 	// The simulated room's bursts are at the times they were sent.
 	man, err := recording.ReadManifest(folder)
 	if err != nil {
