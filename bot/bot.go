@@ -286,6 +286,7 @@ func (b *Bot) snapshot(w Welcome) (recording.Meeting, error) {
 			ID: f.Meeting.ID, Title: f.Meeting.Title, TitleHi: f.Meeting.TitleHi,
 			StartsAt: f.Meeting.StartsAt.Time, LateAfter: f.Meeting.LateAfter.D().String(),
 			LeftEarlyBefore: f.Meeting.LeftEarlyBefore.D().String(),
+			Media:           f.Media.Engine,
 		}
 		for _, r := range f.Rooms {
 			m.Rooms = append(m.Rooms, recording.Room{ID: r.ID, Kind: r.Kind, Name: r.Name, NameHi: r.NameHi, Location: r.Location})

@@ -236,7 +236,9 @@ func (rc *rollCall) tick(now time.Time) {
 			reason, why = "no_packets", "sends no audio"
 		}
 		r.audio, r.silentSaid = false, true
-		rc.emit(recording.Event{At: now, Event: recording.EventAudioStopped, Room: id, Session: r.session, Reason: reason,
+		// Noticed now, after the alarm; it happened when the sound ended
+		// (or the room joined without any).
+		rc.emit(recording.Event{At: last, Event: recording.EventAudioStopped, Room: id, Session: r.session, Reason: reason,
 			Text: fmt.Sprintf("%s connected but %s (%s)", r.name, why, fmtDuration(now.Sub(last)))})
 	}
 }

@@ -188,6 +188,9 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if man.Meeting.Media != "livekit" {
+		t.Errorf("meeting.json says the media was %q", man.Meeting.Media)
+	}
 	start := man.StartedAt()
 	guest := ""
 	for _, r := range man.Rooms {

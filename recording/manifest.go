@@ -20,7 +20,10 @@ type Meeting struct {
 	// LeftEarlyBefore: gone this long before the end is "left early";
 	// empty means the default, 5m.
 	LeftEarlyBefore string `json:"left_early_before,omitempty"`
-	Rooms           []Room `json:"rooms"`
+	// Media is the engine that carried the audio: "samvad" or "livekit"
+	// (empty in folders from before it was written).
+	Media string `json:"media,omitempty"`
+	Rooms []Room `json:"rooms"`
 }
 
 // Room is a configured room in the snapshot.

@@ -1,0 +1,39 @@
+package bot
+
+import (
+	"testing"
+	"time"
+
+	"github.com/samvad/samvad/recording"
+)
+
+// TestSilenceStampedWhenItBegan: a room's audio_stopped carries the time
+// its sound ended, not the time the alarm noticed; a room silent from the
+// start is silent from its join.
+func TestSilenceStampedWhenItBegan(t *testing.T) {
+	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
+	m := recording.Meeting{ID: "m", StartsAt: t0, Rooms: []recording.Room{{ID: "dumka", Name: "Dumka"}, {ID: "pakur", Name: "Pakur"}}}
+	var events []recording.Event
+	rc := newRollCall(m, t0, 10*time.Second, func(e recording.Event) { events = append(events, e) })
+	rc.presence(Presence{Room: "dumka", Session: "a", Event: recording.EventJoined, At: t0})
+	rc.presence(Presence{Room: "pakur", Session: "b", Event: recording.EventJoined, At: t0.Add(time.Second)})
+	for at := t0; at.Before(t0.Add(6 * time.Second)); at = at.Add(20 * time.Millisecond) {
+		rc.packet("dumka", "a", 30, at)
+		rc.packet("pakur", "b", silentLevel, at.Add(time.Second))
+	}
+	for at := t0.Add(6 * time.Second); at.Before(t0.Add(20 * time.Second)); at = at.Add(time.Second) {
+		rc.tick(at)
+	}
+	stopped := map[string]time.Time{}
+	for _, e := range events {
+		if e.Event == recording.EventAudioStopped {
+			stopped[e.Room] = e.At
+		}
+	}
+	if want := t0.Add(6*time.Second - 20*time.Millisecond); !stopped["dumka"].Equal(want) {
+		t.Errorf("dumka's audio_stopped at %v, want %v (its last sound)", stopped["dumka"].Sub(t0), want.Sub(t0))
+	}
+	if want := t0.Add(time.Second); !stopped["pakur"].Equal(want) {
+		t.Errorf("pakur's audio_stopped at %v, want %v (its join: it never sounded)", stopped["pakur"].Sub(t0), want.Sub(t0))
+	}
+}
