@@ -10,9 +10,9 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/recording"
-	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -51,11 +51,11 @@ func (s *SamvadSource) Join(ctx context.Context, h Handlers) (Conn, error) {
 		DialOptions: s.DialOptions,
 		Logger:      log,
 		// Every room comes in on this one socket.
-		SocketBuffer: relay.SocketBuffer,
+		SocketBuffer: media.SocketBuffer,
 	}, participant.Handlers{
 		OnTrack: func(room string, t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 			h.Track(Track{Room: room, Session: strings.TrimPrefix(t.ID(), "mic-"), Remote: t, Receiver: r,
-				LevelExtension: LevelExtension(r)})
+				LevelExtension: media.LevelExtension(r)})
 		},
 		OnMessage: func(m signaling.Message) { s.onMessage(m, h, log) },
 	})
@@ -136,15 +136,4 @@ func (c *samvadConn) Close()                { c.p.Close() }
 
 func (c *samvadConn) Report(st signaling.RecorderStatus) {
 	c.p.Client.Send(signaling.Message{Type: signaling.TypeStatus, Status: &st})
-}
-
-// LevelExtension is the id the RFC 6464 audio-level extension was
-// negotiated with on a receiver, or 0.
-func LevelExtension(r *webrtc.RTPReceiver) uint8 {
-	for _, e := range r.GetParameters().HeaderExtensions {
-		if e.URI == relay.AudioLevelURI {
-			return uint8(e.ID)
-		}
-	}
-	return 0
 }

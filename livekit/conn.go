@@ -11,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
 )
@@ -197,7 +198,7 @@ func (c *conn) trackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrack
 	c.mu.Unlock()
 	var level uint8
 	if r := pub.Receiver(); r != nil {
-		level = bot.LevelExtension(r)
+		level = media.LevelExtension(r)
 	}
 	c.log.Info("recording a microphone", "room", id, "session", rp.SID(), "audio_level_extension", level != 0)
 	go func() {

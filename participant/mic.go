@@ -8,7 +8,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/samvad/samvad/relay"
+	"github.com/samvad/samvad/media"
 )
 
 // Mic sends a room's Opus packets as RTP, with the RFC 6464 audio level in
@@ -30,7 +30,7 @@ type Mic struct {
 // NewMic makes a microphone whose stream id is the room's id.
 func NewMic(room string) (*Mic, error) {
 	m := &Mic{}
-	track, err := webrtc.NewTrackLocalStaticRTP(relay.OpusCodec().RTPCodecCapability, "mic", room)
+	track, err := webrtc.NewTrackLocalStaticRTP(media.OpusCodec().RTPCodecCapability, "mic", room)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (t *micTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters
 	defer t.m.mu.Unlock()
 	t.m.bound = true
 	for _, e := range ctx.HeaderExtensions() {
-		if e.URI == relay.AudioLevelURI {
+		if e.URI == media.AudioLevelURI {
 			t.m.extID = uint8(e.ID)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/samvad/samvad/relay"
+	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -36,7 +36,7 @@ type Config struct {
 	DialOptions []signaling.DialOption
 	Logger      *slog.Logger
 	// SocketBuffer, when not 0, is the UDP receive and send buffer asked
-	// for on the media socket (relay.SocketBuffer for a recorder, which
+	// for on the media socket (media.SocketBuffer for a recorder, which
 	// receives every room on one socket); a kernel that grants less is
 	// logged as a warning.
 	SocketBuffer int
@@ -283,12 +283,9 @@ func drainRTCP(s *webrtc.RTPSender) {
 // retransmission is worse than concealment for audio; no TWCC or stats
 // interceptors: nothing here reads them).
 func newAPI(loopback bool, socketBuffer int, log *slog.Logger) (*webrtc.API, error) {
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(relay.OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
-		return nil, fmt.Errorf("register opus: %w", err)
-	}
-	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: relay.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
-		return nil, fmt.Errorf("register audio level: %w", err)
+	me, err := media.NewMediaEngine()
+	if err != nil {
+		return nil, err
 	}
 	reg := &interceptor.Registry{}
 	fs, err := ReportInterceptors()
@@ -300,7 +297,7 @@ func newAPI(loopback bool, socketBuffer int, log *slog.Logger) (*webrtc.API, err
 	}
 	se := webrtc.SettingEngine{}
 	if socketBuffer > 0 {
-		bn, err := relay.BufferedNet(socketBuffer, func(granted, asked int) { log.Warn(relay.BufferWarning(granted, asked)) })
+		bn, err := media.BufferedNet(socketBuffer, func(granted, asked int) { log.Warn(media.BufferWarning(granted, asked)) })
 		if err != nil {
 			return nil, err
 		}

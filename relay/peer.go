@@ -10,6 +10,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/samvad/samvad/media"
 )
 
 // Errors of a peer's negotiation.
@@ -164,7 +166,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	p.r.log.Debug("microphone", "room", p.info.Room, "session", p.info.Session, "ssrc", remote.SSRC())
 	var levelID uint8
 	for _, e := range receiver.GetParameters().HeaderExtensions {
-		if e.URI == AudioLevelURI {
+		if e.URI == media.AudioLevelURI {
 			levelID = uint8(e.ID)
 		}
 	}

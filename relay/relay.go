@@ -15,28 +15,11 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/metrics"
 )
-
-// OpusCodec returns Opus as the contract fixes it: payload type 111, 48 kHz, in-band
-// FEC. Clients register the same, so that offers and answers agree.
-func OpusCodec() webrtc.RTPCodecParameters {
-	return webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{
-			MimeType:    webrtc.MimeTypeOpus,
-			ClockRate:   48000,
-			Channels:    2,
-			SDPFmtpLine: "minptime=10;useinbandfec=1",
-		},
-		PayloadType: 111,
-	}
-}
-
-// AudioLevelURI is the RFC 6464 header extension the relay negotiates.
-const AudioLevelURI = sdp.AudioLevelURI
 
 // ErrClosed is returned by Join after Close.
 var ErrClosed = errors.New("relay: closed")
@@ -117,12 +100,9 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 		r.silentAfter = DefaultSilentAfter
 	}
 
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
-		return nil, fmt.Errorf("register opus: %w", err)
-	}
-	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
-		return nil, fmt.Errorf("register audio level extension: %w", err)
+	me, err := media.NewMediaEngine()
+	if err != nil {
+		return nil, err
 	}
 	// Only RTCP reports: NACK is useless for Opus (a late retransmission is
 	// worse than concealment) and congestion feedback is for video.
@@ -131,7 +111,7 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 		return nil, fmt.Errorf("rtcp reports: %w", err)
 	}
 
-	bn, err := BufferedNet(SocketBuffer, func(granted, asked int) { r.log.Warn(BufferWarning(granted, asked)) })
+	bn, err := media.BufferedNet(media.SocketBuffer, func(granted, asked int) { r.log.Warn(media.BufferWarning(granted, asked)) })
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"go.uber.org/goleak"
 
+	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/relay"
@@ -83,7 +84,7 @@ func listen(t *testing.T, url string) *listener {
 	}, participant.Handlers{OnTrack: func(room string, tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		var levelID uint8
 		for _, e := range recv.GetParameters().HeaderExtensions {
-			if e.URI == relay.AudioLevelURI {
+			if e.URI == media.AudioLevelURI {
 				levelID = uint8(e.ID)
 			}
 		}

@@ -35,8 +35,8 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/metrics"
-	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -77,7 +77,7 @@ func record(ctx context.Context, url, meetingID, token, out string, c *counters)
 	// As in pion's examples: a MediaEngine with the codec, and the default
 	// interceptors (NACK, RTCP reports, simulcast headers, TWCC, stats).
 	m := &webrtc.MediaEngine{}
-	if err := m.RegisterCodec(relay.OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
+	if err := m.RegisterCodec(media.OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
 		return err
 	}
 	reg := &interceptor.Registry{}

@@ -18,16 +18,16 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/samvad/samvad/relay"
+	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/signaling"
 )
 
 func api() *webrtc.API {
 	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(relay.OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
+	if err := me.RegisterCodec(media.OpusCodec(), webrtc.RTPCodecTypeAudio); err != nil {
 		log.Fatal(err)
 	}
-	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: relay.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: media.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		log.Fatal(err)
 	}
 	// As the relay and the participant do: no default interceptors, so no
@@ -52,7 +52,7 @@ func main() {
 		offerer.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
 		for i := range n {
 			// Track ids as the relay's: "mic-" and a session uuid.
-			t, err := webrtc.NewTrackLocalStaticRTP(relay.OpusCodec().RTPCodecCapability,
+			t, err := webrtc.NewTrackLocalStaticRTP(media.OpusCodec().RTPCodecCapability,
 				fmt.Sprintf("mic-%08d-0000-4000-8000-000000000000", i), fmt.Sprintf("district-%03d", i))
 			if err != nil {
 				log.Fatal(err)

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package relay
+package media
 
 import "github.com/pion/transport/v5"
 

@@ -1,4 +1,4 @@
-package relay
+package media
 
 import (
 	"net"
