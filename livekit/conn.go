@@ -126,6 +126,8 @@ func (c *conn) participantDisconnected(rp *lksdk.RemoteParticipant) {
 	if c.sessions[id] == rp.SID() {
 		delete(c.sessions, id)
 	}
+	delete(c.muted, rp.SID())
+	delete(c.sessionTrack, rp.SID())
 	c.mu.Unlock()
 	ev := recording.EventDropped
 	switch rp.DisconnectReason() {
