@@ -17,6 +17,7 @@ import (
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/participant"
@@ -358,26 +359,8 @@ func TestRecordsAlignedToWallClock(t *testing.T) {
 	if err != nil || len(skipped) > 0 {
 		t.Fatalf("events: %v, skipped %v", err, skipped)
 	}
-	story := map[string][]string{}
-	for _, e := range events {
-		key := e.Room
-		if key == "" {
-			key = "bot"
-		}
-		story[key] = append(story[key], e.Event)
-	}
-	expect := func(room string, seq ...string) {
-		t.Helper()
-		i := 0
-		for _, ev := range story[room] {
-			if i < len(seq) && ev == seq[i] {
-				i++
-			}
-		}
-		if i < len(seq) {
-			t.Errorf("%s's story %v lacks %v in that order", room, story[room], seq)
-		}
-	}
+	story := meetingtest.StoryOf(events)
+	expect := func(room string, seq ...string) { t.Helper(); story.Expect(t, room, seq...) }
 	expect("bot", "recording_started", "recording_stopped")
 	expect("host", "joined", "segment_opened", "audio_started", "speaking_started", "speaking_stopped",
 		"speaking_started", "speaking_stopped", "speaking_started", "speaking_stopped", "left", "segment_closed")

@@ -229,22 +229,8 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 		}
 	}
 	events := readEvents(t, folder)
-	story := map[string][]string{}
-	for _, e := range events {
-		story[e.Room] = append(story[e.Room], e.Event)
-	}
-	expect := func(room string, seq ...string) {
-		t.Helper()
-		i := 0
-		for _, ev := range story[room] {
-			if i < len(seq) && ev == seq[i] {
-				i++
-			}
-		}
-		if i < len(seq) {
-			t.Errorf("%s's story %v lacks %v in that order", room, story[room], seq)
-		}
-	}
+	story := meetingtest.StoryOf(events)
+	expect := func(room string, seq ...string) { t.Helper(); story.Expect(t, room, seq...) }
 	expect("host", "joined", "segment_opened", "audio_started", "speaking_started", "speaking_stopped", "left", "segment_closed")
 	expect("dumka", "joined", "segment_opened", "speaking_started", "left", "segment_closed")
 	expect("ranchi", "joined", "audio_started", "left")
