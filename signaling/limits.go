@@ -14,6 +14,10 @@ const failedJoinWindow = time.Minute
 // runs at a crawl long before the lockout.
 const joinBackoffAfter = 3
 
+// lockedJoinDelay is what every join from a locked-out address waits
+// before its token is checked.
+const lockedJoinDelay = time.Second
+
 type joinFailures struct {
 	times       []time.Time // recent failures, oldest first
 	lockedUntil time.Time

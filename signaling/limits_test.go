@@ -111,9 +111,27 @@ func TestFailedJoinsLockOut(t *testing.T) {
 	if je := joinErr(t, ts, bad); je == nil || je.Code != CodeLockedOut {
 		t.Fatalf("fifth failure: %v, want locked_out", je)
 	}
-	// Locked out: even the right token is refused now, without being checked.
-	if je := joinErr(t, ts, Message{Meeting: "test", Role: RoleRoom, Room: "ranchi", Token: "t-ranchi"}); je == nil || je.Code != CodeLockedOut {
-		t.Fatalf("right token while locked out: %v, want locked_out", je)
+	// Locked out: a wrong token is refused as locked_out, a second late.
+	start := time.Now()
+	if je := joinErr(t, ts, bad); je == nil || je.Code != CodeLockedOut {
+		t.Fatalf("wrong token while locked out: %v, want locked_out", je)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("a guess from a locked-out address was answered in %v: want a second", d)
+	}
+	// The right token gets in, a second late: ten bad guesses from a
+	// shared address must not lock out the rooms behind it.
+	start = time.Now()
+	ranchi, err := Dial(context.Background(), ts.url, Message{Meeting: "test", Role: RoleRoom, Room: "ranchi", Token: "t-ranchi"})
+	if err != nil {
+		t.Fatalf("right token while locked out: %v, want admitted", err)
+	}
+	defer ranchi.Close()
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("a join from a locked-out address was answered in %v: want a second", d)
+	}
+	if m := next(t, host, TypePresence); m.Event != EventJoined || m.Room != "ranchi" {
+		t.Errorf("host got %+v, want ranchi joined", m)
 	}
 	// The room already in the meeting is not disturbed.
 	host.Send(Message{Type: TypeMute, Muted: boolPtr(true)})
