@@ -214,7 +214,9 @@ func (f *Folder) NextSegment(room string) (string, error) {
 	n, ok := f.segNext[room]
 	if !ok {
 		n = 1
-		for _, s := range f.Segments(room) {
+		// Every name counts, files or not: a number taken by anything
+		// cannot be created again.
+		for _, s := range f.segmentNames(room, false) {
 			if k := segmentNumber(s); k >= n {
 				n = k + 1
 			}
@@ -224,14 +226,20 @@ func (f *Folder) NextSegment(room string) (string, error) {
 	return path.Join(SegmentsDir, room, fmt.Sprintf("%04d.ogg", n)), nil
 }
 
-// Segments lists a room's segment files, in order.
-func (f *Folder) Segments(room string) []string {
+// Segments lists a room's segment files, in order: regular files only (a
+// FIFO or a device put there would block or feed whoever reads it).
+func (f *Folder) Segments(room string) []string { return f.segmentNames(room, true) }
+
+func (f *Folder) segmentNames(room string, regularOnly bool) []string {
 	entries, err := fs.ReadDir(f.Root.FS(), path.Join(SegmentsDir, room))
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, e := range entries {
+		if regularOnly && !e.Type().IsRegular() {
+			continue
+		}
 		if !e.IsDir() && segmentNumber(e.Name()) > 0 {
 			out = append(out, path.Join(SegmentsDir, room, e.Name()))
 		}

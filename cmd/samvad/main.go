@@ -19,7 +19,7 @@ func main() {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		fmt.Fprintln(os.Stderr, "samvad: ending the meeting cleanly (again to stop at once)")
+		fmt.Fprintln(os.Stderr, "samvad: stopping cleanly (press again to stop at once)")
 		cancel()
 		<-sigs
 		close(hard)
