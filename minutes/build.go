@@ -7,6 +7,7 @@
 package minutes
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -29,6 +30,10 @@ type Progress func(done, total int, what string)
 type Options struct {
 	Logger   *slog.Logger
 	Progress Progress
+	// Context, when set, stops Build between files, and the mix rebuild
+	// within, once it is done (Ctrl-C on samvad report). What was made
+	// before stays; the report can be run again.
+	Context context.Context
 }
 
 // Result is what Build made and what it had to skip.
@@ -71,7 +76,20 @@ func Build(dir string, opts Options) (*Result, error) {
 	total := len(rooms) + 2 + len(secretaryFiles)
 	man := f.Manifest
 	man.Rooms, man.Segments = nil, nil
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	stopped := func() error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("report stopped: %w", err)
+		}
+		return nil
+	}
 	for i, room := range rooms {
+		if err := stopped(); err != nil {
+			return nil, err
+		}
 		progress(i, total, "rooms/"+room+".ogg")
 		rf, infos, err := stitchRoom(f, room, segs[room], res.Start, res.End)
 		if err != nil {
@@ -96,9 +114,12 @@ func Build(dir string, opts Options) (*Result, error) {
 	if man.RecordingEndedAt == "" {
 		man.RecordingEndedAt = res.End.In(man.Meeting.Location()).Format(recording.TimeFormat)
 	}
+	if err := stopped(); err != nil {
+		return nil, err
+	}
 	progress(len(rooms), total, MixFile)
 	f.Manifest = man
-	mix, err := ensureMix(f, events, man.Rooms, res.Start, res.End)
+	mix, err := ensureMix(ctx, f, events, man.Rooms, res.Start, res.End)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,11 @@ package minutes
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -201,4 +204,19 @@ func TestRebuildIsIdempotent(t *testing.T) {
 	if after := snapshot(t, dir); !bytes.Equal(before, after) {
 		t.Error("a second report changed the files")
 	}
+}
+
+// TestBuildStopsWhenAsked: samvad report stops on Ctrl-C, between files and
+// within the mix rebuild, and says why; the folder can be built again.
+func TestBuildStopsWhenAsked(t *testing.T) {
+	dir := fixture(t, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Build(dir, Options{Context: ctx}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Build with a done context: %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, MixFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a stopped build left %s: %v", MixFile, err)
+	}
+	build(t, dir)
 }

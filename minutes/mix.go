@@ -1,6 +1,7 @@
 package minutes
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,7 +16,7 @@ import (
 // it from the stitched rooms when it is missing, cut short by a crash, or
 // known to lack late audio. The rebuild goes through a temporary file, so
 // the old mix stays until the new one is whole.
-func ensureMix(f *recording.Folder, events []recording.Event, rooms []recording.RoomFile, start, end time.Time) (*recording.AudioFile, error) {
+func ensureMix(ctx context.Context, f *recording.Folder, events []recording.Event, rooms []recording.RoomFile, start, end time.Time) (*recording.AudioFile, error) {
 	if f.Manifest.NoMix {
 		return nil, nil
 	}
@@ -33,7 +34,7 @@ func ensureMix(f *recording.Folder, events []recording.Event, rooms []recording.
 		if err := f.Root.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
-		if _, err := mixer.MixFiles(f.Root, tmp, in, length, mixer.Options{}); err != nil {
+		if _, err := mixer.MixFiles(f.Root, tmp, in, length, mixer.Options{Context: ctx}); err != nil {
 			return nil, fmt.Errorf("mix: %w", err)
 		}
 		if err := f.Root.Rename(tmp, MixFile); err != nil {

@@ -1,6 +1,7 @@
 package mixer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -109,7 +110,7 @@ func MixFiles(root *os.Root, out string, rooms []Room, length time.Duration, opt
 	// A big buffer: nothing to be crash-safe for here, so fewer writes.
 	o, err := newOutput(f, 256<<10, opts, &outStats)
 	if err == nil {
-		err = mixFiles(files, max(0, samplesOf(length)), o, &res.Stats)
+		err = mixFiles(opts.Context, files, max(0, samplesOf(length)), o, &res.Stats)
 	}
 	if err == nil {
 		err = o.flush()
@@ -131,7 +132,10 @@ func MixFiles(root *os.Root, out string, rooms []Room, length time.Duration, opt
 
 // mixFiles runs the two stages: this goroutine reads, decodes and sums the
 // rooms into batches; an encoder goroutine limits, encodes and writes them.
-func mixFiles(files []*roomFile, total int64, o *output, st *Stats) error {
+func mixFiles(ctx context.Context, files []*roomFile, total int64, o *output, st *Stats) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	free := make(chan *batch, 3)
 	full := make(chan *batch, 3)
 	for range cap(free) {
@@ -158,7 +162,11 @@ func mixFiles(files []*roomFile, total int64, o *output, st *Stats) error {
 		rf.total = total
 	}
 	frames := total / FrameSamples
+	var stopped error
 	for k := int64(0); k <= frames && !failed.Load(); {
+		if stopped = ctx.Err(); stopped != nil {
+			break
+		}
 		b := <-free
 		b.n, b.tail, b.last = 0, 0, false
 		for ; b.n < batchFrames && k <= frames; k++ {
@@ -187,6 +195,9 @@ func mixFiles(files []*roomFile, total int64, o *output, st *Stats) error {
 	}
 	close(full)
 	wg.Wait()
+	if encErr == nil && stopped != nil {
+		return fmt.Errorf("stopped: %w", stopped)
+	}
 	return encErr
 }
 

@@ -1,8 +1,10 @@
 package mixer
 
 import (
+	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -156,5 +158,20 @@ func TestCheck(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("Check(%s, %v) = %v, %v; want %v", c.name, c.length, got, err, c.want)
 		}
+	}
+}
+
+// TestMixFilesStops: a rebuild asked to stop stops, says why and leaves no
+// partial mix.
+func TestMixFilesStops(t *testing.T) {
+	sc, rooms, dir := stitchMeeting(t)
+	root := reopen(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := MixFiles(root, "mix.ogg", rooms, sc.end, Options{Context: ctx}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("MixFiles with a done context: %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mix.ogg")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a stopped rebuild left mix.ogg: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package mixer
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -49,6 +50,9 @@ const (
 
 // Options tune a Mixer or MixFiles. The zero value is ready to use.
 type Options struct {
+	// Context, when set, stops MixFiles early (its partial output is
+	// removed) once it is done: a report the user interrupted.
+	Context context.Context
 	// Bitrate of the mix in bit/s; 0 means DefaultBitrate.
 	Bitrate int
 	// Complexity of the encoder, 1 to 10; 0 means DefaultLiveComplexity for

@@ -174,7 +174,9 @@ func (d *demoMeeting) finish(res botResult, simErr error, e *env, log *slog.Logg
 		return err
 	default:
 	}
-	if rerr := buildReport(res.folder, e, log); rerr != nil {
+	ctx, stop := untilHard(e)
+	defer stop()
+	if rerr := buildReport(ctx, res.folder, e, log); rerr != nil {
 		return errors.Join(err, rerr)
 	}
 	if serr := printSummary(e.stdout, res.folder, d.note); serr != nil {

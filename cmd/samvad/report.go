@@ -19,12 +19,13 @@ func runReport(ctx context.Context, args []string, e *env) error {
 		fs.Usage()
 		return errors.New("report needs the recording folder: samvad report DIR")
 	}
-	return buildReport(fs.Arg(0), e, newLogger(e, *verbose))
+	return buildReport(ctx, fs.Arg(0), e, newLogger(e, *verbose))
 }
 
-// buildReport makes the minutes folder and says what it made.
-func buildReport(dir string, e *env, log *slog.Logger) error {
-	res, err := minutes.Build(dir, minutes.Options{Logger: log, Progress: newProgressBar(e.stderr)})
+// buildReport makes the minutes folder and says what it made; ctx ending
+// stops it.
+func buildReport(ctx context.Context, dir string, e *env, log *slog.Logger) error {
+	res, err := minutes.Build(dir, minutes.Options{Logger: log, Progress: newProgressBar(e.stderr), Context: ctx})
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -47,9 +48,33 @@ func finishRecording(folder string, runErr error, e *env, log *slog.Logger) erro
 		return runErr
 	default:
 	}
-	if err := buildReport(folder, e, log); err != nil {
+	// The meeting's own Ctrl-C has ended the recording: the report is
+	// stopped by the second, which stops everything at once.
+	ctx, stop := untilHard(e)
+	defer stop()
+	if err := buildReport(ctx, folder, e, log); err != nil {
 		return errors.Join(runErr, err)
 	}
 	fmt.Fprintln(e.stdout, folder)
 	return runErr
+}
+
+// untilHard is a context that ends when the user asks to stop at once;
+// stop releases it and waits for the goroutine that watches.
+func untilHard(e *env) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-e.hard:
+			cancel()
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		<-watched
+		cancel()
+	}
 }
