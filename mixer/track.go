@@ -100,6 +100,14 @@ func newTrack() (*track, error) {
 // is decoded while the room does not sound is only for the decoder's state:
 // it is below the gate level, so it is not mixed (and a silent room never
 // needs a ring).
+//
+// Where the gate opens or closes the sound must not jump: a decoder that
+// skipped packets starts with a stale overlap, and a gate that closes
+// mid-word cuts a wave at full height. Either step is a click, and the
+// mix's encoder turns a click into overshoot past the limiter's ceiling
+// (seen: a rebuilt mix peaking at 1.05 with the ceiling at 0.84). So the
+// first frame after the gate opens fades in over its first gateFade
+// samples, and the packet on which it closes is mixed, fading out.
 func (t *track) decode(p []byte, samples int, sounding bool, st *Stats) []float32 {
 	silence := isSilence(p)
 	if t.started && !t.active && (!sounding || silence || isConcealment(p)) {
@@ -107,6 +115,7 @@ func (t *track) decode(p []byte, samples int, sounding bool, st *Stats) []float3
 		return nil
 	}
 	t.started = true
+	wasActive := t.active
 	n, err := t.dec.Decode(p, t.pcm[:])
 	if err != nil {
 		st.DecodeErrors++
@@ -115,8 +124,37 @@ func (t *track) decode(p []byte, samples int, sounding bool, st *Stats) []float3
 	}
 	st.PacketsDecoded++
 	t.active = sounding && !silence
-	if !sounding {
+	pcm := t.pcm[:min(n, samples)]
+	switch {
+	case !sounding && wasActive:
+		fade(pcm, false)
+		return pcm
+	case !sounding:
 		return nil
+	case !wasActive:
+		fade(pcm, true)
 	}
-	return t.pcm[:min(n, samples)]
+	return pcm
+}
+
+// gateFade is the fade at the gate, in samples: CELT's overlap (2.5 ms),
+// which is what a decoder that skipped packets gets wrong, and short
+// enough to move no onset.
+const gateFade = 120
+
+// fade ramps pcm's first gateFade samples up from 0 (in), or down to 0
+// and silences the rest (out).
+func fade(pcm []float32, in bool) {
+	for i := range pcm {
+		g := float32(1)
+		if i < gateFade {
+			g = float32(i) / gateFade
+			if !in {
+				g = 1 - g
+			}
+		} else if !in {
+			g = 0
+		}
+		pcm[i] *= g
+	}
 }
