@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -80,6 +81,9 @@ type serverOptions struct {
 	recorderSecret string
 	// loopbackOnly keeps media on loopback (the demo).
 	loopbackOnly bool
+	// idleTimeout closes kept-alive HTTP connections without a request;
+	// 0 means 30 s.
+	idleTimeout time.Duration
 }
 
 // newBotMetrics puts a bot's counters on the server's registry, for a bot
@@ -138,6 +142,8 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	// patterns than "/", beside the websocket on the same origin.
 	web.New(f).Register(mux)
 
+	// Twice the websockets an address may hold: room for a page's assets.
+	ln = newCapListener(ln, 2*f.Server.Limits.ConnectionsPerIP, log)
 	scheme := "http"
 	var leaf *tls.Certificate
 	if f.Server.TLS.Enabled() {
@@ -160,6 +166,9 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 		http: &http.Server{
 			Handler:           mux,
 			ReadHeaderTimeout: 10 * time.Second,
+			// A kept-alive connection with no request is closed: idle ones
+			// must not pile up (websockets are hijacked and not affected).
+			IdleTimeout: cmp.Or(o.idleTimeout, 30*time.Second),
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
 		ln:      ln,
