@@ -169,7 +169,7 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 			// A kept-alive connection with no request is closed: idle ones
 			// must not pile up (websockets are hijacked and not affected).
 			IdleTimeout: cmp.Or(o.idleTimeout, 30*time.Second),
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
 		ln:      ln,
 		cert:    leaf,
