@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -223,11 +224,11 @@ func (b *Bot) connected(c Conn, down, now time.Time) error {
 	if first {
 		m := b.folder.Manifest.Meeting
 		ev := recording.Event{At: now, Event: recording.EventRecordingStarted, Meeting: m.ID,
-			Text: "recording " + m.Title + " into " + b.folder.Path}
+			Text: "recording " + m.Title + " into " + filepath.Base(b.folder.Path)}
 		if b.folder.Continued {
 			ev.Event = recording.EventBotReconnected
 			ev.Reason = "restarted"
-			ev.Text = "recorder restarted: continuing the recording in " + b.folder.Path
+			ev.Text = "recorder restarted: continuing the recording in " + filepath.Base(b.folder.Path)
 		}
 		b.emit(ev)
 	} else {

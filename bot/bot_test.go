@@ -335,6 +335,10 @@ func TestRecordsAlignedToWallClock(t *testing.T) {
 	}
 	checkMix("rebuilt")
 
+	// The event log does not say where on this machine the folder is.
+	if data, _ := os.ReadFile(filepath.Join(res.folder, "events.jsonl")); bytes.Contains(data, []byte(filepath.Dir(res.folder))) {
+		t.Errorf("events.jsonl holds the folder's absolute path %s", filepath.Dir(res.folder))
+	}
 	// No secret reaches the folder: not the log, the manifest, the report.
 	filepath.WalkDir(res.folder, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
