@@ -78,7 +78,7 @@ type batch struct {
 // as errors; an error means the output could not be written, and the
 // partial output is then removed.
 func MixFiles(root *os.Root, out string, rooms []Room, length time.Duration, opts Options) (*Result, error) {
-	opts = opts.withDefaults(DefaultFileComplexity)
+	opts = opts.withDefaults(DefaultFileComplexity, DefaultFileCeiling)
 	res := &Result{Path: out, Rooms: make([]RoomResult, len(rooms))}
 	files := make([]*roomFile, len(rooms))
 	defer func() {

@@ -80,7 +80,7 @@ func New(w io.Writer, start time.Time, opts Options) (*Mixer, error) {
 }
 
 func newMixer(w io.Writer, name string, start time.Time, opts Options) (*Mixer, error) {
-	m := &Mixer{start: start, opts: opts.withDefaults(DefaultLiveComplexity), name: name, lastFlush: start}
+	m := &Mixer{start: start, opts: opts.withDefaults(DefaultLiveComplexity, DefaultCeiling), name: name, lastFlush: start}
 	// 32 KiB holds several seconds of the mix between flushes.
 	out, err := newOutput(w, 32<<10, m.opts, &m.outStats)
 	if err == nil {

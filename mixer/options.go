@@ -33,10 +33,17 @@ const (
 	// DefaultFlushInterval: together with the latency, a crash loses under
 	// a second of the live mix.
 	DefaultFlushInterval = 500 * time.Millisecond
-	// DefaultCeiling is the limiter's ceiling, -1.5 dBFS: the headroom
-	// leaves room for the codec's own overshoot, so the decoded mix stays
-	// within full scale.
+	// DefaultCeiling is the live mix's limiter ceiling, -1.5 dBFS: the
+	// headroom leaves room for the codec's own overshoot, so the decoded
+	// mix stays within full scale.
 	DefaultCeiling = 0.84
+	// DefaultFileCeiling is MixFiles' ceiling, -3.1 dBFS. At
+	// DefaultFileComplexity the encoder has no pitch pre-filter and
+	// overshoots more: loud tones overlapping came back at up to 1.28
+	// times the ceiling (a rebuilt mix peaking at 1.05, past full scale,
+	// with 0.84). The limiter acts only on such peaks, so speech at its
+	// usual level is as loud as in the live mix.
+	DefaultFileCeiling = 0.7
 	// DefaultGateLevel: a packet at or louder than -60 dBov (RFC 6464 level
 	// 60 or less) keeps its room sounding. Speech sits at -20 to -50 dBov;
 	// below -60 a room adds nothing a listener would hear, and cutting it
@@ -59,7 +66,8 @@ type Options struct {
 	// a Mixer and DefaultFileComplexity for MixFiles.
 	Complexity int
 	// Ceiling is the limiter's ceiling, the largest sample value written to
-	// the encoder; 0 means DefaultCeiling. At most 1.
+	// the encoder; 0 means DefaultCeiling for a Mixer and
+	// DefaultFileCeiling for MixFiles. At most 1.
 	Ceiling float64
 	// GateLevel is the RFC 6464 level (0 loud … 127 silent) at or below
 	// which a packet keeps its room sounding; 0 means DefaultGateLevel.
@@ -79,7 +87,7 @@ type Options struct {
 // ErrClosed is returned by a Mixer used after Close.
 var ErrClosed = errors.New("mixer: closed")
 
-func (o Options) withDefaults(complexity int) Options {
+func (o Options) withDefaults(complexity int, ceiling float64) Options {
 	if o.Bitrate <= 0 {
 		o.Bitrate = DefaultBitrate
 	}
@@ -88,7 +96,7 @@ func (o Options) withDefaults(complexity int) Options {
 	}
 	o.Complexity = min(o.Complexity, 10)
 	if o.Ceiling <= 0 || o.Ceiling > 1 {
-		o.Ceiling = DefaultCeiling
+		o.Ceiling = ceiling
 	}
 	if o.GateLevel <= 0 {
 		o.GateLevel = DefaultGateLevel

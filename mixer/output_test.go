@@ -15,7 +15,7 @@ func encodeMix(t *testing.T, pcm []float32, alwaysEncode bool) (*audiotest.Decod
 	t.Helper()
 	var buf bytes.Buffer
 	var st Stats
-	o, err := newOutput(&buf, 1<<20, Options{}.withDefaults(DefaultLiveComplexity), &st)
+	o, err := newOutput(&buf, 1<<20, Options{}.withDefaults(DefaultLiveComplexity, DefaultCeiling), &st)
 	if err != nil {
 		t.Fatal(err)
 	}
