@@ -134,32 +134,7 @@ func startMeeting(t *testing.T) *liveMeeting {
 		t.Fatal(err)
 	}
 	sig := signaling.New(f, signaling.WithRelay(rl), signaling.WithLogger(log))
-	// The same mux as startServer in cmd/samvad/serve.go.
-	mux := http.NewServeMux()
-	mux.Handle("/", sig.Handler())
-	web.New(f).Register(mux)
-	// Two doors to the same server: rooms' pages come in through ln, whose
-	// connections a test can cut like a network drop; the roll call and
-	// the bot through staffLn, which stays up to watch the drop.
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	staffLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.ln = &connListener{Listener: raw}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.mu.Lock()
-		m.requests = append(m.requests, r.URL.String()+" referer="+r.Referer())
-		m.mu.Unlock()
-		mux.ServeHTTP(w, r)
-	})}
-	go srv.Serve(m.ln)
-	go srv.Serve(staffLn)
-	m.base = "http://" + raw.Addr().String()
-	m.staffBase = "http://" + staffLn.Addr().String()
+	srv := m.serve(t, f, sig, true)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopBot = cancel
@@ -188,6 +163,41 @@ func startMeeting(t *testing.T) *liveMeeting {
 		rl.Close()
 	})
 	return m
+}
+
+// serve puts the meeting's signalling and pages on loopback, as
+// startServer in cmd/samvad/serve.go mounts them, keeping every URL asked
+// for. The rooms' pages come in through m.ln, whose connections a test can
+// cut like a network drop; with a staff door the roll call and the bot
+// come in through another, which stays up to watch the drop.
+func (m *liveMeeting) serve(t *testing.T, f *meeting.File, sig *signaling.Server, staffDoor bool) *http.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/", sig.Handler())
+	web.New(f).Register(mux)
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ln = &connListener{Listener: raw}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		m.requests = append(m.requests, r.URL.String()+" referer="+r.Referer())
+		m.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	})}
+	go srv.Serve(m.ln)
+	m.base = "http://" + raw.Addr().String()
+	m.staffBase = m.base
+	if staffDoor {
+		staffLn, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Serve(staffLn)
+		m.staffBase = "http://" + staffLn.Addr().String()
+	}
+	return srv
 }
 
 // stop ends the recording and returns its folder.

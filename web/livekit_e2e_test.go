@@ -6,8 +6,6 @@ import (
 	"context"
 	"log/slog"
 	"math"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +21,6 @@ import (
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
-	"github.com/samvad/samvad/web"
 )
 
 // startLiveKitMeeting is startMeeting with the meeting's media on a real
@@ -48,23 +45,7 @@ func startLiveKitMeeting(t *testing.T) (*liveMeeting, *livekittest.Server) {
 		t.Fatal(err)
 	}
 	sig := signaling.New(f, signaling.WithGranter(grants), signaling.WithLogger(log))
-	mux := http.NewServeMux()
-	mux.Handle("/", sig.Handler())
-	web.New(f).Register(mux)
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.ln = &connListener{Listener: raw}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.mu.Lock()
-		m.requests = append(m.requests, r.URL.String()+" referer="+r.Referer())
-		m.mu.Unlock()
-		mux.ServeHTTP(w, r)
-	})}
-	go srv.Serve(m.ln)
-	m.base = "http://" + raw.Addr().String()
-	m.staffBase = m.base
+	srv := m.serve(t, f, sig, false)
 
 	watchSrc, err := livekit.NewSource(livekit.SourceConfig{File: f, Logger: log})
 	if err != nil {
