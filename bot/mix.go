@@ -64,13 +64,13 @@ func (lm *liveMix) fail(now time.Time, err error) {
 	}
 }
 
-// open adds a room connection whose first sample is at start; nil when
-// the mix has failed.
-func (lm *liveMix) open(start time.Time) *mixer.Input {
+// follow adds a room connection whose first packet arrived at first (see
+// mixer.Mixer.Follow); nil when the mix has failed.
+func (lm *liveMix) follow(first time.Time) *mixer.Input {
 	if lm == nil {
 		return nil
 	}
-	in, err := lm.m.Open(start)
+	in, err := lm.m.Follow(first)
 	if err != nil {
 		lm.log.Debug("mix input", "err", err)
 		return nil

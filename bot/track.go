@@ -151,11 +151,8 @@ func (t *trackRecorder) packet(raw []byte, now time.Time) (ticked bool) {
 		return false
 	}
 	t.m.Packet(len(pkt.Payload))
-	if t.seg == nil {
-		t.seg, t.segmentPath, t.mixIn = t.b.openSegment(t.room, t.session, now, t.log, t.m)
-		if t.seg == nil {
-			t.failed = true
-		}
+	if t.seg == nil && !t.failed {
+		t.openSegment(now)
 	}
 	level := -1
 	if t.levelID != 0 {
@@ -267,48 +264,57 @@ func (t *trackRecorder) close(now time.Time) {
 }
 
 // openSegment starts the segment of a connection whose first packet has
-// just arrived: its arrival is the segment's start.
-// The segment feeds the live mix, if there is one, through its frames.
-func (b *Bot) openSegment(room, session string, now time.Time, log interface {
-	Error(string, ...any)
-}, m *metrics.BotRoom) (*recorder.Segment, string, *mixer.Input) {
+// just arrived at now. The track recorder is the segment's sink: it learns
+// the segment's start when the segment settles (writing segment_opened, the
+// start the minutes place the segment by) and passes every frame on to the
+// live mix.
+func (t *trackRecorder) openSegment(now time.Time) {
+	b := t.b
 	b.mu.Lock()
-	name, err := b.folder.NextSegment(room)
+	name, err := b.folder.NextSegment(t.room)
 	root := b.folder.Root
 	b.mu.Unlock()
 	if err != nil {
-		log.Error("segment", "err", err)
-		return nil, "", nil
+		t.failed = true
+		t.log.Error("segment", "err", err)
+		return
 	}
-	var in *mixer.Input
-	cfg := recorder.Config{}
-	if b.mix != nil || m != nil {
-		// in is set below, before the first Push, which is the first
-		// call that can write a frame.
-		cfg.OnFrame = func(f recorder.Frame) {
-			switch f.Kind {
-			case recorder.FrameAudio:
-				m.Written(len(f.Packet))
-			case recorder.FramePLC:
-				m.Concealed()
-			case recorder.FrameSilence:
-				m.Silence()
-			}
-			if in != nil {
-				in.Frame(f)
-			}
-		}
-	}
-	seg, err := recorder.CreateSegment(root, name, cfg)
+	t.mixIn = b.mix.follow(now)
+	seg, err := recorder.CreateSegment(root, name, recorder.Config{Sink: t})
 	if err != nil {
+		t.failed = true
+		if t.mixIn != nil {
+			t.mixIn.Close()
+		}
 		b.stats.writeError()
-		b.emit(recording.Event{At: now, Event: recording.EventWriteError, Room: room, Segment: name,
+		b.emit(recording.Event{At: now, Event: recording.EventWriteError, Room: t.room, Segment: name,
 			Reason: err.Error(), Text: "cannot create " + name + ": " + err.Error()})
-		return nil, "", nil
+		return
 	}
-	in = b.mix.open(now)
+	t.seg, t.segmentPath = seg, name
 	b.stats.segmentOpened()
-	m.SegmentOpened()
-	b.emit(recording.Event{At: now, Event: recording.EventSegmentOpened, Room: room, Session: session, Segment: name})
-	return seg, name, in
+	t.m.SegmentOpened()
+}
+
+// SegmentStarted is the segment telling its start (recorder.FrameSink).
+func (t *trackRecorder) SegmentStarted(start time.Time) {
+	if t.mixIn != nil {
+		t.mixIn.SegmentStarted(start)
+	}
+	t.b.emit(recording.Event{At: start, Event: recording.EventSegmentOpened, Room: t.room, Session: t.session, Segment: t.segmentPath})
+}
+
+// Frame is a frame the segment wrote (recorder.FrameSink).
+func (t *trackRecorder) Frame(f recorder.Frame) {
+	switch f.Kind {
+	case recorder.FrameAudio:
+		t.m.Written(len(f.Packet))
+	case recorder.FramePLC:
+		t.m.Concealed()
+	case recorder.FrameSilence:
+		t.m.Silence()
+	}
+	if t.mixIn != nil {
+		t.mixIn.Frame(f)
+	}
 }

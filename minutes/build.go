@@ -154,8 +154,8 @@ func readEvents(f *recording.Folder) ([]recording.Event, []string, error) {
 }
 
 // collectSegments finds every room's segments and their wall-clock starts:
-// from segment_opened events, which the bot writes (synced) when a segment's
-// first packet arrives.
+// from segment_opened events, which the bot writes (synced) when a segment
+// has settled on its start, before it writes any audio.
 func collectSegments(f *recording.Folder, events []recording.Event) map[string][]recorder.SegmentRef {
 	start := map[string]time.Time{}
 	for _, e := range events {

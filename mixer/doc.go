@@ -13,7 +13,7 @@
 // complete):
 //
 //   - Mixer, live in the bot: each room connection (a recorder.Segment) feeds
-//     an Input from its OnFrame callback, and a ticker calls Mixer.Tick, which
+//     an Input (its recorder.FrameSink), and a ticker calls Mixer.Tick, which
 //     mixes and writes what every room has delivered (or what is older than
 //     Options.Latency, so one stalled room never stalls the mix) and flushes
 //     the file at least every Options.FlushInterval. A process killed with -9
@@ -39,7 +39,7 @@
 //
 // Concurrency: Mixer is safe for concurrent use. Each Input belongs to the
 // goroutine that owns its segment (the room's track goroutine, where
-// OnFrame runs); different Inputs may be fed concurrently. Inputs decode on
+// the Sink runs); different Inputs may be fed concurrently. Inputs decode on
 // their own goroutine and only copy PCM under the Mixer's lock. Tick, Flush
 // and Close do the mixing, encoding and writing, so the rooms' goroutines
 // never wait for the encoder or the disk; call them from one goroutine (a

@@ -13,7 +13,7 @@ import (
 
 // This is how the bot wires the live mix: one Mixer for the recording, a
 // ticker goroutine that ticks it, and in each track's goroutine one Input
-// per segment, fed from the segment's OnFrame and told each packet's level.
+// per segment, the segment's sink, told each packet's level.
 func Example_bot() {
 	root, err := os.OpenRoot("recordings/2023-11-21-jmm-2023-11-21")
 	if err != nil {
@@ -44,14 +44,15 @@ func Example_bot() {
 	// In a track's goroutine, when the connection's first packet arrives:
 	var pkt rtp.Packet
 	arrival := time.Now()
-	var in *mixer.Input
-	seg, err := recorder.CreateSegment(root, recorder.SegmentName("ranchi", 1), recorder.Config{
-		OnFrame: func(f recorder.Frame) { in.Frame(f) }, // runs inside Push, Tick and Close below
-	})
+	in, err := mix.Follow(arrival) // arrival: what the first Push gets
 	if err != nil {
 		log.Fatal(err)
 	}
-	if in, err = mix.Open(arrival); err != nil { // arrival: what the first Push gets, so Start()
+	// The input follows the segment: placed on the timeline when the
+	// segment settles on its start, fed every frame it writes (both inside
+	// Push, Tick and Close below).
+	seg, err := recorder.CreateSegment(root, recorder.SegmentName("ranchi", 1), recorder.Config{Sink: in})
+	if err != nil {
 		log.Fatal(err)
 	}
 	// For every packet (the first one included), before pushing it:

@@ -108,17 +108,31 @@ type Input struct {
 	closed bool
 }
 
-// Open adds a room connection whose segment starts (Segment.Start, the
-// arrival of its first packet) at start. Call it before the segment's first
-// Push, with the arrival time that Push will be given, and hand every frame
-// of the segment to Input.Frame from its Config.OnFrame. Until the input
-// delivers frames or is closed, the mix waits for it (at most the latency).
+// Open adds a room connection whose segment (a recorder.Segment) starts at
+// start: Follow with the start known. Hand every frame of the segment to
+// Input.Frame.
 func (m *Mixer) Open(start time.Time) (*Input, error) {
+	in, err := m.Follow(start)
+	if err != nil {
+		return nil, err
+	}
+	in.SegmentStarted(start)
+	return in, nil
+}
+
+// Follow adds a room connection whose first packet arrived at first, before
+// its segment has settled on its start. The Input is the segment's
+// recorder.FrameSink: give it as the segment's Config.Sink, and it takes
+// its place on the timeline when the segment starts. Until then the mix
+// waits for it from the earliest start the segment can settle on
+// (recorder.MaxHold before first), and afterwards until it delivers frames
+// or is closed; at most Options.Latency behind the wall clock either way.
+func (m *Mixer) Follow(first time.Time) (*Input, error) {
 	t, err := newTrack()
 	if err != nil {
 		return nil, fmt.Errorf("mixer: %w", err)
 	}
-	offset := samplesOf(start.Sub(m.start))
+	offset := samplesOf(first.Sub(m.start) - recorder.MaxHold)
 	in := &Input{m: m, offset: offset, t: t, end: offset, loudUntil: math.MinInt64}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -127,6 +141,15 @@ func (m *Mixer) Open(start time.Time) (*Input, error) {
 	}
 	m.inputs = append(m.inputs, in)
 	return in, nil
+}
+
+// SegmentStarted places the input on the timeline: start is the segment's
+// Start, the instant of its frames' position 0.
+func (in *Input) SegmentStarted(start time.Time) {
+	in.m.mu.Lock()
+	defer in.m.mu.Unlock()
+	in.offset = samplesOf(start.Sub(in.m.start))
+	in.end = max(in.end, in.offset)
 }
 
 // Level notes the RFC 6464 audio level (0 loud … 127 silent; negative if
@@ -142,8 +165,7 @@ func (in *Input) Level(arrival time.Time, level int) {
 	}
 }
 
-// Frame takes one frame of the segment, as recorder.Config.OnFrame gives
-// it. It decodes the frame if the room is sounding (on the calling
+// Frame takes one frame of the segment, as its recorder.FrameSink. It decodes the frame if the room is sounding (on the calling
 // goroutine) and hands the audio to the mix. f.Packet is not retained.
 func (in *Input) Frame(f recorder.Frame) {
 	pos := in.offset + f.Pos

@@ -33,6 +33,7 @@ type simRoom struct {
 	level   []int
 	seg     *recorder.Segment
 	in      *Input
+	ref     int // index of its segment in scenario.segs
 	next    int
 }
 
@@ -90,7 +91,7 @@ func (r *simRoom) stalled(at time.Duration) bool {
 
 // scenario runs rooms against a live mixer on a simulated clock, in 20 ms
 // steps, as the bot would: each room's goroutine pushes its packets (with
-// their arrival times) to its own recorder.Segment, whose OnFrame feeds the
+// their arrival times) to its own recorder.Segment, whose Sink is the
 // room's Input, and ticks it; a ticker ticks the mixer. Segments are written
 // as files under root so that the same meeting can be stitched and mixed
 // offline. stop, if not zero, ends the run there without closing anything
@@ -153,6 +154,7 @@ func (sc *scenario) run(t *testing.T, root *os.Root, mixName string) *Mixer {
 			t.Fatal(err)
 		}
 		r.in.Close()
+		sc.segs[r.name][r.ref].Start = r.seg.Start()
 	}
 	if err := m.Close(end); err != nil {
 		t.Fatal(err)
@@ -171,18 +173,17 @@ func (sc *scenario) feed(t *testing.T, root *os.Root, m *Mixer, r *simRoom, at t
 		arr := r.arrival(r.next)
 		if r.seg == nil {
 			name := recorder.SegmentName(r.name, 1)
-			var in *Input
-			seg, err := recorder.CreateSegment(root, name, recorder.Config{
-				OnFrame: func(f recorder.Frame) { in.Frame(f) },
-			})
+			in, err := m.Follow(arr)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if in, err = m.Open(arr); err != nil {
+			seg, err := recorder.CreateSegment(root, name, recorder.Config{Sink: in})
+			if err != nil {
 				t.Fatal(err)
 			}
 			r.seg, r.in = seg, in
-			sc.segs[r.name] = append(sc.segs[r.name], recorder.SegmentRef{Path: name, Start: arr})
+			r.ref = len(sc.segs[r.name])
+			sc.segs[r.name] = append(sc.segs[r.name], recorder.SegmentRef{Path: name})
 		}
 		if !r.noLvl {
 			r.in.Level(arr, r.level[r.next])

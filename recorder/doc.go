@@ -26,7 +26,7 @@
 // not errors of Push or Tick, which return only ErrClosed (or a bug). The
 // pages that could not be written are held in memory, up to Config.MaxHeld
 // (8 MiB by default, 26 minutes of continuous speech), while the segment goes
-// on recording and feeding OnFrame as usual, and the write is retried at most
+// on recording and feeding the Sink as usual, and the write is retried at most
 // every FlushInterval from the byte where the file stopped; once it succeeds
 // everything held is on the file, in order, and the file is as if nothing
 // had happened. Past MaxHeld the oldest held pages are dropped whole and

@@ -1,5 +1,7 @@
 package recorder
 
+import "time"
+
 // FrameKind tells where a frame written to a segment came from.
 type FrameKind uint8
 
@@ -26,9 +28,22 @@ func (k FrameKind) String() string {
 	return "unknown"
 }
 
+// FrameSink follows what a segment writes, so that a live mixer or a
+// speaking detector sees the exact timeline of the file. Its methods run on
+// the goroutine calling Push, Tick or Close, and should be quick.
+type FrameSink interface {
+	// SegmentStarted is called once, before the first frame, with the
+	// segment's start (Segment.Start): the instant of Frame.Pos 0. It comes
+	// Config.Hold after the first packet (see Segment), so the start may be
+	// up to that much, plus the hold, before the call.
+	SegmentStarted(start time.Time)
+	// Frame is called for every frame written, in order. It must not
+	// retain f.Packet.
+	Frame(f Frame)
+}
+
 // Frame is one Opus packet as written to a segment, handed to
-// Config.OnFrame so a live mixer or speaking detector can follow the exact
-// timeline of the file.
+// Config.Sink.
 type Frame struct {
 	// Pos is the frame's first sample, in 48 kHz samples from the segment's
 	// Start (the file's first played sample).

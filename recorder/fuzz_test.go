@@ -96,12 +96,12 @@ func fuzzSegment(t *testing.T, src source, data []byte, w interface {
 	Bytes() []byte
 }, cfg Config) (*Scan, *Segment) {
 	var written int64
-	cfg.OnFrame = func(fr Frame) {
+	cfg.Sink = sinkFunc(func(fr Frame) {
 		if fr.Pos != written {
 			t.Fatalf("%v frame at %d, after %d samples written", fr.Kind, fr.Pos, written)
 		}
 		written += int64(fr.Samples)
-	}
+	})
 	seg, err := NewSegment(w, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -121,6 +121,26 @@ func (r *reorder) follower(useq int64) *slot {
 	return nil
 }
 
+// lowestAudio is the held audio packet (not a padding placeholder) with the
+// lowest sequence number, or nil.
+func (r *reorder) lowestAudio() *slot {
+	for i := int64(0); i < reorderSlots && r.held > 0; i++ {
+		if s := r.slotFor(r.next + i); s.state == slotHeld && s.useq == r.next+i && s.n > 0 {
+			return s
+		}
+	}
+	return nil
+}
+
+// eachHeld calls fn for every held slot.
+func (r *reorder) eachHeld(fn func(*slot)) {
+	for i := int64(0); i < reorderSlots && r.held > 0; i++ {
+		if s := r.slotFor(r.next + i); s.state == slotHeld && s.useq == r.next+i {
+			fn(s)
+		}
+	}
+}
+
 // pop releases the next packet if it is held; the slot stays valid until the
 // ring wraps onto it, i.e. well after the caller is done with it.
 func (r *reorder) pop() *slot {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"time"
@@ -64,24 +65,33 @@ type Config struct {
 	// cannot be written; 0 (or less) means DefaultMaxHeld. Past it the
 	// oldest held pages are dropped (see Segment).
 	MaxHeld int
-	// OnFrame, if set, is called for every frame written, in order, from
-	// the goroutine calling Push, Tick or Close. It must not retain
-	// Frame.Packet and should be quick.
-	OnFrame func(Frame)
+	// Sink, if set, is told the segment's start and given every frame
+	// written.
+	Sink FrameSink
 }
 
 // Segment writes one room connection's audio as a wall-clock aligned Ogg Opus
 // file. Create it when the connection's first packet arrives and push that
-// packet at once: its arrival is the segment's Start. Then Push every RTP
+// packet at once. Then Push every RTP
 // packet with its arrival time, call Tick every 20 to 100 ms (it releases
 // packets held for reordering, writes silence while the sender is quiet and
 // flushes), and Close when the connection ends. A Segment is not safe for
 // concurrent use; see the package documentation.
 //
+// The segment settles Config.Hold after its first packet: it has seen the
+// first few packets by then, and places them on the path's least delay, not
+// on the first one's arrival. A first packet that came late (a network path
+// still waking up, an SFU subscribing) would otherwise put the segment's
+// start, and everything after it, that much late, and the drift correction
+// would then drop audio to catch up when the punctual packets behind it
+// came. Start is the fastest of those packets' arrivals, mapped back by its
+// RTP time to the first packet's place, at most Hold before the first
+// packet's arrival; nothing is written before the segment settles.
+//
 // A failed write (disk full, an I/O error, a short write) costs no audio that
 // fits in memory. The pages not written are held, and the segment goes on
-// taking packets exactly as before: reordering, gap filling and OnFrame are
-// not disturbed, so a live mix fed by OnFrame does not notice. Push and Tick
+// taking packets exactly as before: reordering, gap filling and the Sink are
+// not disturbed, so a live mix fed by the Sink does not notice. Push and Tick
 // retry the write at most every FlushInterval, continuing from the very byte
 // where the file stopped, so the file is only appended to and never torn in
 // the middle of a page; when a retry succeeds everything held reaches the
@@ -110,6 +120,8 @@ type Segment struct {
 	ogg  *OggWriter
 
 	started   bool
+	first     time.Time // arrival of the first packet
+	settled   bool      // start is known; packets are released
 	start     time.Time
 	seq       seqUnwrapper
 	ts        tsUnwrapper
@@ -199,8 +211,9 @@ func newSegment(w io.Writer, name string, cfg Config) (*Segment, error) {
 // Name is the file name given to CreateSegment ("" for NewSegment).
 func (s *Segment) Name() string { return s.name }
 
-// Start is the arrival time of the first packet pushed: the instant of the
-// segment's first played sample. Zero before the first Push.
+// Start is the instant of the segment's first played sample: the first
+// packet's arrival, or up to Config.Hold before it when the packets after it
+// show that it came late (see Segment). Zero until the segment has settled.
 func (s *Segment) Start() time.Time { return s.start }
 
 // Written is how much audio the segment holds so far (its playing time).
@@ -264,7 +277,7 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 	}
 	s.stats.Received++
 	if !s.started {
-		s.started, s.start, s.lastFlush = true, arrival, arrival
+		s.started, s.first, s.lastFlush = true, arrival, arrival
 	}
 	useq, uts := s.seq.unwrap(seq), s.ts.unwrap(ts)
 	samples := 0
@@ -316,7 +329,7 @@ func (s *Segment) Tick(now time.Time) error {
 		// Only a sender that has gone quiet gets silence: while packets
 		// come, however late, their RTP times say where they go, and
 		// silence written ahead of them would make them late.
-		if s.ro.held == 0 && now.Sub(s.lastArr) >= quietFill {
+		if s.settled && s.ro.held == 0 && now.Sub(s.lastArr) >= quietFill {
 			target := samplesOf(now.Sub(s.start)-quietFill) - s.tl.lag.base()
 			if err := s.tl.fillTo(target); err != nil {
 				return s.fail(err)
@@ -403,8 +416,8 @@ func (s *Segment) emit(f Frame) error {
 	if err := s.ogg.WritePacket(f.Packet, f.Samples); err != nil {
 		return err
 	}
-	if s.cfg.OnFrame != nil {
-		s.cfg.OnFrame(f)
+	if s.cfg.Sink != nil {
+		s.cfg.Sink.Frame(f)
 	}
 	return nil
 }
@@ -425,6 +438,30 @@ func (s *Segment) newStream(now time.Time) error {
 	return nil
 }
 
+// settle fixes the segment's start from the packets held so far (see
+// Segment) and tells the sink.
+func (s *Segment) settle() {
+	s.settled = true
+	s.start = s.first
+	if ref := s.ro.lowestAudio(); ref != nil {
+		// off is how much earlier than the first packet's arrival the
+		// reference packet would have come on the path's least delay
+		// (negative) or later (positive: it was preceded by padding).
+		off := int64(math.MaxInt64)
+		s.ro.eachHeld(func(sl *slot) {
+			if sl.n > 0 {
+				off = min(off, samplesOf(sl.arrival.Sub(s.first))-(sl.uts-ref.uts))
+			}
+		})
+		back := max(min(off, 0), -samplesOf(s.cfg.Hold))
+		s.start = s.first.Add(durationOf(back))
+		s.tl.firstAt, s.tl.firstTS, s.tl.haveFirstAt = off-back, ref.uts, true
+	}
+	if s.cfg.Sink != nil {
+		s.cfg.Sink.SegmentStarted(s.start)
+	}
+}
+
 // advance releases what can be released and flushes if due.
 func (s *Segment) advance(now time.Time) error {
 	if err := s.release(now, false); err != nil {
@@ -437,6 +474,12 @@ func (s *Segment) advance(now time.Time) error {
 // release writes every packet the reorder buffer lets go by now; force gives
 // up on all missing packets (draining).
 func (s *Segment) release(now time.Time, force bool) error {
+	if !s.settled {
+		if !force && now.Sub(s.first) < s.cfg.Hold {
+			return nil
+		}
+		s.settle()
+	}
 	for {
 		for sl := s.ro.head(); sl != nil; sl = s.ro.head() {
 			queued, wait := s.queued(sl, now, force)

@@ -31,6 +31,24 @@ type plan struct {
 	events []event
 	wall   func(i int) time.Duration // undelayed arrival of sender packet i
 	end    time.Duration             // when the connection ends
+	// start is where the file's first sample is on the same clock
+	// (Segment.Start less testStart); see startingAt.
+	start time.Duration
+}
+
+// sinkFunc is a FrameSink that only looks at frames.
+type sinkFunc func(Frame)
+
+func (f sinkFunc) SegmentStarted(time.Time) {}
+func (f sinkFunc) Frame(fr Frame)           { f(fr) }
+
+// testStart is the instant run plays a plan's time 0 at.
+func testStart() time.Time { return time.Date(2023, 11, 21, 14, 0, 0, 0, time.FixedZone("IST", 19800)) }
+
+// startingAt is p with the start of seg, a segment run played p into.
+func (p plan) startingAt(seg *Segment) plan {
+	p.start = seg.Start().Sub(testStart())
+	return p
 }
 
 // source is the sender's audio: tone bursts encoded by gopus into 20 ms
@@ -121,7 +139,7 @@ func run(t *testing.T, p plan, tick bool, cfg Config) ([]byte, *Segment) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.FixedZone("IST", 19800))
+	t0 := testStart()
 	ev := slices.Clone(p.events)
 	slices.SortStableFunc(ev, func(a, b event) int { return int(a.at - b.at) })
 	next := time.Duration(0)
@@ -147,11 +165,11 @@ func run(t *testing.T, p plan, tick bool, cfg Config) ([]byte, *Segment) {
 		}
 		next += 20 * time.Millisecond
 	}
-	if !seg.Start().Equal(t0.Add(p.events[0].at)) {
-		t.Errorf("segment start %v, want first arrival %v", seg.Start(), t0.Add(ev[0].at))
-	}
 	if err := seg.Close(t0.Add(p.end)); err != nil {
 		t.Fatal(err)
+	}
+	if first, got := t0.Add(ev[0].at), seg.Start(); got.After(first) || got.Before(first.Add(-DefaultHold)) {
+		t.Errorf("segment start %v, want the first arrival %v or up to %v before", got, first, DefaultHold)
 	}
 	return buf.Bytes(), seg
 }
@@ -169,8 +187,8 @@ func verify(t *testing.T, data []byte, src source, p plan) {
 	if !dec.EOS || dec.Stopped != nil || dec.PreSkip != SegmentPreSkip {
 		t.Fatalf("EOS %v, stopped %v, pre-skip %d", dec.EOS, dec.Stopped, dec.PreSkip)
 	}
-	if got := audiotest.Duration(len(dec.PCM)); got < p.end-tolerance || got > p.end+tolerance {
-		t.Errorf("plays %v, wall clock covered %v", got, p.end)
+	if got, want := audiotest.Duration(len(dec.PCM)), p.end-p.start; got < want-tolerance || got > want+tolerance {
+		t.Errorf("plays %v, wall clock covered %v", got, want)
 	}
 	look, err := audiotest.EncoderLookahead(gopus.ApplicationVoIP)
 	if err != nil {
@@ -183,7 +201,7 @@ func verify(t *testing.T, data []byte, src source, p plan) {
 	for k, b := range src.bursts {
 		s := audiotest.Samples(b.At)
 		want := p.wall(s/src.frame) + audiotest.Duration(s%src.frame+look)
-		if d := found[k].At - want; d < -tolerance || d > tolerance {
+		if d := found[k].At + p.start - want; d < -tolerance || d > tolerance {
 			t.Errorf("burst %d (%v Hz) at %v, wall clock says %v (off by %v)", k, b.Freq, found[k].At, want, d)
 		}
 		if math.Abs(found[k].Freq-b.Freq) > 15 {
@@ -327,7 +345,7 @@ func TestSegmentScenarios(t *testing.T) {
 			if c.src != nil {
 				s = *c.src
 			}
-			verify(t, data, s, c.plan)
+			verify(t, data, s, c.plan.startingAt(seg))
 			st := seg.Stats()
 			checkExact(t, st, c.want)
 			checkZero(t, st, c.want, Stats{})
@@ -391,7 +409,7 @@ func TestSegmentDrift(t *testing.T) {
 			}
 			p.end = p.wall(len(src.packets))
 			data, seg := run(t, p, true, Config{})
-			verify(t, data, src, p)
+			verify(t, data, src, p.startingAt(seg))
 			st := seg.Stats()
 			if st.DriftCorrections < 3 {
 				t.Errorf("%d drift corrections for 60 ms of drift", st.DriftCorrections)
@@ -417,7 +435,7 @@ func TestThresholdOrder(t *testing.T) {
 	}
 }
 
-// TestObserverSeesTheFile: frames handed to OnFrame are exactly the file's
+// TestObserverSeesTheFile: frames handed to the Sink are exactly the file's
 // packets after the warm-up, at contiguous positions.
 func TestObserverSeesTheFile(t *testing.T) {
 	src := fourSeconds(t, true)
@@ -436,12 +454,12 @@ func TestObserverSeesTheFile(t *testing.T) {
 	p.end = p.wall(len(src.packets))
 	var frames []Frame
 	kinds := map[FrameKind]int{}
-	data, seg := run(t, p, true, Config{OnFrame: func(f Frame) {
+	data, seg := run(t, p, true, Config{Sink: sinkFunc(func(f Frame) {
 		f.Packet = bytes.Clone(f.Packet)
 		frames = append(frames, f)
 		kinds[f.Kind]++
-	}})
-	verify(t, data, src, p)
+	})})
+	verify(t, data, src, p.startingAt(seg))
 	scan, err := ScanOgg(data)
 	if err != nil {
 		t.Fatal(err)
@@ -525,7 +543,7 @@ func TestSenderReports(t *testing.T) {
 				t.Errorf("%v ms of audio written, want all %v", float64(audio)/48, len(src.packets)*20)
 			}
 			if c.want.ClockJumps == 0 {
-				verify(t, data, src, c.plan)
+				verify(t, data, src, c.plan.startingAt(seg))
 				return
 			}
 			// The pause is followed 40 ms at once, then 2 ms a second, and
@@ -564,7 +582,7 @@ func TestSegmentStereoPackets(t *testing.T) {
 	}
 	p := straight(src, 0, 0)
 	data, seg := run(t, p, true, Config{})
-	verify(t, data, src, p)
+	verify(t, data, src, p.startingAt(seg))
 	checkZero(t, seg.Stats(), Stats{}, Stats{})
 }
 
@@ -588,7 +606,7 @@ func TestSegmentBeforeAudio(t *testing.T) {
 	for _, tick := range []bool{false, true} {
 		t.Run(fmt.Sprint("ticking ", tick), func(t *testing.T) {
 			data, seg := run(t, late, tick, Config{})
-			verify(t, data, src, late)
+			verify(t, data, src, late.startingAt(seg))
 			st := seg.Stats()
 			want := Stats{PaddingDropped: 1, InvalidDropped: 1, SilenceSamples: int64(audiotest.Samples(delay))}
 			checkExact(t, st, want)
@@ -752,5 +770,34 @@ func TestSegmentStallLongerThanQuietFill(t *testing.T) {
 	checkZero(t, st, Stats{LateDropped: 15, SilenceSamples: 1}, Stats{})
 	if audio := st.SamplesWritten - st.SilenceSamples; audio != int64(len(src.packets)-15)*960 {
 		t.Errorf("%v ms of audio written, want all but the 300 ms written over", float64(audio)/48)
+	}
+}
+
+// TestSettlesOnLeastDelay: a connection's first packet comes late (an SFU
+// subscribing, a path waking up) and the rest on time. The segment starts
+// where the first packet would have come on the path's least delay, up to
+// Hold earlier than it came, and drops nothing to catch up.
+func TestSettlesOnLeastDelay(t *testing.T) {
+	src := fourSeconds(t, false)
+	for _, late := range []time.Duration{0, 17 * time.Millisecond, 60 * time.Millisecond, 110 * time.Millisecond, 200 * time.Millisecond} {
+		t.Run(late.String(), func(t *testing.T) {
+			p := straight(src, 100, 100)
+			p.events[0].at = late
+			if late > 20*time.Millisecond {
+				// The packets sent meanwhile queued behind it.
+				for i := 1; p.wall(i) < late; i++ {
+					p.events[i].at = late + time.Duration(i)*time.Microsecond
+				}
+			}
+			data, seg := run(t, p, true, Config{})
+			back := min(late, DefaultHold)
+			if got, want := seg.Start(), testStart().Add(late-back); got.Sub(want).Abs() > time.Millisecond/10 {
+				t.Errorf("start %v, want %v (the first arrival less %v)", got, want, back)
+			}
+			if st := seg.Stats(); late <= DefaultHold && (st.DriftDropped != 0 || st.SilenceSamples != 0 || st.LateDropped != 0) {
+				t.Errorf("stats %+v: audio dropped or silence added", st)
+			}
+			verify(t, data, src, p.startingAt(seg))
+		})
 	}
 }

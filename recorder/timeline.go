@@ -84,6 +84,13 @@ type timeline struct {
 
 	reanchorNext bool // place the next packet by arrival (new SSRC)
 
+	// firstAt, if haveFirstAt, is where the packet with RTP time firstTS
+	// goes: its place on the path's least delay, which the segment worked
+	// out from the packets it held while settling. The first packet is
+	// placed by it; without it, at its arrival.
+	firstAt, firstTS int64
+	haveFirstAt      bool
+
 	budget    int64 // milli-samples of silence the drift correction may put in now
 	budgetArr int64 // arrival up to which budget has been accrued
 }
@@ -94,16 +101,28 @@ func newTimeline(out emitter, stats *Stats) timeline {
 
 func (t *timeline) place(p arrivingPacket) error {
 	if !t.started {
-		// Normally the segment's first packet arrives at 0; if only
-		// padding or invalid packets came before, start with silence (what
-		// Tick has not written yet) so the first audio still sits at its
-		// arrival.
+		// Normally the segment's first packet goes at 0; if only padding
+		// or invalid packets came before, start with silence (what Tick has
+		// not written yet) so the first audio still sits at its arrival.
 		t.started = true
-		if err := t.silence(max(0, p.arr/frameQuantum*frameQuantum-t.pos)); err != nil {
+		at, settled := p.arr, false
+		if a := t.firstAt + p.uts - t.firstTS; t.haveFirstAt && a <= p.arr && p.arr-a <= reanchorLag {
+			// (A packet whose RTP time puts it elsewhere is not the one
+			// the segment settled on: it goes by its arrival.)
+			at, settled = a, true
+		}
+		if err := t.silence(max(0, at/frameQuantum*frameQuantum-t.pos)); err != nil {
 			return err
 		}
 		t.anchorTS, t.anchorPos = p.uts, t.pos
-		t.lag.add(p.arr, p.arr-t.pos)
+		lag := p.arr - t.pos
+		if settled {
+			// The least delay over the settling packets, which this one
+			// may well not have had: by the choice of firstAt, it puts
+			// the fastest of them right at its place.
+			lag = at - t.pos
+		}
+		t.lag.add(p.arr, lag)
 		t.budget, t.budgetArr = driftCap, p.arr
 		return t.audio(p)
 	}

@@ -72,7 +72,7 @@ func feed(t *testing.T, seg *Segment, src source, t0 time.Time, before func(i in
 	return t0.Add(src.packetTime(len(src.packets)))
 }
 
-// contiguous is an OnFrame observer checking that frames come without
+// contiguous is a Sink observer checking that frames come without
 // holes or overlaps.
 type contiguous struct {
 	t       *testing.T
@@ -231,7 +231,7 @@ func TestSegmentHoldsWhileDiskFull(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			d := &flakyDisk{full: c.from < 0, room: c.room, err: c.err}
 			obs := &contiguous{t: t}
-			seg, err := NewSegment(d, Config{OnFrame: obs.frame})
+			seg, err := NewSegment(d, Config{Sink: sinkFunc(obs.frame)})
 			if err != nil {
 				t.Fatalf("NewSegment: %v", err)
 			}
