@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/samvad/samvad/bot"
@@ -25,10 +26,12 @@ const (
 	demoConfig   = "configs/demo.yaml"
 	demoDuration = 30 * time.Second
 	// lingerAfter lets the last packets of the rooms that just left reach
-	// the recorder before it stops; on LiveKit, whose word that a room
-	// left comes through its server, lingerLiveKit.
-	lingerAfter   = 300 * time.Millisecond
-	lingerLiveKit = 1500 * time.Millisecond
+	// the recorder before it stops; then it waits, up to lingerMax, until
+	// it has seen every room leave (on LiveKit the word comes through its
+	// server, later than on samvad's relay, and later still on a loaded
+	// machine).
+	lingerAfter = 300 * time.Millisecond
+	lingerMax   = 5 * time.Second
 )
 
 func runDemo(ctx context.Context, args []string, e *env) error {
@@ -102,9 +105,10 @@ func (d *demoMeeting) play(ctx context.Context, script simulate.Script, dir stri
 		srv.Close()
 		return err
 	}
+	var present presence
 	b := bot.New(bot.Config{
 		Source:  src,
-		OnEvent: silentRooms(f, srv),
+		OnEvent: present.follow(silentRooms(f, srv)),
 		Metrics: srv.newBotMetrics(),
 		URL:     srv.wsURL, Meeting: f.Meeting.ID, Token: d.recorderSecret, Dir: dir, File: f,
 		Loopback: true, Logger: log, RollCall: w, HardStop: e.hard, SilenceAfter: silenceAfter,
@@ -148,18 +152,57 @@ func (d *demoMeeting) play(ctx context.Context, script simulate.Script, dir stri
 	if verbose {
 		printStats(w, stats)
 	}
-	select {
-	case <-time.After(linger(f)):
-	case <-ctx.Done():
-	}
+	present.awaitEmpty(ctx, lingerAfter, lingerMax)
 	return d.finish(stop(), simErr, e, log)
 }
 
-func linger(f *meeting.File) time.Duration {
-	if f.IsLiveKit() {
-		return lingerLiveKit
+// presence counts the rooms the recorder has logged as connected.
+type presence struct {
+	mu        sync.Mutex
+	connected map[string]bool
+}
+
+// follow returns an event hook that keeps count and then calls next (if
+// set).
+func (p *presence) follow(next func(recording.Event)) func(recording.Event) {
+	return func(e recording.Event) {
+		p.mu.Lock()
+		switch e.Event {
+		case recording.EventJoined:
+			if p.connected == nil {
+				p.connected = map[string]bool{}
+			}
+			p.connected[e.Room] = true
+		case recording.EventLeft, recording.EventDropped:
+			delete(p.connected, e.Room)
+		}
+		p.mu.Unlock()
+		if next != nil {
+			next(e)
+		}
 	}
-	return lingerAfter
+}
+
+// awaitEmpty waits atLeast, then until no room is connected or atMost
+// has passed, or ctx ends.
+func (p *presence) awaitEmpty(ctx context.Context, atLeast, atMost time.Duration) {
+	deadline := time.Now().Add(atMost)
+	t := time.NewTimer(atLeast)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		p.mu.Lock()
+		n := len(p.connected)
+		p.mu.Unlock()
+		if n == 0 || time.Now().After(deadline) {
+			return
+		}
+		t.Reset(100 * time.Millisecond)
+	}
 }
 
 // finish builds the report and says what the demo left behind.
