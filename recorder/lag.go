@@ -1,10 +1,16 @@
 package recorder
 
-// lagBucket is half the window over which the lag baseline is the minimum:
-// long enough that every window holds some packets that crossed the network
-// at the least delay, short enough to follow clock drift (0.1% is 1 ms per
-// second) and to settle within a second after a real shift.
-const lagBucket = SampleRate / 2
+// lagBucket is half the window over which the lag baseline is the minimum.
+// The minimum falls at once when a packet comes faster than any in the
+// window (the file must not run late), but rises only when the whole window
+// has been slower: that is what follows a sender whose clock is slower than
+// ours (real clocks drift by 0.01%, 0.4 ms over the window), and what a
+// passing delay must not do. A recorder beside a loaded SFU on a busy
+// machine reads every packet 15 to 35 ms late for a second or two at a
+// time; with a shorter window the baseline followed that, put silence in,
+// and dropped audio to catch up when the delay passed (most of what the
+// 100-room LiveKit bench lost; TestTimelineLoadedReader).
+const lagBucket = 2 * SampleRate
 
 // lagTracker estimates how far, in samples, the arrival clock is ahead of the
 // written timeline: lag = arrival-implied position - RTP-implied position.
