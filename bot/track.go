@@ -230,7 +230,7 @@ func (t *trackRecorder) counted() {
 	t.written = t.b.stats.addWritten(t.seg.Written(), t.written)
 	st := t.seg.Stats()
 	t.m.Dropped(metrics.Drops{Late: st.LateDropped, Invalid: st.InvalidDropped,
-		Duplicate: st.DuplicatesDropped, Padding: st.PaddingDropped, Drift: st.DriftDropped})
+		Duplicate: st.DuplicatesDropped, Padding: st.PaddingDropped, Drift: st.DriftDropped, Filler: st.FillerDropped})
 }
 
 func (t *trackRecorder) fail(err error, now time.Time) {

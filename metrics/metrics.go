@@ -215,7 +215,7 @@ type BotRoom struct {
 	concealed, silence      prometheus.Counter
 	late, invalid           prometheus.Counter
 	duplicate, padding      prometheus.Counter
-	drift                   prometheus.Counter
+	drift, filler           prometheus.Counter
 	segments                prometheus.Counter
 	last                    Drops
 }
@@ -239,6 +239,7 @@ func (m *Bot) Room(room string) *BotRoom {
 		duplicate:     m.dropped.WithLabelValues(room, "duplicate"),
 		padding:       m.dropped.WithLabelValues(room, "padding"),
 		drift:         m.dropped.WithLabelValues(room, "drift"),
+		filler:        m.dropped.WithLabelValues(room, "filler"),
 		segments:      m.segments.WithLabelValues(room),
 	}
 }
@@ -283,7 +284,7 @@ func (r *BotRoom) SegmentOpened() {
 }
 
 // Drops are a segment's running totals of dropped packets.
-type Drops struct{ Late, Invalid, Duplicate, Padding, Drift int64 }
+type Drops struct{ Late, Invalid, Duplicate, Padding, Drift, Filler int64 }
 
 // Dropped brings the drop counters up to a segment's running totals.
 func (r *BotRoom) Dropped(d Drops) {
@@ -300,6 +301,7 @@ func (r *BotRoom) Dropped(d Drops) {
 	add(r.duplicate, d.Duplicate, r.last.Duplicate)
 	add(r.padding, d.Padding, r.last.Padding)
 	add(r.drift, d.Drift, r.last.Drift)
+	add(r.filler, d.Filler, r.last.Filler)
 	r.last = d
 }
 

@@ -72,7 +72,13 @@ type Stats struct {
 	ClockJumps        int64 `json:"clock_jumps"`       // RTCP sender reports disagreeing with RTP time
 	DriftCorrections  int64 `json:"drift_corrections"` // silence added or frames dropped to follow the wall clock
 	DriftDropped      int64 `json:"drift_dropped"`     // audio packets, received, that those corrections dropped
-	SamplesWritten    int64 `json:"samples_written"`   // played length of the segment so far
+	// FillerDropped counts digital-silence packets that came after their
+	// time was written, or that the drift correction dropped: an SFU's
+	// blank frames (LiveKit sends a few, with its own timestamps, when a
+	// track ends). No sound is lost, so they are not in LateDropped or
+	// DriftDropped.
+	FillerDropped  int64 `json:"filler_dropped"`
+	SamplesWritten int64 `json:"samples_written"` // played length of the segment so far
 
 	// Writing to the file (see Segment): failed write attempts, each retried
 	// later; times a hold built up by failures was written out; bytes not on

@@ -307,6 +307,8 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 		s.stats.PaddingDropped++
 	case res == duplicate:
 		s.stats.DuplicatesDropped++
+	case res == late && isFiller(payload):
+		s.stats.FillerDropped++
 	case res == late:
 		s.stats.LateDropped++
 	}

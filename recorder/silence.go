@@ -16,6 +16,13 @@ const (
 	silence5760 = "\xfb\x06\xff\xfe\xff\xfe\xff\xfe\xff\xfe\xff\xfe\xff\xfe"
 )
 
+// isFiller reports whether p is a one-frame CELT digital-silence packet, as
+// encoders send for digital silence and SFUs as blank frames: dropping one
+// loses no sound.
+func isFiller(p []byte) bool {
+	return len(p) == 3 && p[0]>>3 >= 16 && p[0]&3 == 0 && p[1] == 0xff && p[2] == 0xfe
+}
+
 // frameQuantum is the shortest Opus frame (2.5 ms). Every packet lasts a
 // multiple of it, so it is the granularity of any gap we can fill.
 const frameQuantum = 120

@@ -173,7 +173,11 @@ func (t *timeline) place(p arrivingPacket) error {
 	switch gap := rtpPos - t.pos; {
 	case gap < 0 && rtpPos+int64(p.samples) <= t.pos:
 		// Its time is already written (e.g. as silence while it was late).
-		t.stats.LateDropped++
+		if isFiller(p.data) {
+			t.stats.FillerDropped++
+		} else {
+			t.stats.LateDropped++
+		}
 		return nil
 	case gap < 0:
 		// It overlaps what is written: it would go right after, that much
@@ -206,7 +210,11 @@ func (t *timeline) place(p arrivingPacket) error {
 		// and the file must not run ahead of the wall clock.
 		t.shiftAnchor(-int64(p.samples))
 		t.stats.DriftCorrections++
-		t.stats.DriftDropped++
+		if isFiller(p.data) {
+			t.stats.FillerDropped++
+		} else {
+			t.stats.DriftDropped++
+		}
 		return nil
 	}
 	return t.audio(p)

@@ -23,8 +23,9 @@ type RoomReport struct {
 	Received int64
 	// What the recorder did not write of what it received: late (after
 	// their time was already written), invalid, dropped by the drift
-	// correction, duplicates and padding.
-	Late, Invalid, DriftDropped, Duplicates, Padding int64
+	// correction, duplicates, padding, and an SFU's digital-silence
+	// filler that came after its time.
+	Late, Invalid, DriftDropped, Duplicates, Padding, Filler int64
 	// Concealed: gaps filled with concealment frames; Drift: corrections
 	// to follow the wall clock (silence added or frames dropped).
 	Concealed, Drift int64
@@ -36,7 +37,7 @@ type RoomReport struct {
 }
 
 // RecorderLoss is audio that reached the recorder but not its files
-// (duplicates and padding are not audio lost).
+// (duplicates, padding and filler are not audio lost).
 func (r RoomReport) RecorderLoss() int64 { return r.Late + r.Invalid + r.DriftDropped }
 
 // JoinToAudio is how long the room took from starting to join to its first
@@ -154,6 +155,7 @@ func readReport(folder string, sent []RoomStats) (*Report, error) {
 				Concealed  int64 `json:"frames_concealed"`
 				Drift      int64 `json:"drift_corrections"`
 				DriftDrop  int64 `json:"drift_dropped"`
+				Filler     int64 `json:"filler_dropped"`
 			}
 			if err := json.Unmarshal(e.Stats, &st); err != nil {
 				return nil, fmt.Errorf("%s: segment_closed of %s: stats: %w", folder, e.Segment, err)
@@ -166,6 +168,7 @@ func readReport(folder string, sent []RoomStats) (*Report, error) {
 			r.Concealed += st.Concealed
 			r.Drift += st.Drift
 			r.DriftDropped += st.DriftDrop
+			r.Filler += st.Filler
 		}
 	}
 	if len(order) == 0 {
@@ -183,7 +186,7 @@ type Summary struct {
 	Rooms, Recorded                 int
 	Sent, Received, RecorderLoss    int64
 	Late, Invalid, Concealed, Drift int64
-	DriftDropped                    int64
+	DriftDropped, Filler            int64
 	OpenSegments                    int
 	JoinMedian, JoinMax             time.Duration
 	FirstJoin, LastAudio            time.Time
@@ -207,6 +210,7 @@ func (rep *Report) Summary() Summary {
 		s.Concealed += r.Concealed
 		s.Drift += r.Drift
 		s.DriftDropped += r.DriftDropped
+		s.Filler += r.Filler
 		s.OpenSegments += r.Open
 		if !r.JoinStarted.IsZero() && (s.FirstJoin.IsZero() || r.JoinStarted.Before(s.FirstJoin)) {
 			s.FirstJoin = r.JoinStarted

@@ -101,9 +101,9 @@ func printReport(w io.Writer, rep *simulate.Report) {
 	if !s.FirstJoin.IsZero() && !s.LastAudio.IsZero() {
 		lastAudio = s.LastAudio.Sub(s.FirstJoin)
 	}
-	fmt.Fprintf(w, "report: rooms=%d recorded=%d sent=%d received=%d recorder_lost=%d late=%d invalid=%d drift_dropped=%d concealed=%d drift=%d "+
+	fmt.Fprintf(w, "report: rooms=%d recorded=%d sent=%d received=%d recorder_lost=%d late=%d invalid=%d drift_dropped=%d filler=%d concealed=%d drift=%d "+
 		"open_segments=%d join_median_ms=%d join_max_ms=%d slowest=%s last_audio_after_s=%.1f\n",
-		s.Rooms, s.Recorded, s.Sent, s.Received, s.RecorderLoss, s.Late, s.Invalid, s.DriftDropped, s.Concealed, s.Drift,
+		s.Rooms, s.Recorded, s.Sent, s.Received, s.RecorderLoss, s.Late, s.Invalid, s.DriftDropped, s.Filler, s.Concealed, s.Drift,
 		s.OpenSegments, s.JoinMedian.Milliseconds(), s.JoinMax.Milliseconds(), s.SlowestRoom, lastAudio.Seconds())
 }
 
