@@ -39,3 +39,19 @@ func TestLevelMeter(t *testing.T) {
 		t.Errorf("an empty payload measures %d, want -1 (unknown)", l)
 	}
 }
+
+// BenchmarkLevelMeter measures a room's speech (a recorded clip), packet by
+// packet, as the bot does for every LiveKit room.
+func BenchmarkLevelMeter(b *testing.B) {
+	u, ok := voice.Clip(voice.Rooms()[0])
+	if !ok {
+		b.Fatal("no clip")
+	}
+	var m levelMeter
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if m.level(u.Packet(i%u.Len()).Opus) < 0 {
+			b.Fatal("not decoded")
+		}
+	}
+}
