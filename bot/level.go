@@ -6,6 +6,7 @@ import (
 	"github.com/thesyncim/gopus"
 
 	"github.com/samvad/samvad/activity"
+	"github.com/samvad/samvad/recorder"
 )
 
 // levelMeter measures the RFC 6464 level of packets from a sender that does
@@ -21,6 +22,11 @@ type levelMeter struct {
 func (m *levelMeter) level(payload []byte) int {
 	if len(payload) == 0 {
 		return -1
+	}
+	if recorder.IsSilence(payload) {
+		// What SFUs send for a silent or muted room, and CELT encoders
+		// for digital silence: no need to decode it.
+		return activity.SilentLevel
 	}
 	if m.dec == nil {
 		dec, err := gopus.NewDecoder(gopus.DefaultDecoderConfig(meterRate, 1))

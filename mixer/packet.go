@@ -36,43 +36,6 @@ func packetSamples(p []byte) (int, error) {
 	return n, nil
 }
 
-// isSilence reports whether p is a CELT packet all of whose frames are the
-// two bytes 0xFF 0xFE: the range decoder then reads the silence flag first
-// and the decoder outputs zeros. The recorder fills gaps with exactly these
-// (one frame, or six in a 120 ms code-3 packet), and a CELT encoder emits
-// them for digital silence.
-func isSilence(p []byte) bool {
-	if len(p) < 3 || p[0]>>3 < 16 { // configs 16-31 are CELT-only
-		return false
-	}
-	var frames []byte
-	switch p[0] & 3 {
-	case 0:
-		frames = p[1:]
-	case 1:
-		frames = p[1:]
-	case 3:
-		if p[1]&0xc0 != 0 { // VBR or padded: not what a silence filler writes
-			return false
-		}
-		frames = p[2:]
-		if len(frames) != 2*int(p[1]&0x3f) {
-			return false
-		}
-	default:
-		return false
-	}
-	if len(frames) == 0 || len(frames)%2 != 0 {
-		return false
-	}
-	for i := 0; i < len(frames); i += 2 {
-		if frames[i] != 0xff || frames[i+1] != 0xfe {
-			return false
-		}
-	}
-	return true
-}
-
 // isConcealment reports whether p is a TOC-only packet: its one frame is
 // empty, which decoders treat as lost and conceal (RFC 6716 section 3.2.1).
 // The recorder writes these for lost packets.

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/recorder"
 	"github.com/thesyncim/gopus"
 )
 
@@ -40,7 +41,7 @@ func TestPacketClassification(t *testing.T) {
 		{"code 3 vbr", []byte{0xfb, 0x82, 0x02, 0xff, 0xfe, 0xff, 0xfe}, false, 1920},
 		{"code 3 short", []byte{0xfb, 0x06, 0xff, 0xfe}, false, 5760},
 	} {
-		if got := isSilence(c.p); got != c.silence {
+		if got := recorder.IsSilence(c.p); got != c.silence {
 			t.Errorf("%s (% x): silence %v, want %v", c.name, c.p, got, c.silence)
 		}
 		if n, err := packetSamples(c.p); err != nil || n != c.samples {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/thesyncim/gopus"
+
+	"github.com/samvad/samvad/recorder"
 )
 
 // ringSlots is how many mix frames of a track's decoded audio can wait to
@@ -109,7 +111,7 @@ func newTrack() (*track, error) {
 // first frame after the gate opens fades in over its first gateFade
 // samples, and the packet on which it closes is mixed, fading out.
 func (t *track) decode(p []byte, samples int, sounding bool, st *Stats) []float32 {
-	silence := isSilence(p)
+	silence := recorder.IsSilence(p)
 	if t.started && !t.active && (!sounding || silence || isConcealment(p)) {
 		st.PacketsSkipped++
 		return nil

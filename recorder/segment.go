@@ -307,7 +307,7 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 		s.stats.PaddingDropped++
 	case res == duplicate:
 		s.stats.DuplicatesDropped++
-	case res == late && isFiller(payload):
+	case res == late && IsSilence(payload):
 		s.stats.FillerDropped++
 	case res == late:
 		s.stats.LateDropped++

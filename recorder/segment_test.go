@@ -359,7 +359,7 @@ func statFields(s Stats) map[string]int64 {
 		"LateDropped": s.LateDropped, "InvalidDropped": s.InvalidDropped, "FramesConcealed": s.FramesConcealed,
 		"SilenceSamples": s.SilenceSamples, "Reanchors": s.Reanchors, "TimestampJumps": s.TimestampJumps,
 		"SequenceJumps": s.SequenceJumps, "ClockJumps": s.ClockJumps, "DriftCorrections": s.DriftCorrections,
-		"DriftDropped": s.DriftDropped, "WriteErrors": s.WriteErrors, "WriteRecoveries": s.WriteRecoveries, "HeldBytes": s.HeldBytes,
+		"DriftDropped": s.DriftDropped, "FillerDropped": s.FillerDropped, "WriteErrors": s.WriteErrors, "WriteRecoveries": s.WriteRecoveries, "HeldBytes": s.HeldBytes,
 		"DroppedBytes": s.DroppedBytes, "DroppedMs": s.DroppedMs,
 	}
 }
@@ -380,7 +380,7 @@ func checkExact(t *testing.T, got, want Stats) {
 func checkZero(t *testing.T, got, want, allowed Stats) {
 	t.Helper()
 	g, w, a := statFields(got), statFields(want), statFields(allowed)
-	for _, k := range []string{"DuplicatesDropped", "LateDropped", "InvalidDropped", "FramesConcealed", "SilenceSamples", "Reanchors", "TimestampJumps", "SequenceJumps", "ClockJumps", "DriftCorrections", "DriftDropped", "WriteErrors", "WriteRecoveries", "HeldBytes", "DroppedBytes", "DroppedMs"} {
+	for _, k := range []string{"DuplicatesDropped", "LateDropped", "FillerDropped", "InvalidDropped", "FramesConcealed", "SilenceSamples", "Reanchors", "TimestampJumps", "SequenceJumps", "ClockJumps", "DriftCorrections", "DriftDropped", "WriteErrors", "WriteRecoveries", "HeldBytes", "DroppedBytes", "DroppedMs"} {
 		if w[k] == 0 && a[k] == 0 && g[k] != 0 {
 			t.Errorf("%s = %d, want 0", k, g[k])
 		}
@@ -414,7 +414,7 @@ func TestSegmentDrift(t *testing.T) {
 			if st.DriftCorrections < 3 {
 				t.Errorf("%d drift corrections for 60 ms of drift", st.DriftCorrections)
 			}
-			checkZero(t, st, Stats{}, Stats{DriftCorrections: -1, DriftDropped: -1, SilenceSamples: -1})
+			checkZero(t, st, Stats{}, Stats{DriftCorrections: -1, DriftDropped: -1, FillerDropped: -1, SilenceSamples: -1})
 		})
 	}
 }
@@ -766,8 +766,15 @@ func TestSegmentStallLongerThanQuietFill(t *testing.T) {
 	st := seg.Stats()
 	// Silence went in from packet 100's time (2.0 s) to 400 ms before the
 	// burst (2.3 s): packets 100 to 114 are late, 115 on are in place.
-	checkExact(t, st, Stats{LateDropped: 15, SilenceSamples: 300 * 48})
-	checkZero(t, st, Stats{LateDropped: 15, SilenceSamples: 1}, Stats{})
+	// Those of them that are digital silence are filler: no sound lost.
+	var filler int64
+	for _, pk := range src.packets[100:115] {
+		if IsSilence(pk) {
+			filler++
+		}
+	}
+	checkExact(t, st, Stats{LateDropped: 15 - filler, FillerDropped: filler, SilenceSamples: 300 * 48})
+	checkZero(t, st, Stats{LateDropped: 15 - filler, FillerDropped: filler, SilenceSamples: 1}, Stats{})
 	if audio := st.SamplesWritten - st.SilenceSamples; audio != int64(len(src.packets)-15)*960 {
 		t.Errorf("%v ms of audio written, want all but the 300 ms written over", float64(audio)/48)
 	}

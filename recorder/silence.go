@@ -16,11 +16,42 @@ const (
 	silence5760 = "\xfb\x06\xff\xfe\xff\xfe\xff\xfe\xff\xfe\xff\xfe\xff\xfe"
 )
 
-// isFiller reports whether p is a one-frame CELT digital-silence packet, as
-// encoders send for digital silence and SFUs as blank frames: dropping one
-// loses no sound.
-func isFiller(p []byte) bool {
-	return len(p) == 3 && p[0]>>3 >= 16 && p[0]&3 == 0 && p[1] == 0xff && p[2] == 0xfe
+// IsSilence reports whether p is a CELT packet all of whose frames are the
+// two bytes 0xFF 0xFE: the range decoder then reads the silence flag first
+// and the decoder outputs zeros. Segments fill gaps with exactly these (one
+// frame, or six in a 120 ms code-3 packet), a CELT encoder emits them for
+// digital silence, and SFUs send them as blank frames. Dropping one loses no
+// sound, and its level is known without decoding it.
+func IsSilence(p []byte) bool {
+	if len(p) < 3 || p[0]>>3 < 16 { // configs 16-31 are CELT-only
+		return false
+	}
+	var frames []byte
+	switch p[0] & 3 {
+	case 0:
+		frames = p[1:]
+	case 1:
+		frames = p[1:]
+	case 3:
+		if p[1]&0xc0 != 0 { // VBR or padded: not what a silence filler writes
+			return false
+		}
+		frames = p[2:]
+		if len(frames) != 2*int(p[1]&0x3f) {
+			return false
+		}
+	default:
+		return false
+	}
+	if len(frames) == 0 || len(frames)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(frames); i += 2 {
+		if frames[i] != 0xff || frames[i+1] != 0xfe {
+			return false
+		}
+	}
+	return true
 }
 
 // frameQuantum is the shortest Opus frame (2.5 ms). Every packet lasts a

@@ -173,7 +173,7 @@ func (t *timeline) place(p arrivingPacket) error {
 	switch gap := rtpPos - t.pos; {
 	case gap < 0 && rtpPos+int64(p.samples) <= t.pos:
 		// Its time is already written (e.g. as silence while it was late).
-		if isFiller(p.data) {
+		if IsSilence(p.data) {
 			t.stats.FillerDropped++
 		} else {
 			t.stats.LateDropped++
@@ -210,7 +210,7 @@ func (t *timeline) place(p arrivingPacket) error {
 		// and the file must not run ahead of the wall clock.
 		t.shiftAnchor(-int64(p.samples))
 		t.stats.DriftCorrections++
-		if isFiller(p.data) {
+		if IsSilence(p.data) {
 			t.stats.FillerDropped++
 		} else {
 			t.stats.DriftDropped++
