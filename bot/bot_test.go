@@ -48,7 +48,13 @@ type server struct {
 
 func startServer(t *testing.T) *server {
 	t.Helper()
-	f, err := meeting.Parse("test.yaml", []byte(meetingYAML))
+	return startServerYAML(t, meetingYAML)
+}
+
+// startServerYAML starts a server for a meeting file of id test.
+func startServerYAML(t *testing.T, yaml string) *server {
+	t.Helper()
+	f, err := meeting.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,12 +94,36 @@ func (m *Mic) Pause(samples int) {
 	m.ts += uint32(samples)
 }
 
+// Stamp takes the sequence number and timestamp of the next packet, of
+// samples samples, for SendStamped to send later, or never (a packet lost
+// on the way). A network's delays and reordering can then be played with
+// the sender's numbering intact.
+func (m *Mic) Stamp(samples int) (seq uint16, ts uint32) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seq, ts = m.seq, m.ts
+	m.seq++
+	m.ts += uint32(samples)
+	return seq, ts
+}
+
+// SendStamped sends an Opus packet with the numbers Stamp gave it.
+func (m *Mic) SendStamped(seq uint16, ts uint32, opus []byte, level uint8) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.writeLocked(seq, ts, opus, level, false)
+}
+
 func (m *Mic) send(opus []byte, samples int, level uint8, marker bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	seq, ts := m.seq, m.ts
 	m.seq++
 	m.ts += uint32(samples)
+	return m.writeLocked(seq, ts, opus, level, marker)
+}
+
+func (m *Mic) writeLocked(seq uint16, ts uint32, opus []byte, level uint8, marker bool) error {
 	if !m.bound {
 		return nil
 	}
