@@ -60,7 +60,8 @@ type Config struct {
 	Metrics *metrics.Bot
 	// OnEvent, when set, is told every event once it is in events.jsonl
 	// (samvad run shows a LiveKit meeting's silent rooms on its roll call
-	// with it). It is called from the bot's goroutines and must not block.
+	// with it). It is called in order from the goroutine that writes the
+	// events; while it runs, later events wait (the audio does not).
 	OnEvent func(recording.Event)
 }
 
@@ -83,6 +84,7 @@ type Bot struct {
 	stats  recorderStats
 	ready  chan struct{} // closed when the folder is open
 	mix    *liveMix      // nil without a live mix
+	events *eventWriter  // set when the folder opens
 }
 
 // New makes a bot; Run records.
@@ -207,6 +209,7 @@ func (b *Bot) connected(c Conn, down, now time.Time) error {
 			return fmt.Errorf("open recording folder: %w", err)
 		}
 		b.folder = f
+		b.events = startEventWriter(func(evs []recording.Event) { b.writeEvents(f, evs) })
 		b.roll = newRollCall(m, f.Start(), b.cfg.SilenceAfter, b.emit)
 		if b.cfg.NoMix {
 			f.Manifest.NoMix = true
@@ -300,23 +303,33 @@ func (b *Bot) snapshot(w Welcome) (recording.Meeting, error) {
 	return *w.Meeting, nil
 }
 
-// emit appends an event to the log and prints its readable line.
+// emit hands an event to the event writer: it never waits for the disk.
 func (b *Bot) emit(e recording.Event) {
 	b.mu.Lock()
-	f := b.folder
+	w := b.events
 	b.mu.Unlock()
-	if f == nil {
-		return
+	if w != nil {
+		w.emit(e)
 	}
-	if e.Text != "" {
-		fmt.Fprintf(b.cfg.RollCall, "%s %s\n", e.At.In(f.Manifest.Meeting.Location()).Format("15:04:05"), e.Text)
+}
+
+// writeEvents prints the events' readable lines and appends them to the
+// log (the event writer calls it, in order).
+func (b *Bot) writeEvents(f *recording.Folder, evs []recording.Event) {
+	loc := f.Manifest.Meeting.Location()
+	for _, e := range evs {
+		if e.Text != "" {
+			fmt.Fprintf(b.cfg.RollCall, "%s %s\n", e.At.In(loc).Format("15:04:05"), e.Text)
+		}
 	}
-	if err := f.Events.Append(e); err != nil {
+	if err := f.Events.AppendBatch(evs); err != nil {
 		b.stats.writeError()
-		b.log.Error("event log", "event", e.Event, "err", err)
+		b.log.Error("event log", "events", len(evs), "first", evs[0].Event, "err", err)
 	}
 	if b.cfg.OnEvent != nil {
-		b.cfg.OnEvent(e)
+		for _, e := range evs {
+			b.cfg.OnEvent(e)
+		}
 	}
 }
 
@@ -333,6 +346,7 @@ func (b *Bot) finish(now time.Time) {
 		f.Manifest.MixIncomplete = true
 	}
 	b.emit(recording.Event{At: now, Event: recording.EventRecordingStopped, Text: "recording stopped"})
+	b.events.close()
 	f.Manifest.RecordingEndedAt = now.In(f.Manifest.Meeting.Location()).Format(recording.TimeFormat)
 	if err := f.WriteManifest(); err != nil {
 		b.log.Error("manifest", "err", err)

@@ -116,19 +116,26 @@ const maxPending = 100000
 // line is kept in memory, with every later one, and written when the disk
 // takes writes again; the error is returned so the caller can report it.
 func (l *EventLog) Append(e Event) error {
+	return l.AppendBatch([]Event{e})
+}
+
+// AppendBatch is Append for several events, written with one write and one
+// sync.
+func (l *EventLog) AppendBatch(events []Event) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	e.At = e.At.In(l.loc)
-	e.OffsetMS = e.At.Sub(l.start).Milliseconds()
-	line, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encode event %s: %w", e.Event, err)
+	for _, e := range events {
+		e.At = e.At.In(l.loc)
+		e.OffsetMS = e.At.Sub(l.start).Milliseconds()
+		line, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode event %s: %w", e.Event, err)
+		}
+		if len(l.pending) >= maxPending {
+			l.pending = l.pending[1:]
+		}
+		l.pending = append(l.pending, append(line, '\n'))
 	}
-	line = append(line, '\n')
-	if len(l.pending) >= maxPending {
-		l.pending = l.pending[1:]
-	}
-	l.pending = append(l.pending, line)
 	return l.flushLocked()
 }
 
