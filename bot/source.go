@@ -103,8 +103,9 @@ type Track struct {
 	// comes back with another, and its audio goes to a new segment.
 	Session string
 	Remote  *webrtc.TrackRemote
-	// Receiver, when set, is read by the bot for RTCP sender reports; a
-	// source whose own code reads it leaves it nil.
+	// Receiver, when set, has its RTCP read (and dropped) by the bot, as
+	// pion's interceptors need; a source whose own code reads it leaves it
+	// nil.
 	Receiver *webrtc.RTPReceiver
 	// LevelExtension is the id of the RFC 6464 audio-level header
 	// extension, 0 when it was not negotiated (the bot then measures the

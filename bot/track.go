@@ -7,10 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 
 	"github.com/samvad/samvad/metrics"
@@ -30,12 +28,6 @@ const tickEvery = 50 * time.Millisecond
 // timer goroutine, a wake-up and a read that returns nothing. When packets
 // stop, the first tick comes within readIdle, then every tickEvery.
 const readIdle = 2 * tickEvery
-
-type senderReport struct {
-	ntp     uint64
-	rtp     uint32
-	arrival time.Time
-}
 
 // recordTrack records one forwarded track, one connection of one room, into
 // a segment of its own. It runs on a goroutine the participant owns and
@@ -57,16 +49,14 @@ func (b *Bot) recordTrack(tr Track) {
 	if recv := tr.Receiver; recv != nil {
 		wg.Add(1)
 		go func() {
+			// RTCP must be read for pion's interceptors to see it (the
+			// sender reports its receiver reports answer); nothing else
+			// of it is used.
 			defer wg.Done()
+			buf := make([]byte, 1500)
 			for {
-				pkts, _, err := recv.ReadRTCP()
-				if err != nil {
+				if _, _, err := recv.Read(buf); err != nil {
 					return
-				}
-				for _, p := range pkts {
-					if s, ok := p.(*rtcp.SenderReport); ok {
-						t.senderReport(s.NTPTime, s.RTPTime, time.Now())
-					}
 				}
 			}
 		}()
@@ -115,7 +105,6 @@ type trackRecorder struct {
 	levelID       uint8 // RFC 6464 extension id; 0: not negotiated
 	log           *slog.Logger
 	m             *metrics.BotRoom
-	sr            atomic.Pointer[senderReport] // the latest, not yet handed to the segment
 
 	meter       levelMeter
 	mixIn       *mixer.Input
@@ -132,12 +121,6 @@ type trackRecorder struct {
 func (b *Bot) newTrackRecorder(room, session string, levelID uint8, log *slog.Logger) *trackRecorder {
 	return &trackRecorder{b: b, room: room, session: session, levelID: levelID, log: log,
 		m: b.cfg.Metrics.Room(room), lastTick: time.Now()}
-}
-
-// senderReport keeps an RTCP sender report for the segment: safe from any
-// goroutine.
-func (t *trackRecorder) senderReport(ntp uint64, rtpTS uint32, arrival time.Time) {
-	t.sr.Store(&senderReport{ntp: ntp, rtp: rtpTS, arrival: arrival})
 }
 
 // packet records one RTP packet, as read from the track, that arrived at
@@ -173,9 +156,6 @@ func (t *trackRecorder) packet(raw []byte, now time.Time) (ticked bool) {
 	}
 	if t.seg == nil || t.failed {
 		return false
-	}
-	if s := t.sr.Swap(nil); s != nil {
-		t.seg.SenderReport(s.ntp, s.rtp, s.arrival)
 	}
 	if err := t.seg.Push(pkt, now); err != nil {
 		t.fail(err, now)

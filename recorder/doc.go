@@ -39,7 +39,7 @@
 // per segment.
 //
 // Concurrency: a Segment is not safe for concurrent use. Its owner calls
-// Push, SenderReport, Tick and Close from one goroutine (typically the one
+// Push, Tick and Close from one goroutine (typically the one
 // reading the RTP track, with a ticker in the same select loop). The package
 // starts no goroutines and has no package-level mutable state; Stitch and
 // ScanOgg may run concurrently with anything.

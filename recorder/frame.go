@@ -69,7 +69,6 @@ type Stats struct {
 	Reanchors         int64 `json:"reanchors"`         // pauses detected by arrival time (frozen RTP time)
 	TimestampJumps    int64 `json:"timestamp_jumps"`   // RTP time jumped ahead of arrival time
 	SequenceJumps     int64 `json:"sequence_jumps"`    // sequence number jumps or SSRC changes
-	ClockJumps        int64 `json:"clock_jumps"`       // RTCP sender reports disagreeing with RTP time
 	DriftCorrections  int64 `json:"drift_corrections"` // silence added or frames dropped to follow the wall clock
 	DriftDropped      int64 `json:"drift_dropped"`     // audio packets, received, that those corrections dropped
 	// FillerDropped counts digital-silence packets that came after their

@@ -140,17 +140,6 @@ func TestScanOggMatchesGopusReader(t *testing.T) {
 	}
 }
 
-func TestNTPSamples(t *testing.T) {
-	for _, c := range []struct {
-		d    int64
-		want int64
-	}{{1 << 32, 48000}, {1 << 31, 24000}, {-(3 << 32), -144000}, {(86400 * 365 * 10) << 32, 86400 * 365 * 10 * 48000}} {
-		if got := ntpSamples(c.d); got != c.want {
-			t.Errorf("ntpSamples(%d) = %d, want %d", c.d, got, c.want)
-		}
-	}
-}
-
 // TestScanOggBoundsGranuleJumps: a page whose granule position is further
 // ahead than the bytes since the previous packet could hold (forged, or a
 // writer gone wrong: the checksum is valid) continues from the previous

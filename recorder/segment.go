@@ -119,23 +119,19 @@ type Segment struct {
 	buf  pageBuffer
 	ogg  *OggWriter
 
-	started   bool
-	first     time.Time // arrival of the first packet
-	settled   bool      // start is known; packets are released
-	start     time.Time
-	seq       seqUnwrapper
-	ts        tsUnwrapper
-	ssrc      uint32
-	haveSSRC  bool
-	ro        reorder
-	tl        timeline
-	lastUseq  int64 // sequence number of the last packet released
-	haveLast  bool
-	sr        senderReports
-	mediaTS   uint32    // RTP timestamp of the last audio packet released
-	mediaArr  time.Time // and its arrival, for checking sender reports
-	haveMedia bool
-	lastArr   time.Time // arrival of the latest audio packet pushed
+	started  bool
+	first    time.Time // arrival of the first packet
+	settled  bool      // start is known; packets are released
+	start    time.Time
+	seq      seqUnwrapper
+	ts       tsUnwrapper
+	ssrc     uint32
+	haveSSRC bool
+	ro       reorder
+	tl       timeline
+	lastUseq int64 // sequence number of the last packet released
+	haveLast bool
+	lastArr  time.Time // arrival of the latest audio packet pushed
 
 	lastFlush time.Time
 	stats     Stats
@@ -434,8 +430,6 @@ func (s *Segment) newStream(now time.Time) error {
 	s.ro.restart()
 	s.haveLast = false
 	s.tl.reanchorNext = true
-	s.sr = senderReports{}
-	s.haveMedia = false
 	s.stats.SequenceJumps++
 	return nil
 }
@@ -528,7 +522,6 @@ func (s *Segment) process(sl *slot, queued bool) error {
 	if sl.n == 0 {
 		return nil // padding placeholder: only keeps the sequence contiguous
 	}
-	s.mediaTS, s.mediaArr, s.haveMedia = uint32(sl.uts), sl.arrival, true
 	return s.tl.place(arrivingPacket{
 		uts:     sl.uts,
 		arr:     samplesOf(sl.arrival.Sub(s.start)),

@@ -21,8 +21,6 @@ type event struct {
 	ssrc    uint32
 	payload []byte
 	at      time.Duration // arrival since the first packet
-	sr      bool          // an RTCP sender report (ts is its RTP time) instead
-	ntp     uint64
 }
 
 // plan is a scenario: what arrives when, and where the sender's audio truly
@@ -149,10 +147,6 @@ func run(t *testing.T, p plan, tick bool, cfg Config) ([]byte, *Segment) {
 				t.Fatal(err)
 			}
 			next += 20 * time.Millisecond
-		}
-		if e.sr {
-			seg.SenderReport(e.ntp, e.ts, t0.Add(e.at))
-			continue
 		}
 		pk := &rtp.Packet{Header: rtp.Header{SequenceNumber: e.seq, Timestamp: e.ts, SSRC: e.ssrc}, Payload: e.payload}
 		if err := seg.Push(pk, t0.Add(e.at)); err != nil {
@@ -358,7 +352,7 @@ func statFields(s Stats) map[string]int64 {
 		"Received": s.Received, "DuplicatesDropped": s.DuplicatesDropped, "PaddingDropped": s.PaddingDropped,
 		"LateDropped": s.LateDropped, "InvalidDropped": s.InvalidDropped, "FramesConcealed": s.FramesConcealed,
 		"SilenceSamples": s.SilenceSamples, "Reanchors": s.Reanchors, "TimestampJumps": s.TimestampJumps,
-		"SequenceJumps": s.SequenceJumps, "ClockJumps": s.ClockJumps, "DriftCorrections": s.DriftCorrections,
+		"SequenceJumps": s.SequenceJumps, "DriftCorrections": s.DriftCorrections,
 		"DriftDropped": s.DriftDropped, "FillerDropped": s.FillerDropped, "WriteErrors": s.WriteErrors, "WriteRecoveries": s.WriteRecoveries, "HeldBytes": s.HeldBytes,
 		"DroppedBytes": s.DroppedBytes, "DroppedMs": s.DroppedMs,
 	}
@@ -380,7 +374,7 @@ func checkExact(t *testing.T, got, want Stats) {
 func checkZero(t *testing.T, got, want, allowed Stats) {
 	t.Helper()
 	g, w, a := statFields(got), statFields(want), statFields(allowed)
-	for _, k := range []string{"DuplicatesDropped", "LateDropped", "FillerDropped", "InvalidDropped", "FramesConcealed", "SilenceSamples", "Reanchors", "TimestampJumps", "SequenceJumps", "ClockJumps", "DriftCorrections", "DriftDropped", "WriteErrors", "WriteRecoveries", "HeldBytes", "DroppedBytes", "DroppedMs"} {
+	for _, k := range []string{"DuplicatesDropped", "LateDropped", "FillerDropped", "InvalidDropped", "FramesConcealed", "SilenceSamples", "Reanchors", "TimestampJumps", "SequenceJumps", "DriftCorrections", "DriftDropped", "WriteErrors", "WriteRecoveries", "HeldBytes", "DroppedBytes", "DroppedMs"} {
 		if w[k] == 0 && a[k] == 0 && g[k] != 0 {
 			t.Errorf("%s = %d, want 0", k, g[k])
 		}
@@ -480,79 +474,6 @@ func TestObserverSeesTheFile(t *testing.T) {
 	}
 	if st := seg.Stats(); st.SamplesWritten != pos || st.FramesConcealed != 1 {
 		t.Errorf("stats %+v, observer total %d", st, pos)
-	}
-}
-
-// withReports adds a sender report every interval; rtpAt gives the RTP time
-// the sender reports at each wall-clock instant.
-func withReports(p plan, every time.Duration, rtpAt func(wall time.Duration) uint32) plan {
-	p.events = slices.Clone(p.events)
-	for w := every; w < p.end; w += every {
-		sec := uint64(3_900_000_000) + uint64(w/time.Second)
-		frac := uint64(w%time.Second) << 32 / uint64(time.Second)
-		p.events = append(p.events, event{sr: true, ntp: sec<<32 | frac, ts: rtpAt(w), at: w})
-	}
-	return p
-}
-
-// TestSenderReports: reports consistent with the stream change nothing; a
-// report that exposes a 150 ms pause (too short for Tick to fill, whichever
-// way the sender reports RTP time across it) is counted but moves no audio:
-// the drift correction takes the pause in within its budget, and every
-// packet is written.
-func TestSenderReports(t *testing.T) {
-	src := fourSeconds(t, false)
-	const ts0 = 777
-	steady := straight(src, 1, ts0)
-	clock := func(w time.Duration) uint32 { return ts0 + uint32(audiotest.Samples(w)) }
-
-	pause := straight(src, 1, ts0)
-	const pauseAt, pauseLen = 60, 150 * time.Millisecond
-	pause.wall = func(i int) time.Duration {
-		d := time.Duration(i) * 20 * time.Millisecond
-		if i >= pauseAt {
-			d += pauseLen
-		}
-		return d
-	}
-	for i := range pause.events {
-		pause.events[i].at = pause.wall(i)
-	}
-	pause.end = pause.wall(len(src.packets))
-	frozen := func(w time.Duration) uint32 {
-		if w > pause.wall(pauseAt) {
-			w -= pauseLen
-		}
-		return clock(w)
-	}
-	for _, c := range []struct {
-		name string
-		plan plan
-		want Stats
-	}{
-		{"steady", withReports(steady, time.Second, clock), Stats{}},
-		{"pause, reports keep the RTP clock running", withReports(pause, 250*time.Millisecond, clock), Stats{ClockJumps: 1}},
-		{"pause, reports follow the frozen timestamps", withReports(pause, 250*time.Millisecond, frozen), Stats{ClockJumps: 1}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			data, seg := run(t, c.plan, true, Config{})
-			st := seg.Stats()
-			checkExact(t, st, c.want)
-			checkZero(t, st, c.want, Stats{SilenceSamples: -1, DriftCorrections: -1})
-			if audio := st.SamplesWritten - st.SilenceSamples; audio != int64(len(src.packets)*960) {
-				t.Errorf("%v ms of audio written, want all %v", float64(audio)/48, len(src.packets)*20)
-			}
-			if c.want.ClockJumps == 0 {
-				verify(t, data, src, c.plan.startingAt(seg))
-				return
-			}
-			// The pause is followed 40 ms at once, then 2 ms a second, and
-			// Close puts the rest at the end: the file still ends on the
-			// wall clock.
-			if st.SilenceSamples != 150*48 {
-				t.Errorf("%v ms of silence for the 150 ms pause", float64(st.SilenceSamples)/48)
-			}
-		})
 	}
 }
 
