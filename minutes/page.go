@@ -51,6 +51,7 @@ type pageView struct {
 	Speakers           []speakerView
 	Silent             []roomView // attended, never spoke
 	Timeline           timelineView
+	Font               template.CSS
 	CSS                template.CSS
 	JS                 template.JS
 }
@@ -94,7 +95,7 @@ func minutesHTML(s Summary, f files) ([]byte, error) {
 		Recorded: span(s.Start, s.End, loc), Length: dur(s.End.Sub(s.Start)),
 		Zone: zoneName(loc, s.Start), Date: s.Start.In(loc).Format(time.DateOnly), Mix: f.Mix,
 		Attended: attendedWords(s.Attending(), len(s.Rooms)),
-		Timeline: timeline(s), CSS: pageCSS, JS: pageJS,
+		Timeline: timeline(s), Font: fontFace, CSS: pageCSS, JS: pageJS,
 	}
 	if v.Title == "" {
 		v.Title = s.Meeting.ID

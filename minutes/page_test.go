@@ -87,8 +87,9 @@ func text(n *html.Node) string {
 	return b.String()
 }
 
-// externalCSS is a url() to anything but a fragment of the page itself.
-var externalCSS = regexp.MustCompile(`url\(\s*['"]?[^#'"\s]`)
+// externalCSS is a url() to anything but a fragment of the page itself or
+// data the page holds (its font).
+var externalCSS = regexp.MustCompile(`url\(\s*['"]?([^#d'"\s]|d[^a]|da[^t]|dat[^a]|data[^:])`)
 
 var devanagari = regexp.MustCompile(`\p{Devanagari}`)
 
