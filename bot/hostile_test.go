@@ -1,9 +1,13 @@
 package bot_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -109,7 +113,12 @@ func TestHostileClientsDoNotDisturbTheMeeting(t *testing.T) {
 	}
 }
 
-// attack runs every kind of hostile client until the deadline.
+// attack runs every kind of hostile client until the deadline, reads
+// what the server answers each, and checks that every answer is the one
+// the protocol gives it: a 400 to garbage, too_large to an oversized
+// frame, bad_message to a malformed one, bad_token or locked_out to a
+// guessed token; or a refusal because the address holds too many
+// connections. A guess that gets in fails the test.
 func attack(t *testing.T, url, hostport string, until time.Time) {
 	var wg sync.WaitGroup
 	run := func(f func()) {
@@ -124,6 +133,16 @@ func attack(t *testing.T, url, hostport string, until time.Time) {
 			}
 		}()
 	}
+	var answersMu sync.Mutex
+	answers := map[string]map[string]int{} // attack -> answer -> count
+	answered := func(kind, answer string) {
+		answersMu.Lock()
+		defer answersMu.Unlock()
+		if answers[kind] == nil {
+			answers[kind] = map[string]int{}
+		}
+		answers[kind][answer]++
+	}
 	dial := func() *websocket.Conn {
 		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
 		if err != nil {
@@ -132,11 +151,43 @@ func attack(t *testing.T, url, hostport string, until time.Time) {
 		}
 		return ws
 	}
+	// readErrors reads until the server closes: the codes of its errors,
+	// or "closed" when it said nothing first.
+	readErrors := func(kind string, ws *websocket.Conn) {
+		ws.SetReadDeadline(time.Now().Add(3 * time.Second))
+		said := false
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				break
+			}
+			var m signaling.Message
+			if json.Unmarshal(data, &m) != nil || m.Type != signaling.TypeError {
+				answered(kind, "not an error: "+string(data))
+				continue
+			}
+			said = true
+			answered(kind, m.Code)
+		}
+		if !said {
+			answered(kind, "closed")
+		}
+	}
 	// Garbage on the port, not even HTTP.
 	run(func() {
 		c, err := net.Dial("tcp", hostport)
 		if err == nil {
 			c.Write([]byte("\x16\x03\x01\x00\xffGARBAGE\r\n\r\n\x00\x01"))
+			c.SetReadDeadline(time.Now().Add(3 * time.Second))
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			switch {
+			case line == "":
+				answered("garbage", "closed")
+			case strings.HasPrefix(line, "HTTP/1.1 400 "):
+				answered("garbage", "400")
+			default:
+				answered("garbage", line)
+			}
 			c.Close()
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -145,6 +196,7 @@ func attack(t *testing.T, url, hostport string, until time.Time) {
 	run(func() {
 		if ws := dial(); ws != nil {
 			ws.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("x", 200<<10)))
+			readErrors("oversized", ws)
 			ws.Close()
 		}
 	})
@@ -153,14 +205,22 @@ func attack(t *testing.T, url, hostport string, until time.Time) {
 			ws.WriteMessage(websocket.TextMessage, []byte(`{"type":`))
 			ws.WriteMessage(websocket.BinaryMessage, []byte{0xff, 0})
 			ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"answer","sdp":"v=0"}`))
+			readErrors("malformed", ws)
 			ws.Close()
 		}
 	})
 	// Guessing tokens.
 	run(func() {
 		c, err := signaling.Dial(context.Background(), url, signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: "bokaro", Token: "guess"})
-		if err == nil {
+		var je *signaling.JoinError
+		switch {
+		case err == nil:
+			answered("guess", "welcome")
 			c.Close()
+		case errors.As(err, &je):
+			answered("guess", je.Code)
+		default:
+			answered("guess", "closed")
 		}
 	})
 	// Connections that never say anything, held open.
@@ -182,5 +242,27 @@ func attack(t *testing.T, url, hostport string, until time.Time) {
 	mu.Unlock()
 	if len(held) == 0 {
 		t.Log("no idle connection was even accepted")
+	}
+
+	answersMu.Lock()
+	defer answersMu.Unlock()
+	t.Logf("the server's answers: %v", answers)
+	refused := []string{signaling.CodeTooManyConnections, "closed"}
+	for kind, want := range map[string][]string{
+		"garbage":   {"400"},
+		"oversized": {signaling.CodeTooLarge},
+		// The first bad frame is answered, the second (within a second)
+		// closes; a connection may also be closed with too_many_errors.
+		"malformed": {signaling.CodeBadMessage, signaling.CodeNotJoined, signaling.CodeTooManyErrors},
+		"guess":     {signaling.CodeBadToken, signaling.CodeLockedOut},
+	} {
+		if answers[kind][want[0]] == 0 && (kind != "guess" || answers[kind][want[1]] == 0) {
+			t.Errorf("%s: never answered %v: %v", kind, want, answers[kind])
+		}
+		for answer, n := range answers[kind] {
+			if !slices.Contains(want, answer) && !slices.Contains(refused, answer) {
+				t.Errorf("%s: answered %q %d times, want %v (or a refusal)", kind, answer, n, want)
+			}
+		}
 	}
 }

@@ -253,7 +253,7 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(page), "Visitor from elsewhere</span> <em>(not in the meeting file)</em>") {
+	if !strings.Contains(string(page), "Visitor from elsewhere</span> <em class=\"guest\">") {
 		t.Error("minutes.html does not list the guest by its name as not in the meeting file")
 	}
 	expect(guest, "joined", "segment_opened", "speaking_started", "left")

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"encoding/csv"
 	"strconv"
+	"time"
 )
 
 // AttendanceFile is the roll call as a spreadsheet.
 const AttendanceFile = "attendance.csv"
 
-// attendanceHeader is fixed by DESIGN.md.
-var attendanceHeader = []string{"room", "name", "name_hi", "kind", "location", "status", "first_joined", "last_left", "connected_s", "drops", "speaking_s"}
+// attendanceHeader: the columns up to speaking_s are fixed by DESIGN.md,
+// which lets columns be added after them, never before or between.
+var attendanceHeader = []string{"room", "name", "name_hi", "kind", "location", "status", "first_joined", "last_left", "connected_s", "drops", "speaking_s",
+	"audio_s"}
 
 // utf8BOM starts attendance.csv: without it Excel reads the file as the
 // machine's legacy code page and Devanagari names turn to mojibake. Other
@@ -22,13 +25,17 @@ const utf8BOM = "\ufeff"
 // not, in meeting-file order; RFC 4180 (CRLF line ends, quotes where
 // needed), UTF-8 with a BOM.
 //
-//   - first_joined, last_left: "2006-01-02 15:04:05" in the meeting's zone
-//     (the offset of starts_at). first_joined is empty for an absent room;
-//     last_left is empty for a room still connected when the recording
-//     ended, and for one that never connected.
+//   - first_joined, last_left: "2006-01-02 15:04:05+05:30" in the
+//     meeting's zone (the offset of starts_at), with that offset.
+//     first_joined is empty for an absent room; last_left is empty for a
+//     room still connected when the recording ended, and for one that
+//     never connected.
 //   - connected_s: every connected stretch clipped to the recording, in
 //     whole seconds; speaking_s likewise for speaking turns.
 //   - drops: connections lost without a leave (not left, not replaced).
+//   - audio_s: of connected_s, the seconds in which the room's audio
+//     reached the recorder (not muted, not only silence, not no packets at
+//     all): a room connected but never heard is present with audio_s 0.
 func attendanceCSV(s Summary) []byte {
 	var b bytes.Buffer
 	b.WriteString(utf8BOM)
@@ -46,6 +53,7 @@ func attendanceCSV(s Summary) []byte {
 			strconv.FormatInt(seconds(r.Connected), 10),
 			strconv.Itoa(len(r.Drops)),
 			strconv.FormatInt(seconds(r.Speaking), 10),
+			strconv.FormatInt(seconds(withAudio(r)), 10),
 		})
 	}
 	w.Flush() // writes to a bytes.Buffer cannot fail
@@ -66,4 +74,15 @@ func sheetText(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// withAudio is how long the room was connected with its audio reaching
+// the recorder: connected, less the stretches it was silent (which lie
+// within its connections).
+func withAudio(r RoomSummary) time.Duration {
+	d := r.Connected
+	for _, q := range r.Silent {
+		d -= q.Duration()
+	}
+	return max(d, 0)
 }

@@ -123,8 +123,9 @@ func Build(dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	man = f.Manifest
-	man.Mix = mix
+	// ensureMix may have changed f.Manifest (MixIncomplete): what is
+	// written is f.Manifest, so the mix goes there, not on a copy.
+	f.Manifest.Mix = mix
 	progress(len(rooms)+1, total, recording.ManifestFile)
 	if err := f.WriteManifest(); err != nil {
 		return nil, err

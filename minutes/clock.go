@@ -3,6 +3,8 @@ package minutes
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -13,15 +15,14 @@ import (
 // clock is hh:mm:ss in the meeting's zone.
 func clock(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04:05") }
 
-// sheetTime is a date and time a spreadsheet recognises as such
-// ("2023-11-21 14:02:07"), in the meeting's zone; "" for the zero time.
-// Spreadsheets do not read an RFC 3339 offset, so the zone is left out
-// here and stated in the README and the other files.
+// sheetTime is a date and time with its offset from UTC, in the meeting's
+// zone ("2023-11-21 14:02:07+05:30", RFC 3339 with a space for the T, which
+// Python's datetime.fromisoformat reads); "" for the zero time.
 func sheetTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(loc).Format("2006-01-02 15:04:05")
+	return t.In(loc).Format("2006-01-02 15:04:05-07:00")
 }
 
 // zoneName is "UTC+05:30".
@@ -29,33 +30,70 @@ func zoneName(loc *time.Location, t time.Time) string {
 	return "UTC" + t.In(loc).Format("-07:00")
 }
 
-// longDate is "Tuesday, 21 November 2023".
-func longDate(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("Monday, 2 January 2006")
+var (
+	hindiWeekdays = [...]string{"रविवार", "सोमवार", "मंगलवार", "बुधवार", "गुरुवार", "शुक्रवार", "शनिवार"}
+	hindiMonths   = [...]string{"जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्टूबर", "नवंबर", "दिसंबर"}
+)
+
+// longDate is "मंगलवार, 21 नवंबर 2023 / Tuesday, 21 November 2023".
+func longDate(t time.Time, loc *time.Location) Words {
+	t = t.In(loc)
+	return Words{
+		fmt.Sprintf("%s, %d %s %d", hindiWeekdays[t.Weekday()], t.Day(), hindiMonths[t.Month()-1], t.Year()),
+		t.Format("Monday, 2 January 2006"),
+	}
+}
+
+// span is a stretch of the day with its date: "Tuesday, 21 November 2023,
+// 13:58:00 to 15:00:00", and the second date too when it ends on another
+// day.
+func span(from, to time.Time, loc *time.Location) Words {
+	d1 := longDate(from, loc)
+	if from.In(loc).Format(time.DateOnly) == to.In(loc).Format(time.DateOnly) {
+		return Words{
+			fmt.Sprintf("%s, %s से %s तक", d1.Hi, clock(from, loc), clock(to, loc)),
+			fmt.Sprintf("%s, %s to %s", d1.En, clock(from, loc), clock(to, loc)),
+		}
+	}
+	d2 := longDate(to, loc)
+	return Words{
+		fmt.Sprintf("%s, %s से %s, %s तक", d1.Hi, clock(from, loc), d2.Hi, clock(to, loc)),
+		fmt.Sprintf("%s, %s to %s, %s", d1.En, clock(from, loc), d2.En, clock(to, loc)),
+	}
 }
 
 // seconds is a duration in whole seconds, rounded: what the CSV's _s
 // columns hold.
 func seconds(d time.Duration) int64 { return int64(math.Round(d.Seconds())) }
 
-// seek is the offset of t in the recording's audio files, in whole seconds,
-// rounded down so that a player starts on or just before the moment: what
-// mix.ogg#t=N and the page's player use.
-func seek(t, start time.Time) int64 {
-	s := int64(t.Sub(start) / time.Second)
-	if s < 0 {
-		return 0
+// seek is the offset of t in the recording's audio files, in seconds to the
+// millisecond (rounded down), as mix.ogg#t=N and the page's player take it:
+// "150", "1200.52". Whole seconds would start a turn at 14:18:00.900 nine
+// tenths of a second early, in the previous speaker's words.
+func seek(t, start time.Time) string {
+	ms := t.Sub(start).Milliseconds()
+	if ms <= 0 {
+		return "0"
+	}
+	s := strconv.FormatInt(ms/1000, 10)
+	if frac := ms % 1000; frac != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%03d", frac), "0")
 	}
 	return s
 }
 
 // human is a duration as people write it: "1h02m07s", "12m05s", "45s",
-// and "<1s" for a moment that rounds to nothing.
+// "<1s" for a moment that rounds to nothing, and days past a day, without
+// the seconds: "1106 days 21h13m".
 func human(d time.Duration) string {
 	s := seconds(d)
 	switch {
 	case s == 0 && d > 0:
 		return "<1s"
+	case s >= 2*86400:
+		return fmt.Sprintf("%d days %dh%02dm", s/86400, s/3600%24, s/60%60)
+	case s >= 86400:
+		return fmt.Sprintf("1 day %dh%02dm", s/3600%24, s/60%60)
 	case s >= 3600:
 		return fmt.Sprintf("%dh%02dm%02ds", s/3600, s/60%60, s%60)
 	case s >= 60:
@@ -63,3 +101,37 @@ func human(d time.Duration) string {
 	}
 	return fmt.Sprintf("%ds", s)
 }
+
+// humanHi is human in Hindi: "1 घंटा 2 मिनट 7 सेकंड", "45 सेकंड", "1106
+// दिन 21 घंटे 13 मिनट"; parts that are zero are left out.
+func humanHi(d time.Duration) string {
+	s := seconds(d)
+	if s == 0 {
+		if d > 0 {
+			return "1 सेकंड से कम"
+		}
+		return "0 सेकंड"
+	}
+	var parts []string
+	add := func(n int64, unit string) {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, unit))
+		}
+	}
+	hours := "घंटे"
+	if s/3600%24 == 1 {
+		hours = "घंटा"
+	}
+	add(s/86400, "दिन")
+	if s >= 3600 {
+		add(s/3600%24, hours)
+	}
+	add(s/60%60, "मिनट")
+	if s < 86400 {
+		add(s%60, "सेकंड")
+	}
+	return strings.Join(parts, " ")
+}
+
+// dur is a duration in both languages.
+func dur(d time.Duration) Words { return Words{humanHi(d), human(d)} }

@@ -130,7 +130,8 @@ func TestAttendanceCSVShape(t *testing.T) {
 	dir := fixture(t, false)
 	build(t, dir)
 	csv := readFile(t, filepath.Join(dir, AttendanceFile))
-	if !strings.HasPrefix(csv, utf8BOM+"room,name,name_hi,kind,location,status,first_joined,last_left,connected_s,drops,speaking_s\r\n") {
+	// DESIGN.md's columns first, in its order; ours after.
+	if !strings.HasPrefix(csv, utf8BOM+"room,name,name_hi,kind,location,status,first_joined,last_left,connected_s,drops,speaking_s,audio_s\r\n") {
 		t.Errorf("attendance.csv starts %q", csv[:min(len(csv), 120)])
 	}
 	// One row per configured room, present or not.
@@ -143,18 +144,7 @@ func TestAttendanceCSVShape(t *testing.T) {
 // half-written last line. The minutes end at the last sign of life, rooms
 // still connected there have no last_left, and a rebuild changes nothing.
 func TestCrashedFolder(t *testing.T) {
-	dir := fixture(t, false)
-	man := readFile(t, filepath.Join(dir, "meeting.json"))
-	man = strings.Replace(man, `"recording_ended_at": "2023-11-21T15:00:00.000+05:30"`, `"recording_ended_at": ""`, 1)
-	writeFile(t, filepath.Join(dir, "meeting.json"), man)
-	var kept []string
-	for _, l := range strings.Split(readFile(t, filepath.Join(dir, "events.jsonl")), "\n") {
-		if l != "" && l < `{"at":"2023-11-21T14:45:00.001` {
-			kept = append(kept, l)
-		}
-	}
-	writeFile(t, filepath.Join(dir, "events.jsonl"), strings.Join(kept, "\n")+"\n"+`{"at":"2023-11-21T14:46:02.120+05:30","offset_ms":286`)
-
+	dir := crashedFixture(t)
 	res := build(t, dir)
 	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0], "events.jsonl: line") {
 		t.Errorf("skipped %q, want the half line", res.Skipped)
@@ -165,11 +155,11 @@ func TestCrashedFolder(t *testing.T) {
 	csv := readFile(t, filepath.Join(dir, AttendanceFile))
 	for _, row := range []string{
 		// Connected at the crash: no last_left, time clipped there.
-		"host,Executive President,कार्यकारी अध्यक्ष,host,,present,2023-11-21 13:55:12,,2820,0,",
+		"host,Executive President,कार्यकारी अध्यक्ष,host,,present,2023-11-21 13:55:12+05:30,,2820,0,",
 		// Left at the very end of what was recorded: late, not left early.
-		"garhwa,Garhwa,गढ़वा,district,,late,2023-11-21 14:20:00,2023-11-21 14:45:00,1440,1,0",
+		"garhwa,Garhwa,गढ़वा,district,,late,2023-11-21 14:20:00+05:30,2023-11-21 14:45:00+05:30,1440,1,0,1440",
 		// Left 15 minutes before the crash.
-		"bokaro,Bokaro,बोकारो,district,,left_early,2023-11-21 14:01:10,2023-11-21 14:30:00,1730,0,60",
+		"bokaro,Bokaro,बोकारो,district,,left_early,2023-11-21 14:01:10+05:30,2023-11-21 14:30:00+05:30,1730,0,60,1730",
 	} {
 		if !strings.Contains(csv, row) {
 			t.Errorf("attendance.csv lacks %q:\n%s", row, csv)
@@ -219,4 +209,22 @@ func TestBuildStopsWhenAsked(t *testing.T) {
 		t.Errorf("a stopped build left %s: %v", MixFile, err)
 	}
 	build(t, dir)
+}
+
+// crashedFixture is the fixture without a mix as a crash leaves it: no
+// recording_stopped, no recording_ended_at, a half-written last line.
+func crashedFixture(t *testing.T) string {
+	t.Helper()
+	dir := fixture(t, false)
+	man := readFile(t, filepath.Join(dir, "meeting.json"))
+	man = strings.Replace(man, `"recording_ended_at": "2023-11-21T15:00:00.000+05:30"`, `"recording_ended_at": ""`, 1)
+	writeFile(t, filepath.Join(dir, "meeting.json"), man)
+	var kept []string
+	for _, l := range strings.Split(readFile(t, filepath.Join(dir, "events.jsonl")), "\n") {
+		if l != "" && l < `{"at":"2023-11-21T14:45:00.001` {
+			kept = append(kept, l)
+		}
+	}
+	writeFile(t, filepath.Join(dir, "events.jsonl"), strings.Join(kept, "\n")+"\n"+`{"at":"2023-11-21T14:46:02.120+05:30","offset_ms":286`)
+	return dir
 }

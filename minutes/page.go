@@ -5,6 +5,8 @@ import (
 	"embed"
 	"html/template"
 	"sort"
+	"strconv"
+	"time"
 )
 
 // PageFile is the minutes as one self-contained web page.
@@ -17,7 +19,10 @@ const PageFile = "minutes.html"
 //go:embed page/minutes.html.tmpl page/minutes.css page/minutes.js
 var pageFiles embed.FS
 
-var pageTemplate = template.Must(template.New("minutes.html.tmpl").ParseFS(pageFiles, "page/minutes.html.tmpl"))
+var pageTemplate = template.Must(template.New("minutes.html.tmpl").Funcs(template.FuncMap{
+	// bi is a fixed text of the page in both languages: {{bi "सुनें" "Listen"}}.
+	"bi": func(hi, en string) template.HTML { return Words{hi, en}.HTML() },
+}).ParseFS(pageFiles, "page/minutes.html.tmpl"))
 
 var (
 	pageCSS = template.CSS(mustRead("page/minutes.css"))
@@ -33,36 +38,43 @@ func mustRead(name string) string {
 }
 
 type pageView struct {
-	Title, TitleHi, MeetingID string
-	Date, StartsAt, Zone      string
-	RecFrom, RecTo, RecLength string
-	Unfinished                bool
-	Mix                       bool
-	Attending, Total          int
-	Counts                    []countView
-	Rooms                     []roomView
-	Speakers                  []speakerView
-	Silent                    []roomView // attended, never spoke
-	Timeline                  timelineView
-	CSS                       template.CSS
-	JS                        template.JS
+	Title, TitleHi     string
+	StartsAt, Recorded Words // date and time of each
+	Length             Words
+	Zone               string
+	Date               string // of the recording, 2006-01-02
+	CutShort           Words  // empty unless the recording was cut short
+	Mix                bool
+	Attended           Words
+	Counts             []countView
+	Rooms              []roomView
+	Speakers           []speakerView
+	Silent             []roomView // attended, never spoke
+	Timeline           timelineView
+	Font               template.CSS
+	CSS                template.CSS
+	JS                 template.JS
 }
 
 type countView struct {
-	Status      Status
-	Words, Mark string
-	N           int
+	Status Status
+	Words  Words
+	Mark   string
+	N      int
 }
 
 type roomView struct {
-	ID, Name, NameHi, Kind, Location string
-	Configured                       bool
-	Status                           Status
-	Words, Mark                      string
-	FirstJoined, LastLeft            string
-	Connected, Speaking              string
-	Drops, Turns                     int
-	File                             string // rooms/<id>.ogg when it exists
+	ID, Name, NameHi, Location string
+	Kind                       Words
+	Configured                 bool
+	Status                     Status
+	Words                      Words
+	Mark                       string
+	FirstJoined                string
+	LastLeft                   Words
+	Connected, Speaking, Drops string
+	Turns                      int
+	File                       string // rooms/<id>.ogg when it exists
 }
 
 type speakerView struct {
@@ -72,39 +84,57 @@ type speakerView struct {
 	Turns        []turnView
 }
 
+// dash stands for "nothing to say" in the roll call's table.
+const dash = "—"
+
 // minutesHTML renders the page.
 func minutesHTML(s Summary, f files) ([]byte, error) {
 	loc := s.Loc()
 	v := pageView{
-		Title: s.Meeting.Title, TitleHi: s.Meeting.TitleHi, MeetingID: s.Meeting.ID,
-		RecFrom: clock(s.Start, loc), RecTo: clock(s.End, loc), RecLength: human(s.End.Sub(s.Start)),
-		Zone: zoneName(loc, s.Start), Unfinished: s.Unfinished, Mix: f.Mix,
-		Attending: s.Attending(), Total: len(s.Rooms),
-		Timeline: timeline(s), CSS: pageCSS, JS: pageJS,
+		Title: s.Meeting.Title, TitleHi: s.Meeting.TitleHi,
+		Recorded: span(s.Start, s.End, loc), Length: dur(s.End.Sub(s.Start)),
+		Zone: zoneName(loc, s.Start), Date: s.Start.In(loc).Format(time.DateOnly), Mix: f.Mix,
+		Attended: attendedWords(s.Attending(), len(s.Rooms)),
+		Timeline: timeline(s), Font: fontFace, CSS: pageCSS, JS: pageJS,
+	}
+	if v.Title == "" {
+		v.Title = s.Meeting.ID
 	}
 	if st := s.Meeting.StartsAt; !st.IsZero() {
-		v.Date, v.StartsAt = longDate(st, loc), st.In(loc).Format("15:04")
+		d, hm := longDate(st, loc), st.In(loc).Format("15:04")
+		v.StartsAt = Words{d.Hi + ", " + hm, d.En + ", " + hm}
+	}
+	if s.Unfinished {
+		end := clock(s.End, loc)
+		v.CutShort = Words{
+			"रिकॉर्डिंग " + end + " पर बीच में रुक गई (रिकॉर्डर उसे समाप्त किए बिना बंद हुआ); तब तक का सब कुछ यहाँ है।",
+			"The recording was cut short at " + end + " (the recorder stopped without ending it); everything up to then is here.",
+		}
 	}
 	for _, st := range statuses {
 		v.Counts = append(v.Counts, countView{Status: st, Words: st.Words(), Mark: st.Mark(), N: s.Count(st)})
 	}
 	for _, r := range s.Rooms {
 		rv := roomView{
-			ID: r.ID, Name: r.Name, NameHi: r.NameHi, Kind: r.Kind, Location: r.Location, Configured: r.Configured,
+			ID: r.ID, Name: r.Name, NameHi: r.NameHi, Location: r.Location, Configured: r.Configured,
 			Status: r.Status, Words: r.Status.Words(), Mark: r.Status.Mark(),
-			FirstJoined: "—", LastLeft: "—", Connected: "—", Speaking: "—", Drops: len(r.Drops), Turns: len(r.Turns),
+			FirstJoined: dash, LastLeft: Words{En: dash}, Connected: dash, Speaking: dash, Drops: dash, Turns: len(r.Turns),
+		}
+		if r.Kind != "" {
+			rv.Kind = kindWords(r.Kind)
 		}
 		if !r.FirstJoined.IsZero() {
 			rv.FirstJoined = clock(r.FirstJoined, loc)
 		}
 		switch {
 		case r.ConnectedAtEnd:
-			rv.LastLeft = "to the end"
+			rv.LastLeft = toTheEnd
 		case !r.LastLeft.IsZero():
-			rv.LastLeft = clock(r.LastLeft, loc)
+			rv.LastLeft = Words{En: clock(r.LastLeft, loc)}
 		}
 		if r.Attended() {
 			rv.Connected = human(r.Connected)
+			rv.Drops = strconv.Itoa(len(r.Drops))
 		}
 		if len(r.Turns) > 0 {
 			rv.Speaking = human(r.Speaking)

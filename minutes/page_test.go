@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -88,8 +87,9 @@ func text(n *html.Node) string {
 	return b.String()
 }
 
-// externalCSS is a url() to anything but a fragment of the page itself.
-var externalCSS = regexp.MustCompile(`url\(\s*['"]?[^#'"\s]`)
+// externalCSS is a url() to anything but a fragment of the page itself or
+// data the page holds (its font).
+var externalCSS = regexp.MustCompile(`url\(\s*['"]?([^#d'"\s]|d[^a]|da[^t]|dat[^a]|data[^:])`)
 
 var devanagari = regexp.MustCompile(`\p{Devanagari}`)
 
@@ -117,7 +117,7 @@ func TestPageStructure(t *testing.T) {
 				len(conns), len(drops), len(turns), len(r.Connections), len(r.Drops), len(r.Turns))
 		}
 		for j, g := range turns {
-			want := strconv.FormatInt(seek(r.Turns[j].Start, s.Start), 10)
+			want := seek(r.Turns[j].Start, s.Start)
 			wantSeeks = append(wantSeeks, want)
 			if v, _ := attr(g, "data-t"); v != want {
 				t.Errorf("%s turn %d seeks to %s, want %s", r.ID, j, v, want)
@@ -143,6 +143,28 @@ func TestPageStructure(t *testing.T) {
 		tv, _ := attr(a, "data-t")
 		if href, _ := attr(a, "href"); href != "mix.ogg#t="+tv {
 			t.Errorf("seek link href %q, data-t %q", href, tv)
+		}
+	}
+
+	// An absent room's row has nothing to count: a dash in every column
+	// of numbers, drops included.
+	for _, r := range s.Rooms {
+		rows := find(doc, func(n *html.Node) bool { v, _ := attr(n, "id"); return n.Data == "tr" && v == "room-"+r.ID })
+		if len(rows) != 1 {
+			t.Fatalf("%d rows for %s", len(rows), r.ID)
+		}
+		nums := find(rows[0], func(n *html.Node) bool { return n.Data == "td" && hasClass(n, "num") })
+		if len(nums) != 3 {
+			t.Fatalf("%s: %d columns of numbers, want connected, drops, spoke", r.ID, len(nums))
+		}
+		for i, td := range nums {
+			got := strings.TrimSpace(text(td))
+			switch {
+			case !r.Attended() && got != "—":
+				t.Errorf("absent %s: column %d of numbers shows %q, want —", r.ID, i+1, got)
+			case r.Attended() && i < 2 && got == "—":
+				t.Errorf("%s (%s): column %d of numbers shows —", r.ID, r.Status, i+1)
+			}
 		}
 	}
 

@@ -44,7 +44,8 @@ type laneView struct {
 	NameY, HiY   float64 // baselines of the two label lines
 	Name, NameHi string
 	Status       Status
-	Stripe       bool // every other lane shaded, to follow a lane by eye
+	Absent       Words // the label of an absent room's empty lane
+	Stripe       bool  // every other lane shaded, to follow a lane by eye
 	Conns        []spanView
 	Turns        []turnView
 	Drops        []dropView
@@ -59,7 +60,7 @@ type spanView struct {
 // turnView is one speaking turn: in the timeline and in the lists.
 type turnView struct {
 	X, Y, W, H float64
-	Seek       int64  // offset in mix.ogg, s
+	Seek       string // offset in mix.ogg, s (see seek)
 	Clock      string // wall-clock start
 	Length     string
 	Title      string
@@ -86,32 +87,55 @@ func timeline(s Summary) timelineView {
 		AxisY: tlAxisH - 9, Duration: dur.Seconds(),
 	}
 	v.Height = tlAxisH + float64(len(s.Rooms))*tlLaneH + 4
-	for _, t := range ticks(s.Start, s.End, loc) {
-		v.Ticks = append(v.Ticks, tickView{X: x(t), Label: t.In(loc).Format("15:04")})
+	tks := ticks(s.Start, s.End, loc)
+	layout := "15:04"
+	for _, t := range tks {
+		if t.Second() != 0 {
+			layout = "15:04:05" // ticks seconds apart
+		}
+	}
+	for _, t := range tks {
+		v.Ticks = append(v.Ticks, tickView{X: x(t), Label: t.In(loc).Format(layout)})
 	}
 	if st := s.Meeting.StartsAt; !st.IsZero() {
 		if !st.Before(s.Start) && !st.After(s.End) {
-			v.Marks = append(v.Marks, markView{X: x(st), Label: "start " + clock(st, loc), Class: "mark-start"})
+			at := clock(st, loc)
+			v.Marks = append(v.Marks, markView{X: x(st), Label: tooltip(Words{"बैठक की शुरुआत " + at, "start " + at}), Class: "mark-start"})
 		}
 		if late := st.Add(s.Meeting.LateAfterDuration()); late.After(st) && !late.Before(s.Start) && !late.After(s.End) {
-			v.Marks = append(v.Marks, markView{X: x(late), Label: "late after " + clock(late, loc), Class: "mark-late"})
+			at := clock(late, loc)
+			v.Marks = append(v.Marks, markView{X: x(late), Label: tooltip(Words{at + " के बाद जुड़े तो देर से", "late after " + at}), Class: "mark-late"})
 		}
 	}
 	for i, r := range s.Rooms {
 		y := tlAxisH + float64(i)*tlLaneH
-		l := laneView{Y: y, Mid: y + tlLaneH/2, NameY: y + 15, HiY: y + 29,
+		// The first line names the room in Hindi, the second in English;
+		// a room without a Hindi name has only the first.
+		l := laneView{Y: y, Mid: y + tlLaneH/2, NameY: y + 15, HiY: y + 15,
 			Name: r.Name, NameHi: r.NameHi, Status: r.Status, Stripe: i%2 == 1}
+		if r.NameHi != "" {
+			l.NameY = y + 29
+		}
+		if !r.Attended() {
+			l.Absent = StatusAbsent.Words()
+		}
+		name := Words{r.NameHi, r.Name}
+		if name.Hi == "" {
+			name.Hi = r.Name
+		}
 		for _, c := range r.Connections {
-			end := "to the end"
+			from := clock(c.Joined, loc)
+			w := Words{fmt.Sprintf("%s %s से अंत तक जुड़े", name.Hi, from), fmt.Sprintf("%s connected %s to the end", name.En, from)}
 			if c.Ended != "" {
-				end = "to " + clock(c.End, loc) + " (" + c.Ended + ")"
+				how, to := endedWords(c.Ended), clock(c.End, loc)
+				w = Words{fmt.Sprintf("%s %s से %s तक जुड़े (%s)", name.Hi, from, to, how.Hi), fmt.Sprintf("%s connected %s to %s (%s)", name.En, from, to, how.En)}
 			}
-			l.Conns = append(l.Conns, spanView{X: x(c.Start), Y: y + 7, W: x(c.End) - x(c.Start), H: tlLaneH - 14,
-				Title: fmt.Sprintf("%s connected %s %s", r.Name, clock(c.Joined, loc), end)})
+			l.Conns = append(l.Conns, spanView{X: x(c.Start), Y: y + 7, W: x(c.End) - x(c.Start), H: tlLaneH - 14, Title: tooltip(w)})
 		}
 		for _, q := range r.Silent {
+			why, from := silenceWords(q.Reason), clock(q.Start, loc)
 			l.Silent = append(l.Silent, spanView{X: x(q.Start), Y: y + 7, W: x(q.End) - x(q.Start), H: tlLaneH - 14,
-				Title: fmt.Sprintf("%s connected but %s from %s", r.Name, silenceWords(q.Reason), clock(q.Start, loc))})
+				Title: tooltip(Words{fmt.Sprintf("%s जुड़े हैं पर %s से %s", name.Hi, from, why.Hi), fmt.Sprintf("%s connected but %s from %s", name.En, why.En, from)})})
 		}
 		for _, t := range r.Turns {
 			tv := turn(r, t, s.Start, loc)
@@ -126,7 +150,7 @@ func timeline(s Summary) timelineView {
 			dx, m := x(d), l.Mid
 			l.Drops = append(l.Drops, dropView{X: dx,
 				Path:  fmt.Sprintf("M%.1f %.1fL%.1f %.1fM%.1f %.1fL%.1f %.1f", dx-5, m-5, dx+5, m+5, dx+5, m-5, dx-5, m+5),
-				Title: fmt.Sprintf("%s dropped at %s", r.Name, clock(d, loc))})
+				Title: tooltip(Words{fmt.Sprintf("%s का कनेक्शन %s पर टूटा", name.Hi, clock(d, loc)), fmt.Sprintf("%s dropped at %s", name.En, clock(d, loc))})})
 		}
 		v.Lanes = append(v.Lanes, l)
 	}
@@ -135,18 +159,27 @@ func timeline(s Summary) timelineView {
 
 // turn is a speaking turn as the page shows it.
 func turn(r RoomSummary, t Span, start time.Time, loc *time.Location) turnView {
+	name, at, d := Words{r.NameHi, r.Name}, clock(t.Start, loc), dur(t.Duration())
+	if name.Hi == "" {
+		name.Hi = r.Name
+	}
 	return turnView{
-		Seek: seek(t.Start, start), Clock: clock(t.Start, loc), Length: human(t.Duration()),
-		Title: fmt.Sprintf("%s spoke at %s for %s", r.Name, clock(t.Start, loc), human(t.Duration())),
+		Seek: seek(t.Start, start), Clock: at, Length: human(t.Duration()),
+		Title: tooltip(Words{fmt.Sprintf("%s %s पर %s बोले", name.Hi, at, d.Hi), fmt.Sprintf("%s spoke at %s for %s", name.En, at, d.En)}),
 	}
 }
+
+// tooltip is a title attribute or an SVG <title>, which cannot mark one
+// language in a tag of its own: both, one after the other.
+func tooltip(w Words) string { return w.Hi + " · " + w.En }
 
 // ticks are round wall-clock times in the meeting's zone between start and
 // end, at most about a dozen.
 func ticks(start, end time.Time, loc *time.Location) []time.Time {
 	dur := end.Sub(start)
 	step := 4 * time.Hour
-	for _, s := range []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute,
+	for _, s := range []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
+		time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute,
 		15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour} {
 		if dur/s <= 12 {
 			step = s

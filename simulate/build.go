@@ -199,16 +199,17 @@ func Build(f *meeting.File, o Options) (Script, error) {
 	}
 	if chair >= 0 {
 		c := &s.Rooms[chair]
-		c.Turns = append(c.Turns, Span{At: frac(openFrom), For: frac(openTo - openFrom)})
+		c.speak(Span{At: frac(openFrom), For: frac(openTo - openFrom)})
 		scheduleReports(c, speakers, frac(reportsFrom), frac(reportsTo))
-		c.Turns = append(c.Turns, Span{At: frac(closeFrom), For: frac(closeTo - closeFrom)})
+		c.speak(Span{At: frac(closeFrom), For: frac(closeTo - closeFrom)})
 	}
 	return s, s.Validate()
 }
 
 // scheduleReports gives each speaker a slot between from and to, in order,
 // but never one it cannot speak in (not yet joined, dropped or paused):
-// such a room swaps with the next that can. Each turn runs a little into
+// such a room swaps with the next that can, and a slot no room left can
+// speak in stays silent. Each turn runs a little into
 // the next one, and the chair speaks over the end of every third.
 func scheduleReports(chair *Room, speakers []*Room, from, to time.Duration) {
 	if len(speakers) == 0 {
@@ -218,20 +219,27 @@ func scheduleReports(chair *Room, speakers []*Room, from, to time.Duration) {
 	queue := slices.Clone(speakers)
 	for n := range speakers {
 		turn := Span{At: from + time.Duration(n)*slot, For: slot + time.Duration(turnOverlap*float64(slot))}
-		pick := 0
-		for j, r := range queue {
-			if r.canSpeak(turn) {
-				pick = j
-				break
-			}
+		pick := slices.IndexFunc(queue, func(r *Room) bool { return r.canSpeak(turn) })
+		if pick < 0 {
+			// Nobody left can speak for the whole slot (not joined yet,
+			// dropped, microphone off): it stays silent rather than be
+			// given to a room that could not be heard in it.
+			continue
 		}
-		r := queue[pick]
+		queue[pick].Turns = append(queue[pick].Turns, turn)
 		queue = slices.Delete(queue, pick, pick+1)
-		r.Turns = append(r.Turns, turn)
 		if chair != nil && n%3 == 2 {
 			d := time.Duration(interjectLen * float64(slot))
-			chair.Turns = append(chair.Turns, Span{At: turn.At + slot - d, For: d})
+			chair.speak(Span{At: turn.At + slot - d, For: d})
 		}
+	}
+}
+
+// speak gives the room a turn, if it can speak for all of it: the chair
+// too may be late, drop or turn its microphone off.
+func (r *Room) speak(sp Span) {
+	if r.canSpeak(sp) {
+		r.Turns = append(r.Turns, sp)
 	}
 }
 

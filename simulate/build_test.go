@@ -158,3 +158,38 @@ func TestParseRooms(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildNeverSchedulesAMutedTurn: no room, chair included, is given a
+// turn it cannot be heard in: before it joins, while its connection is
+// down, or with its microphone off. A slot nobody can speak in stays
+// silent.
+func TestBuildNeverSchedulesAMutedTurn(t *testing.T) {
+	f := loadConfig(t, "demo.yaml")
+	for name, o := range map[string]Options{
+		// The runner test's meeting: every district that could take the
+		// first report is paused or dropped in it.
+		"pause and drop": {Duration: 5 * time.Second, Absent: []string{"palamu"}, Silent: "bokaro", Pause: "ranchi", PauseFor: 1500 * time.Millisecond,
+			Drop: "dumka", DropFor: time.Second, Rooms: []string{"host", "ranchi", "dumka", "bokaro", "palamu"}},
+		"auto, short":  autoOptions(10 * time.Second),
+		"auto":         autoOptions(2 * time.Minute),
+		"chair paused": {Duration: time.Minute, Pause: "host", PauseFor: 40 * time.Second, Late: "ranchi", Drop: "dumka"},
+		"chair late":   {Duration: time.Minute, Late: "host"},
+	} {
+		s, err := Build(f, o)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		turns := 0
+		for _, r := range s.Rooms {
+			for _, sp := range r.Turns {
+				turns++
+				if !r.canSpeak(sp) {
+					t.Errorf("%s: %s speaks %v+%v, but joins at %v, drops %v, pauses %v", name, r.ID, sp.At, sp.For, r.Join, r.Drops, r.Pauses)
+				}
+			}
+		}
+		if turns == 0 {
+			t.Errorf("%s: nobody speaks", name)
+		}
+	}
+}

@@ -200,12 +200,18 @@ func TestRunnerPlaysAgainstARealServer(t *testing.T) {
 				t.Errorf("%s: seq +%d, timestamp +%d", id, dseq, b.ts-a.ts)
 			}
 		}
+		// Only the silent room sends only digital silence (127); a
+		// voice's clip may hold a moment of it between words.
+		silent := 0
 		for _, a := range got {
-			if (a.level == 127) != (id == "bokaro") {
-				t.Errorf("%s: packet at level %d", id, a.level)
-				break
+			if a.level == 127 {
+				silent++
 			}
 		}
+		if id == "bokaro" && silent != len(got) || id != "bokaro" && silent > len(got)/2 {
+			t.Errorf("%s: %d of %d packets at level 127 (digital silence)", id, silent, len(got))
+		}
+		t.Logf("%s: %d of %d packets at level 127", id, silent, len(got))
 	}
 	if held == 0 {
 		t.Errorf("jitter held no packet back")

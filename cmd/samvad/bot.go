@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/livekit"
@@ -39,6 +40,9 @@ func runBot(ctx context.Context, args []string, e *env) error {
 		var err error
 		if f, err = meeting.Load(*config); err != nil {
 			return err
+		}
+		if note := rehearse(f, time.Now()); note != "" {
+			fmt.Fprintf(e.stdout, "samvad: %s\n", note)
 		}
 		if !flagGiven(fs, "out") {
 			*out = f.Recording.Dir

@@ -31,7 +31,7 @@ func commands() []command {
 		{"serve", "--config F", "the meeting server alone", runServe},
 		{"bot", "--url ws(s)://HOST/ws --meeting ID [--token T] [--out DIR]", "the bot alone, against any samvad server", runBot},
 		{"simulate", "--url ws(s)://HOST/ws --config F [--rooms N|id,...] [--duration D]", "synthetic rooms against a running server", runSimulate},
-		{"report", "DIR", "rebuild the minutes folder from a recording", runReport},
+		{"report", "[-v] DIR", "rebuild the minutes folder from the recording folder DIR (recording.dir/<date>-<meeting id>)", runReport},
 		{"tokens", "--config F [--write]", "fresh room tokens and join links", runTokens},
 	}
 }
@@ -69,10 +69,25 @@ func usage(w io.Writer) {
 }
 
 // newFlags makes a subcommand's flag set that reports errors instead of
-// exiting.
+// exiting, and whose usage (--help, a bad flag) starts with the command's
+// line as the command list gives it: its arguments too, not only its flags
+// ("samvad report DIR").
 func newFlags(name string, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet("samvad "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	for _, c := range commands() {
+		if c.name == name {
+			fs.Usage = func() {
+				fmt.Fprintf(fs.Output(), "usage: samvad %s %s\n  %s\n", c.name, c.args, c.summary)
+				var n int
+				fs.VisitAll(func(*flag.Flag) { n++ })
+				if n > 0 {
+					fmt.Fprintln(fs.Output(), "\nflags:")
+					fs.PrintDefaults()
+				}
+			}
+		}
+	}
 	return fs
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -250,31 +251,80 @@ func btoi(b bool) int {
 	return 0
 }
 
-// checkAttendance checks attendance.csv: a row per configured room, with
-// its status.
+// checkAttendance checks attendance.csv: DESIGN.md's header first, a row
+// per configured room and no other, each with its status, its times with
+// their offset, and the seconds it was connected and heard (the silent
+// room connected throughout and never heard, the absent one nothing).
 func checkAttendance(t *testing.T, folder string, stories map[string]roomStory) {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join(folder, "attendance.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("attendance.csv:\n%s", data)
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff")))).ReadAll()
 	if err != nil || len(rows) == 0 {
-		t.Fatalf("attendance.csv: %v", err)
+		t.Fatalf("attendance.csv: %v, %d rows", err, len(rows))
 	}
-	col := slices.Index(rows[0], "status")
-	if rows[0][0] != "room" || col < 0 {
-		t.Fatalf("attendance.csv header %v", rows[0])
+	contract := "room,name,name_hi,kind,location,status,first_joined,last_left,connected_s,drops,speaking_s"
+	if got := strings.Join(rows[0], ","); !strings.HasPrefix(got+",", contract+",") {
+		t.Fatalf("attendance.csv header %q, want DESIGN.md's %q first", got, contract)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if _, ok := col["audio_s"]; !ok {
+		t.Fatalf("attendance.csv has no audio_s: %v", rows[0])
+	}
+	man, err := recording.ReadManifest(folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall := man.EndedAt().Sub(man.StartedAt()).Seconds()
+	num := func(row []string, name string) float64 {
+		v, err := strconv.ParseFloat(row[col[name]], 64)
+		if err != nil {
+			t.Errorf("attendance.csv: %s: %s %q: %v", row[0], name, row[col[name]], err)
+		}
+		return v
 	}
 	seen := map[string]bool{}
 	for _, row := range rows[1:] {
-		story, ok := stories[row[0]]
-		if !ok {
-			t.Errorf("attendance.csv: unexpected room %q", row[0])
+		if len(row) != len(rows[0]) {
+			t.Errorf("attendance.csv: row %v has %d fields, the header %d", row, len(row), len(rows[0]))
 			continue
 		}
-		seen[row[0]] = true
-		if row[col] != story.status {
-			t.Errorf("attendance.csv: %s is %q, want %q", row[0], row[col], story.status)
+		id := row[0]
+		story, ok := stories[id]
+		if !ok {
+			t.Errorf("attendance.csv: unexpected room %q", id)
+			continue
+		}
+		seen[id] = true
+		if row[col["status"]] != story.status {
+			t.Errorf("attendance.csv: %s is %q, want %q", id, row[col["status"]], story.status)
+		}
+		connected, heard := num(row, "connected_s"), num(row, "audio_s")
+		if story.absent {
+			if row[col["first_joined"]] != "" || connected != 0 || heard != 0 {
+				t.Errorf("attendance.csv: absent %s: %v", id, row)
+			}
+			continue
+		}
+		if first, err := time.Parse("2006-01-02 15:04:05-07:00", row[col["first_joined"]]); err != nil {
+			t.Errorf("attendance.csv: %s: first_joined %q is not a time with its offset: %v", id, row[col["first_joined"]], err)
+		} else if first.Before(man.StartedAt().Add(-time.Second)) || first.After(man.EndedAt()) {
+			t.Errorf("attendance.csv: %s: first_joined %v outside the recording %v to %v", id, first, man.StartedAt(), man.EndedAt())
+		}
+		if connected < wall/3 || connected > wall+1 {
+			t.Errorf("attendance.csv: %s connected %v s of the %.1f s recorded", id, connected, wall)
+		}
+		switch {
+		case id == "bokaro" && heard != 0:
+			t.Errorf("attendance.csv: bokaro sent only silence, yet audio_s is %v", heard)
+		case id != "bokaro" && (heard < 1 || heard > connected):
+			t.Errorf("attendance.csv: %s heard %v s of %v s connected", id, heard, connected)
 		}
 	}
 	for id := range stories {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/meeting"
@@ -29,10 +30,15 @@ func runRun(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	log := newLogger(e, *verbose)
+	note := rehearse(f, time.Now())
 	secret := rand.Text()
 	srv, err := startServer(f, f.Server.Listen, log, serverOptions{recorderSecret: secret})
 	if err != nil {
 		return err
+	}
+	if note != "" {
+		fmt.Fprintf(e.stdout, "samvad: %s\n", note)
+		log.Info("rehearsal", "starts_at", f.Meeting.StartsAt.Format(time.RFC3339))
 	}
 	printLinks(e.stdout, f, srv.publicURL(f))
 	fmt.Fprintf(e.stdout, "  metrics:    %s/metrics (server and recorder)\n", srv.baseURL)

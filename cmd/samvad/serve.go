@@ -37,9 +37,13 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	log := newLogger(e, *verbose)
+	note := rehearse(f, time.Now())
 	srv, err := startServer(f, f.Server.Listen, log, serverOptions{})
 	if err != nil {
 		return err
+	}
+	if note != "" {
+		fmt.Fprintf(e.stdout, "samvad: %s\n", note)
 	}
 	fmt.Fprintf(e.stdout, "samvad: meeting %q on %s (websocket %s)\n", f.Meeting.ID, srv.baseURL, srv.wsURL)
 	<-ctx.Done()
