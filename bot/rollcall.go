@@ -7,6 +7,7 @@ import (
 
 	"github.com/samvad/samvad/activity"
 	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/rollcall"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -17,7 +18,7 @@ const silentLevel = activity.SilentLevel
 type rollCall struct {
 	mu           sync.Mutex
 	meeting      recording.Meeting
-	lateAt       time.Time
+	rules        rollcall.Rules
 	silenceAfter time.Duration
 	emit         func(recording.Event)
 	rooms        map[string]*roomState
@@ -41,7 +42,7 @@ type roomState struct {
 func newRollCall(m recording.Meeting, start time.Time, silenceAfter time.Duration, emit func(recording.Event)) *rollCall {
 	rc := &rollCall{
 		meeting:      m,
-		lateAt:       m.StartsAt.Add(m.LateAfterDuration()),
+		rules:        rollcall.RulesOf(m),
 		silenceAfter: silenceAfter,
 		emit:         emit,
 		rooms:        map[string]*roomState{},
@@ -93,9 +94,9 @@ func (rc *rollCall) joinedLocked(id string, r *roomState, session string, at tim
 	switch {
 	case r.everJoined:
 		ev.Text = r.name + " rejoined"
-	case at.After(rc.lateAt):
-		ev.LateByMS = at.Sub(rc.meeting.StartsAt).Milliseconds()
-		ev.Text = fmt.Sprintf("%s joined (late by %s)", r.name, fmtDuration(at.Sub(rc.meeting.StartsAt)))
+	case rc.lateBy(at) > 0:
+		ev.LateByMS = rc.lateBy(at).Milliseconds()
+		ev.Text = fmt.Sprintf("%s joined (late by %s)", r.name, rollcall.Duration(rc.lateBy(at)))
 	default:
 		ev.Text = r.name + " joined"
 	}
@@ -239,7 +240,7 @@ func (rc *rollCall) tick(now time.Time) {
 		// Noticed now, after the alarm; it happened when the sound ended
 		// (or the room joined without any).
 		rc.emit(recording.Event{At: last, Event: recording.EventAudioStopped, Room: id, Session: r.session, Reason: reason,
-			Text: fmt.Sprintf("%s connected but %s (%s)", r.name, why, fmtDuration(now.Sub(last)))})
+			Text: fmt.Sprintf("%s connected but %s (%s)", r.name, why, rollcall.Duration(now.Sub(last)))})
 	}
 }
 
@@ -256,13 +257,8 @@ func (rc *rollCall) connected() int {
 	return n
 }
 
-func fmtDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	if d >= time.Hour {
-		return fmt.Sprintf("%dh%02dm%02ds", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
-	}
-	if d >= time.Minute {
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%ds", int(d.Seconds()))
+// lateBy is how late a first join at at is; 0 when it is not late.
+func (rc *rollCall) lateBy(at time.Time) time.Duration {
+	by, _ := rc.rules.Late(at)
+	return by
 }

@@ -37,3 +37,18 @@ func TestSilenceStampedWhenItBegan(t *testing.T) {
 		t.Errorf("pakur's audio_stopped at %v, want %v (its join: it never sounded)", stopped["pakur"].Sub(t0), want.Sub(t0))
 	}
 }
+
+// TestLateByInDays: a room joining long after the start (a meeting file
+// reused without a new starts_at) is late by days, as the minutes say it,
+// not by "26565h13m08s".
+func TestLateByInDays(t *testing.T) {
+	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
+	m := recording.Meeting{ID: "m", StartsAt: t0, LateAfter: "10m", Rooms: []recording.Room{{ID: "dumka", Name: "Dumka"}}}
+	var events []recording.Event
+	rc := newRollCall(m, t0, 10*time.Second, func(e recording.Event) { events = append(events, e) })
+	at := t0.Add(26565*time.Hour + 13*time.Minute + 8*time.Second)
+	rc.presence(Presence{Room: "dumka", Session: "a", Event: recording.EventJoined, At: at})
+	if len(events) != 1 || events[0].Text != "Dumka joined (late by 1106 days 21h13m)" || events[0].LateByMS != at.Sub(t0).Milliseconds() {
+		t.Errorf("events %+v", events)
+	}
+}

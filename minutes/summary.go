@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/rollcall"
 )
 
 // clockSkew is how far the recorder's clock (speaking events) and the
@@ -155,9 +156,9 @@ func (s Summary) SpeakingOrder() []RoomSummary {
 //     judged afresh).
 //   - Room events after end are ignored (the room was connected at the
 //     end); everything is clipped to [start, end].
-//   - late: the first join is after starts_at + late_after.
-//   - left_early: not connected at the end, and the last left or dropped is
-//     more than the meeting's left_early_before (5m) before the end.
+//   - late and left_early: by the meeting's rollcall.Rules (the first
+//     join after starts_at + late_after; not connected at the end, and gone
+//     more than left_early_before before it).
 func Summarize(m recording.Meeting, start, end time.Time, events []recording.Event) Summary {
 	evs := append([]recording.Event(nil), events...)
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
@@ -202,7 +203,7 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 		state(e.Room).apply(e)
 	}
 
-	lateAt := m.StartsAt.Add(m.LateAfterDuration())
+	rules := rollcall.RulesOf(m)
 	var extra []string
 	for _, id := range order {
 		if _, ok := m.Room(id); !ok {
@@ -238,8 +239,8 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 		case !r.attended:
 			rs.Status = StatusAbsent
 		default:
-			rs.Late = !m.StartsAt.IsZero() && !rs.FirstJoined.IsZero() && rs.FirstJoined.After(lateAt)
-			rs.LeftEarly = !rs.ConnectedAtEnd && !rs.LastLeft.IsZero() && end.Sub(rs.LastLeft) > m.LeftEarlyDuration()
+			_, rs.Late = rules.Late(rs.FirstJoined)
+			rs.LeftEarly = rules.LeftEarly(rs.LastLeft, end, rs.ConnectedAtEnd)
 			switch {
 			case rs.LeftEarly:
 				rs.Status = StatusLeftEarly

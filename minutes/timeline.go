@@ -3,6 +3,8 @@ package minutes
 import (
 	"fmt"
 	"time"
+
+	"github.com/samvad/samvad/rollcall"
 )
 
 // The timeline is one SVG in user units; the page scales it to its width.
@@ -102,7 +104,7 @@ func timeline(s Summary) timelineView {
 			at := clock(st, loc)
 			v.Marks = append(v.Marks, markView{X: x(st), Label: tooltip(Words{"बैठक की शुरुआत " + at, "start " + at}), Class: "mark-start"})
 		}
-		if late := st.Add(s.Meeting.LateAfterDuration()); late.After(st) && !late.Before(s.Start) && !late.After(s.End) {
+		if late := rollcall.RulesOf(s.Meeting).LateAt(); late.After(st) && !late.Before(s.Start) && !late.After(s.End) {
 			at := clock(late, loc)
 			v.Marks = append(v.Marks, markView{X: x(late), Label: tooltip(Words{at + " के बाद जुड़े तो देर से", "late after " + at}), Class: "mark-late"})
 		}

@@ -1,0 +1,62 @@
+// Package rollcall holds the meeting's attendance rules: when a room's
+// arrival is late, when its departure is early, and how long ago things
+// happened, in words. The bot's live roll call judges by them as rooms come
+// and go, and the minutes judge by them again when they replay events.jsonl,
+// so what the roll call said on the day and what the minutes say agree; the
+// rules are table-tested here, once.
+package rollcall
+
+import (
+	"time"
+
+	"github.com/samvad/samvad/recording"
+)
+
+// DefaultLeftEarlyBefore is how long before the end a room must have gone
+// for good to count as having left early, when the meeting does not say.
+const DefaultLeftEarlyBefore = 5 * time.Minute
+
+// Rules are one meeting's attendance rules.
+type Rules struct {
+	// StartsAt is when the meeting starts; zero: no room is ever late.
+	StartsAt time.Time
+	// LateAfter: a first join more than this after StartsAt is late.
+	LateAfter time.Duration
+	// LeftEarlyBefore: a room gone for good more than this before the end
+	// left early; 0 means DefaultLeftEarlyBefore.
+	LeftEarlyBefore time.Duration
+}
+
+// RulesOf reads a meeting's rules from its snapshot in meeting.json.
+func RulesOf(m recording.Meeting) Rules {
+	return Rules{StartsAt: m.StartsAt, LateAfter: m.LateAfterDuration(), LeftEarlyBefore: m.LeftEarlyDuration()}
+}
+
+// LateAt is the instant after which a first join is late (zero when the
+// meeting has no start).
+func (r Rules) LateAt() time.Time {
+	if r.StartsAt.IsZero() {
+		return time.Time{}
+	}
+	return r.StartsAt.Add(r.LateAfter)
+}
+
+// Late tells whether a room whose first join was at firstJoin is late, and
+// by how much after the meeting's start.
+func (r Rules) Late(firstJoin time.Time) (by time.Duration, late bool) {
+	if r.StartsAt.IsZero() || firstJoin.IsZero() || !firstJoin.After(r.LateAt()) {
+		return 0, false
+	}
+	return firstJoin.Sub(r.StartsAt), true
+}
+
+// LeftEarly tells whether a room that was last seen leaving (or dropping)
+// at lastLeft, and was not connected when the meeting ended at end, left
+// early.
+func (r Rules) LeftEarly(lastLeft, end time.Time, connectedAtEnd bool) bool {
+	before := r.LeftEarlyBefore
+	if before <= 0 {
+		before = DefaultLeftEarlyBefore
+	}
+	return !connectedAtEnd && !lastLeft.IsZero() && end.Sub(lastLeft) > before
+}
