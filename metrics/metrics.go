@@ -207,8 +207,13 @@ func (m *Bot) WriteError() {
 	}
 }
 
-// BotRoom counts one recorded connection of a room.
+// BotRoom counts one recorded connection of a room. It is used by the one
+// goroutine that records the connection: the per-packet and per-frame counts
+// gather in plain fields and reach the shared counters at Flush (which
+// Dropped and End call), so a packet costs no atomic operations.
 type BotRoom struct {
+	pend struct{ received, receivedBytes, written, writtenBytes, concealed, silence int64 }
+
 	m                       *Bot
 	received, receivedBytes prometheus.Counter
 	written, writtenBytes   prometheus.Counter
@@ -246,33 +251,50 @@ func (m *Bot) Room(room string) *BotRoom {
 
 // Packet counts a packet of payload bytes received.
 func (r *BotRoom) Packet(bytes int) {
-	if r == nil {
-		return
+	if r != nil {
+		r.pend.received++
+		r.pend.receivedBytes += int64(bytes)
 	}
-	r.received.Inc()
-	r.receivedBytes.Add(float64(bytes))
 }
 
 // Written counts a received packet of bytes written to the segment.
 func (r *BotRoom) Written(bytes int) {
-	if r == nil {
-		return
+	if r != nil {
+		r.pend.written++
+		r.pend.writtenBytes += int64(bytes)
 	}
-	r.written.Inc()
-	r.writtenBytes.Add(float64(bytes))
 }
 
 // Concealed counts a concealment frame written for a lost packet.
 func (r *BotRoom) Concealed() {
 	if r != nil {
-		r.concealed.Inc()
+		r.pend.concealed++
 	}
 }
 
 // Silence counts a silence frame written.
 func (r *BotRoom) Silence() {
 	if r != nil {
-		r.silence.Inc()
+		r.pend.silence++
+	}
+}
+
+// Flush adds what Packet, Written, Concealed and Silence counted to the
+// shared counters.
+func (r *BotRoom) Flush() {
+	if r == nil {
+		return
+	}
+	p := &r.pend
+	for _, c := range []struct {
+		c prometheus.Counter
+		n *int64
+	}{{r.received, &p.received}, {r.receivedBytes, &p.receivedBytes}, {r.written, &p.written},
+		{r.writtenBytes, &p.writtenBytes}, {r.concealed, &p.concealed}, {r.silence, &p.silence}} {
+		if *c.n > 0 {
+			c.c.Add(float64(*c.n))
+			*c.n = 0
+		}
 	}
 }
 
@@ -286,11 +308,13 @@ func (r *BotRoom) SegmentOpened() {
 // Drops are a segment's running totals of dropped packets.
 type Drops struct{ Late, Invalid, Duplicate, Padding, Drift, Filler int64 }
 
-// Dropped brings the drop counters up to a segment's running totals.
+// Dropped brings the drop counters up to a segment's running totals, and
+// flushes the others.
 func (r *BotRoom) Dropped(d Drops) {
 	if r == nil {
 		return
 	}
+	r.Flush()
 	add := func(c prometheus.Counter, now, before int64) {
 		if now > before {
 			c.Add(float64(now - before))
@@ -308,6 +332,7 @@ func (r *BotRoom) Dropped(d Drops) {
 // End says the connection is no longer recorded.
 func (r *BotRoom) End() {
 	if r != nil {
+		r.Flush()
 		r.m.tracks.Dec()
 	}
 }
