@@ -15,8 +15,6 @@ import (
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/meetingtest"
-	"github.com/samvad/samvad/minutes"
-	"github.com/samvad/samvad/recording"
 )
 
 // TestAlignmentAtMeetingSize records the real meeting's size, 25 rooms,
@@ -85,13 +83,7 @@ func TestAlignmentAtMeetingSize(t *testing.T) {
 	wg.Wait()
 	time.Sleep(500 * time.Millisecond)
 	folder := stop()
-	if _, err := minutes.Build(folder, minutes.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	man, err := recording.ReadManifest(folder)
-	if err != nil {
-		t.Fatal(err)
-	}
+	man := report(t, folder)
 	look, err := audiotest.EncoderLookahead(gopus.ApplicationVoIP)
 	if err != nil {
 		t.Fatal(err)

@@ -16,10 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/samvad/samvad/bot"
-	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/meetingtest"
-	"github.com/samvad/samvad/minutes"
-	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -38,37 +35,19 @@ func TestHostileClientsDoNotDisturbTheMeeting(t *testing.T) {
 	// Three honest rooms send an unbroken tone for the whole test.
 	const total = 7 * time.Second
 	honest := map[string]float64{"host": 440, "ranchi": 660, "dumka": 880}
-	var speakers []*speaker
-	for id, hz := range honest {
-		s := &speaker{id: id, bursts: []audiotest.Burst{{At: 0, Dur: total, Freq: hz, Amp: 0.4}}}
-		s.packets, s.levels = script(t, total, s.bursts)
-		speakers = append(speakers, s)
-	}
+	speakers := toneSpeakers(t, total, honest)
 	t0 := time.Now().Add(time.Second)
-	var wg sync.WaitGroup
-	for _, s := range speakers {
-		p := s.join(t, srv)
-		if p == nil {
-			t.FailNow()
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.run(t, srv, p, t0)
-		}()
-	}
+	wait := playAll(t, srv, speakers, t0)
 
 	// The attack, from 1 s to 5 s into the meeting.
 	time.Sleep(time.Until(t0.Add(time.Second)))
 	host := strings.TrimPrefix(strings.TrimSuffix(srv.url, "/ws"), "ws://")
 	attack(t, srv.url, host, t0.Add(5*time.Second))
 
-	wg.Wait()
+	wait()
 	time.Sleep(300 * time.Millisecond)
 	folder := stop()
-	if _, err := minutes.Build(folder, minutes.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	man := report(t, folder)
 	events := readEvents(t, folder)
 	for id := range honest {
 		segs, _ := filepath.Glob(filepath.Join(folder, "segments", id, "*.ogg"))
@@ -80,34 +59,12 @@ func TestHostileClientsDoNotDisturbTheMeeting(t *testing.T) {
 				t.Errorf("%s: %s during the attack", id, e.Event)
 			}
 		}
-		// Every 20 ms of the tone is there, from the first packet to the last.
-		dec, err := audiotest.DecodeOggFile(filepath.Join(folder, "rooms", id+".ogg"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		man, err := recording.ReadManifest(folder)
-		if err != nil {
-			t.Fatal(err)
-		}
-		from := audiotest.Samples(t0.Sub(man.StartedAt()) + 100*time.Millisecond)
-		to := audiotest.Samples(t0.Add(total).Sub(man.StartedAt()) - 100*time.Millisecond)
-		if from < 0 || to > len(dec.PCM) {
-			t.Fatalf("%s: tone span %d..%d outside the file's %d samples", id, from, to, len(dec.PCM))
-		}
-		gaps := 0
-		for i, rms := range audiotest.RMS(dec.PCM[from:to], 960) {
-			if rms < 0.05 {
-				if gaps == 0 {
-					t.Errorf("%s: gap at %v into the tone (RMS %.3f)", id, audiotest.Duration(i*960), rms)
-				}
-				gaps++
-			}
-		}
-		if gaps > 0 {
-			for _, e := range events {
-				if e.Room == id && e.Event == "segment_closed" {
-					t.Logf("%s: %d silent 20 ms windows; segment stats %s", id, gaps, e.Stats)
-				}
+	}
+	// Every 20 ms of the tones is there, from the first packet to the last.
+	for id, gaps := range checkUnbroken(t, folder, man, speakers, t0, total) {
+		for _, e := range events {
+			if e.Room == id && e.Event == "segment_closed" {
+				t.Logf("%s: %d silent 20 ms windows; segment stats %s", id, gaps, e.Stats)
 			}
 		}
 	}
