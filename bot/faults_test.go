@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/meetingtest"
@@ -38,7 +40,9 @@ func TestMain(m *testing.M) {
 		t0, _ := strconv.ParseInt(os.Getenv("SAMVAD_TEST_ROOM_T0"), 10, 64)
 		os.Exit(runRoomProcess(url, time.Unix(0, t0)))
 	}
-	os.Exit(m.Run())
+	// Every goroutine a bot, a room or a server starts must be gone when
+	// the tests are.
+	goleak.VerifyTestMain(m)
 }
 
 func runBotProcess(url, dir string) int {
