@@ -26,28 +26,28 @@ func IsSilence(p []byte) bool {
 	if len(p) < 3 || p[0]>>3 < 16 { // configs 16-31 are CELT-only
 		return false
 	}
-	var frames []byte
+	body, count := p[1:], 1
 	switch p[0] & 3 {
 	case 0:
-		frames = p[1:]
 	case 1:
-		frames = p[1:]
+		count = 2
 	case 3:
 		if p[1]&0xc0 != 0 { // VBR or padded: not what a silence filler writes
 			return false
 		}
-		frames = p[2:]
-		if len(frames) != 2*int(p[1]&0x3f) {
-			return false
-		}
+		body, count = p[2:], int(p[1]&0x3f)
 	default:
 		return false
 	}
-	if len(frames) == 0 || len(frames)%2 != 0 {
+	if count == 0 || len(body)%count != 0 || len(body)/count < 2 {
 		return false
 	}
-	for i := 0; i < len(frames); i += 2 {
-		if frames[i] != 0xff || frames[i+1] != 0xfe {
+	// The silence flag is the first thing a CELT frame's range decoder
+	// reads, and ff fe sets it whatever follows: LiveKit pads its blank
+	// frames with zeros to 80 bytes.
+	n := len(body) / count
+	for i := 0; i < len(body); i += n {
+		if body[i] != 0xff || body[i+1] != 0xfe {
 			return false
 		}
 	}
