@@ -24,7 +24,11 @@ import (
 // next Flush writes silence pages in their place (same serial, the first of
 // the dropped pages' sequence numbers, ending at the last one's granule
 // position), so the file keeps playing for the wall-clock time it covers and
-// ScanOgg places what follows where it belongs.
+// ScanOgg places what follows where it belongs. That silence costs about 117
+// bytes a second of the hold and is capped at half of it (a gap of ten hours
+// for the default MaxHeld); an older part of a longer gap is left out of the
+// stream, which Stitch still places by granule position but a player closes
+// up.
 type pageBuffer struct {
 	w io.Writer
 	// buf[off:] is not on the file yet. From off+pin on it is whole pages.

@@ -89,29 +89,9 @@ type Config struct {
 // packet's arrival; nothing is written before the segment settles.
 //
 // A failed write (disk full, an I/O error, a short write) costs no audio that
-// fits in memory. The pages not written are held, and the segment goes on
-// taking packets exactly as before: reordering, gap filling and the Sink are
-// not disturbed, so a live mix fed by the Sink does not notice. Push and Tick
-// retry the write at most every FlushInterval, continuing from the very byte
-// where the file stopped, so the file is only appended to and never torn in
-// the middle of a page; when a retry succeeds everything held reaches the
-// file in order and the segment is healthy again. Push and Tick do not
-// report write errors: WriteErr tells whether pages are held, and Stats
-// counts failed attempts (WriteErrors), recoveries (WriteRecoveries) and what
-// waits (HeldBytes).
-//
-// The hold is bounded by Config.MaxHeld. Past it the oldest held pages are
-// dropped whole (never the stream's header pages, nor the rest of a page the
-// file already has the start of) and counted in Stats.DroppedBytes and
-// DroppedMs; silence pages take their place in the file (taking the first of
-// the dropped pages' sequence numbers: ScanOgg counts the rest as missing),
-// so it still plays for the wall-clock time it covers and everything kept
-// stays at its place, for players and for Stitch alike. That silence costs
-// about 117 bytes a second of the hold and is capped at half of it (a gap of
-// ten hours for the default MaxHeld); an older part of a longer gap is left
-// out of the stream, which Stitch still places by granule position but a
-// player closes up. Held pages are otherwise lost only when Close cannot
-// write them (Close then returns the error), or with the process.
+// fits in Config.MaxHeld: the package documentation tells how. Push and Tick
+// do not report write errors; WriteErr tells whether pages are held, and
+// Stats counts the failures, recoveries and what waits.
 type Segment struct {
 	cfg  Config
 	name string
