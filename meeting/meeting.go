@@ -121,6 +121,12 @@ type ICE struct {
 	PublicIPs []string `yaml:"public_ips"`
 	// STUN servers as stun:host:port URLs.
 	STUN []string `yaml:"stun"`
+	// PrivateCandidates lets peers name ICE candidates on loopback,
+	// private (RFC 1918, fc00::/7), shared (100.64.0.0/10) and link-local
+	// addresses: for a meeting whose rooms and server share one private
+	// network and cannot reach each other otherwise. Without it, checks go
+	// only to public addresses and to the peer's own signalling address.
+	PrivateCandidates bool `yaml:"private_candidates"`
 }
 
 // TLS names the certificate and key that turn ws/http into wss/https.

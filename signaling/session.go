@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"crypto/subtle"
+	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
@@ -171,6 +172,9 @@ func (c *conn) join(m Message) bool {
 		Room:     c.room,
 		Recorder: c.role == RoleRecorder,
 		Receive:  c.receive,
+	}
+	if a, err := netip.ParseAddr(c.ip); err == nil {
+		info.Addr = a
 	}
 	if r, ok := s.file.Room(c.room); ok && r.Kind == meeting.KindHost {
 		info.AlwaysHeard = true

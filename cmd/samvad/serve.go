@@ -121,6 +121,8 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 			UDPPort:   f.Server.ICE.UDPPort,
 			PublicIPs: f.Server.ICE.PublicIPs,
 			STUN:      f.Server.ICE.STUN,
+			// What rooms may name as their candidates.
+			PrivateCandidates: f.Server.ICE.PrivateCandidates,
 			// Every room hears every other, or only the host and the loudest.
 			ForwardLoudest: f.Server.ForwardLoudest,
 			// Loopback candidates let a bot or browser on this machine in too.
