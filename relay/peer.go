@@ -73,7 +73,7 @@ type Peer struct {
 	remoteSet   bool
 	candidates  []webrtc.ICECandidateInit // admitted before the answer
 	remote      *media.RemoteCandidates
-	warnedCap   bool // the candidate cap was logged
+	warnedCap   bool                   // the candidate cap was logged
 	senders     map[string]*forwarded  // by source session
 	announce    []TrackInfo            // tracks the next offer carries
 	source      atomic.Pointer[source] // this room's microphone
