@@ -53,6 +53,13 @@ type Config struct {
 	SocketBuffer int
 }
 
+// CandidatePolicy is which of the server's ICE candidates a participant
+// with this configuration sends checks to, when its websocket went to
+// server.
+func (c Config) CandidatePolicy(server netip.Addr) media.CandidatePolicy {
+	return media.CandidatePolicy{Max: c.MaxCandidates, Private: c.PrivateCandidates, Loopback: c.Loopback, Peer: server.Unmap()}
+}
+
 // Handlers receive what the meeting sends. Each is called on the
 // participant's own goroutines; they may block only as long as they are
 // willing to hold up the same kind of event.
@@ -139,11 +146,11 @@ func Join(ctx context.Context, cfg Config, h Handlers) (*Participant, error) {
 		return nil, err
 	}
 	p.Client = client
-	policy := media.CandidatePolicy{Max: cfg.MaxCandidates, Private: cfg.PrivateCandidates, Loopback: cfg.Loopback}
+	var server netip.Addr
 	if ap, err := netip.ParseAddrPort(client.RemoteAddr().String()); err == nil {
-		policy.Peer = ap.Addr().Unmap()
+		server = ap.Addr()
 	}
-	p.remote = media.NewRemoteCandidates(policy)
+	p.remote = media.NewRemoteCandidates(cfg.CandidatePolicy(server))
 	p.wg.Add(1)
 	go p.signalLoop()
 	return p, nil
