@@ -2,8 +2,8 @@ package bot
 
 import (
 	"encoding/json"
-	"io"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
 	"strconv"
