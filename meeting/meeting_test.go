@@ -201,3 +201,28 @@ func TestNoRooms(t *testing.T) {
 		t.Errorf("got %v, want rooms: no rooms", err)
 	}
 }
+
+func TestRoomOfToken(t *testing.T) {
+	f, err := Parse("t.yaml", []byte(`
+meeting: {id: m, title: T, starts_at: 2023-11-21T14:00:00+05:30, demo: true}
+recorder_token: {plain: rec}
+staff_token: {plain: staff}
+rooms:
+  - {id: host, kind: host, name: Host, token: {plain: t-host}}
+  - {id: ranchi, kind: district, name: Ranchi, token: {sha256: `+Hash("t-ranchi")+`}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for secret, want := range map[string]string{"t-host": "host", "t-ranchi": "ranchi", "rec": "", "": "", "t-ranch": ""} {
+		r, ok := f.RoomOfToken(secret)
+		if got := ""; ok {
+			got = r.ID
+			if got != want {
+				t.Errorf("RoomOfToken(%q) = %s, want %q", secret, got, want)
+			}
+		} else if want != "" {
+			t.Errorf("RoomOfToken(%q) found nothing, want %s", secret, want)
+		}
+	}
+}

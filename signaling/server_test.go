@@ -197,7 +197,8 @@ func TestJoinWelcomeAndPresence(t *testing.T) {
 }
 
 func TestJoinRefused(t *testing.T) {
-	ts := startServer(t)
+	// More refusals than the lockout allows: each is checked for its code.
+	ts := startServer(t, WithLimits(meeting.Limits{FailedJoinsPerIP: 20}))
 	for _, tc := range []struct {
 		name string
 		join Message
@@ -205,7 +206,11 @@ func TestJoinRefused(t *testing.T) {
 	}{
 		{"wrong room token", Message{Meeting: "test", Role: RoleRoom, Room: "ranchi", Token: "t-dumka"}, CodeBadToken},
 		{"empty token", Message{Meeting: "test", Role: RoleRoom, Room: "ranchi"}, CodeBadToken},
-		{"unknown room", Message{Meeting: "test", Role: RoleRoom, Room: "patna", Token: "t-ranchi"}, CodeUnknownRoom},
+		// A room's own token may learn that the link names no room; a
+		// stranger may not learn which rooms exist.
+		{"unknown room, another room's token", Message{Meeting: "test", Role: RoleRoom, Room: "patna", Token: "t-ranchi"}, CodeUnknownRoom},
+		{"unknown room, a guessed token", Message{Meeting: "test", Role: RoleRoom, Room: "patna", Token: "guess"}, CodeBadToken},
+		{"unknown room, the recorder's token", Message{Meeting: "test", Role: RoleRoom, Room: "patna", Token: "rec"}, CodeBadToken},
 		{"unknown meeting", Message{Meeting: "other", Role: RoleRoom, Room: "ranchi", Token: "t-ranchi"}, CodeUnknownMeeting},
 		{"room token as recorder", Message{Meeting: "test", Role: RoleRecorder, Token: "t-ranchi"}, CodeBadToken},
 		{"room token as staff", Message{Meeting: "test", Role: RoleStaff, Token: "t-ranchi"}, CodeBadToken},
