@@ -144,7 +144,7 @@ func (s *Server) now() time.Time { return time.Now().In(s.file.Location()) }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws", s.ServeWS)
-	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /healthz", s.ServeHealth)
 	return mux
 }
 
@@ -238,7 +238,9 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	return false
 }
 
-func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
+// ServeHealth answers /healthz: the meeting, the rooms connected, whether
+// it is recorded.
+func (s *Server) ServeHealth(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	h := struct {
 		Status    string `json:"status"`

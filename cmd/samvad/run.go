@@ -35,7 +35,7 @@ func runRun(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	printLinks(e.stdout, f, srv.publicURL(f))
-	fmt.Fprintf(e.stdout, "  metrics:    %s/metrics (server and recorder)\n", srv.baseURL)
+	fmt.Fprintf(e.stdout, "  metrics:    %s (server and recorder)\n", srv.metricsURL())
 	src, err := recorderSource(f, srv, log)
 	if err != nil {
 		srv.Close()

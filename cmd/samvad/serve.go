@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,6 +64,17 @@ type meetingServer struct {
 	done    chan error
 	// stopWatch stops following the LiveKit room (engine livekit).
 	stopWatch func()
+	// ops serves /metrics and /healthz on server.metrics_listen; nil when
+	// they are on the public listener.
+	ops *opsServer
+}
+
+// metricsURL is where /metrics is served, and to whom.
+func (s *meetingServer) metricsURL() string {
+	if s.ops != nil {
+		return s.ops.url + "/metrics"
+	}
+	return s.baseURL + "/metrics (from this machine only: see server.metrics_listen)"
 }
 
 // localDialOptions are for clients in the same process (the bot of run and
@@ -138,11 +150,26 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	sig := signaling.New(f, sigOpts...)
 	serverMetrics(reg, sig)
 	mux := http.NewServeMux()
-	mux.Handle("/", sig.Handler())
-	mux.Handle("GET /metrics", metrics.Handler(reg))
-	// The join page and the roll call (package web): more specific
-	// patterns than "/", beside the websocket on the same origin.
+	mux.HandleFunc("GET /ws", sig.ServeWS)
+	// The join page and the roll call (package web), beside the websocket
+	// on the same origin.
 	web.New(f).Register(mux)
+	// /metrics and /healthz: on their own listener, or here for this
+	// machine only.
+	ops := opsHandler(reg, sig)
+	var opsSrv *opsServer
+	if f.Server.MetricsListen != "" {
+		if opsSrv, err = startOps(f, ops, log); err != nil {
+			ln.Close()
+			if rl != nil {
+				rl.Close()
+			}
+			return nil, err
+		}
+	} else {
+		mux.Handle("GET /metrics", thisMachineOnly(ops))
+		mux.Handle("GET /healthz", thisMachineOnly(ops))
+	}
 
 	// Twice the websockets an address may hold: room for a page's assets.
 	ln = newCapListener(ln, 2*f.Server.Limits.ConnectionsPerIP, log)
@@ -155,18 +182,26 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 			if rl != nil {
 				rl.Close()
 			}
+			if opsSrv != nil {
+				opsSrv.Close()
+			}
 			return nil, fmt.Errorf("server.tls: %w", err)
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 		leaf = &cert
 	}
+	var handler http.Handler = mux
+	if scheme == "https" || strings.HasPrefix(f.Server.PublicURL, "https://") {
+		handler = withHSTS(mux)
+	}
 	s := &meetingServer{
+		ops:   opsSrv,
 		log:   log,
 		relay: rl,
 		sig:   sig,
 		http: &http.Server{
-			Handler:           mux,
+			Handler:           newHostGuard(f, handler, log),
 			ReadHeaderTimeout: 10 * time.Second,
 			// A kept-alive connection with no request is closed: idle ones
 			// must not pile up (websockets are hijacked and not affected).
@@ -221,6 +256,9 @@ func (s *meetingServer) Close() error {
 	err := s.http.Shutdown(ctx)
 	if s.relay != nil {
 		s.relay.Close()
+	}
+	if s.ops != nil {
+		err = errors.Join(err, s.ops.Close())
 	}
 	if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)
