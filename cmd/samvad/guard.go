@@ -106,3 +106,15 @@ func withHSTS(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// warnPlainHTTP says, at start, that a listener other people can reach
+// serves plain http.
+func warnPlainHTTP(f *meeting.File, addr string, log *slog.Logger) {
+	if strings.HasPrefix(f.Server.PublicURL, "https://") {
+		log.Warn("plain http on a network address, behind the https proxy of server.public_url: keep the proxy's hop private, or listen on 127.0.0.1",
+			"listen", addr)
+		return
+	}
+	log.Warn("plain http on a network address: browsers give rooms the microphone only over https, and tokens and audio cross the network readable; set server.tls, or listen on 127.0.0.1 behind an https proxy",
+		"listen", addr)
+}

@@ -57,7 +57,7 @@ type meetingServer struct {
 	ln      net.Listener
 	baseURL string // http(s)://host:port as clients reach it
 	wsURL   string
-	cert    *tls.Certificate // the server's own, with TLS
+	certs   *certs // the server's own certificate, with TLS
 	// metrics is the process's registry, served at /metrics: the
 	// server's, and the bot's too in run and demo.
 	metrics *prometheus.Registry
@@ -81,10 +81,10 @@ func (s *meetingServer) metricsURL() string {
 // demo): with TLS they trust exactly the server's own certificate, whatever
 // names it was issued for, since they dial it on a loopback address.
 func (s *meetingServer) localDialOptions() []signaling.DialOption {
-	if s.cert == nil {
+	if s.certs == nil {
 		return nil
 	}
-	return []signaling.DialOption{signaling.WithTLSConfig(pinnedTLS(s.cert))}
+	return []signaling.DialOption{signaling.WithTLSConfig(pinnedTLS(s.certs.Current))}
 }
 
 // serverOptions are what run and demo add to a plain serve.
@@ -96,6 +96,9 @@ type serverOptions struct {
 	// idleTimeout closes kept-alive HTTP connections without a request;
 	// 0 means 30 s.
 	idleTimeout time.Duration
+	// certCheck is how often the TLS files are checked for a renewal; 0
+	// means defaultCertCheck.
+	certCheck time.Duration
 }
 
 // newBotMetrics puts a bot's counters on the server's registry, for a bot
@@ -174,10 +177,9 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	// Twice the websockets an address may hold: room for a page's assets.
 	ln = newCapListener(ln, 2*f.Server.Limits.ConnectionsPerIP, log)
 	scheme := "http"
-	var leaf *tls.Certificate
+	var cs *certs
 	if f.Server.TLS.Enabled() {
-		cert, err := tls.LoadX509KeyPair(f.Server.TLS.Cert, f.Server.TLS.Key)
-		if err != nil {
+		if cs, err = startCerts(f.Server.TLS.Cert, f.Server.TLS.Key, o.certCheck, log); err != nil {
 			ln.Close()
 			if rl != nil {
 				rl.Close()
@@ -185,11 +187,12 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 			if opsSrv != nil {
 				opsSrv.Close()
 			}
-			return nil, fmt.Errorf("server.tls: %w", err)
+			return nil, err
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		ln = tls.NewListener(ln, &tls.Config{GetCertificate: cs.GetCertificate, MinVersion: tls.VersionTLS12})
 		scheme = "https"
-		leaf = &cert
+	} else if ip == nil || !ip.IsLoopback() {
+		warnPlainHTTP(f, ln.Addr().String(), log)
 	}
 	var handler http.Handler = mux
 	if scheme == "https" || strings.HasPrefix(f.Server.PublicURL, "https://") {
@@ -209,7 +212,7 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 			ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
 		ln:      ln,
-		cert:    leaf,
+		certs:   cs,
 		metrics: reg,
 		done:    make(chan error, 1),
 	}
@@ -259,6 +262,9 @@ func (s *meetingServer) Close() error {
 	}
 	if s.ops != nil {
 		err = errors.Join(err, s.ops.Close())
+	}
+	if s.certs != nil {
+		s.certs.Close()
 	}
 	if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)
