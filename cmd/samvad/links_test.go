@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/samvad/samvad/participant"
+	"github.com/samvad/samvad/signaling"
 )
 
 const linksMeeting = `
@@ -98,5 +104,62 @@ func TestIsTerminal(t *testing.T) {
 	defer w.Close()
 	if isTerminal(w) {
 		t.Error("a pipe (journald's stdout) is taken for a terminal")
+	}
+}
+
+// TestRunOnANetworkAddressRecords: samvad run listening on every address,
+// as on the day, where the relay does not use the loopback candidates of
+// its own bot and of a room on this machine: both get in through their own
+// checks, and the room is recorded.
+func TestRunOnANetworkAddressRecords(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "net.yaml")
+	text := strings.Replace(strings.Replace(linksMeeting, "DIR", filepath.Join(dir, "recordings"), 1), `listen: "127.0.0.1:0"`, `listen: "0.0.0.0:0"`, 1)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"run", "--config", path}, e) }()
+	var base string
+	eventually(t, "samvad run prints its roll-call link", func() bool {
+		m := regexp.MustCompile(`roll call:\s+(http://\S+)/rollcall`).FindStringSubmatch(stdout.String())
+		if m != nil {
+			base = m[1]
+		}
+		return m != nil
+	})
+	if base == "" {
+		t.Fatalf("no link:\n%s\n%s", stdout.String(), stderr.String())
+	}
+	host, err := participant.Join(context.Background(), participant.Config{
+		URL: "ws" + strings.TrimPrefix(base, "http") + "/ws", Mic: true, Loopback: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Join: signaling.Message{Meeting: "links", Role: signaling.RoleRoom, Room: "host", Token: "t-host-links"},
+	}, participant.Handlers{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	stopTone := sendTone(host)
+	var seg string
+	eventually(t, "the host's audio in its segment", func() bool {
+		segs, _ := filepath.Glob(filepath.Join(dir, "recordings", "*", "segments", "host", "0001.ogg"))
+		if len(segs) == 1 {
+			seg = segs[0]
+			st, err := os.Stat(seg)
+			return err == nil && st.Size() > 4000
+		}
+		return false
+	})
+	stopTone()
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("samvad run: %v\n%s", err, stderr.String())
+	}
+	if seg == "" {
+		t.Errorf("nothing recorded; the log:\n%s", stderr.String())
 	}
 }
