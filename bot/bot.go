@@ -34,8 +34,9 @@ type Config struct {
 	// Dir is the recordings folder; each recording gets a folder inside.
 	Dir string
 	// Meeting file, when the bot runs beside the server (samvad run): its
-	// snapshot goes into meeting.json. Without it the bot takes the meeting
-	// from the server's welcome.
+	// snapshot goes into meeting.json, and its server.ice.private_candidates
+	// lets the bot use the server's private candidates. Without it the bot
+	// takes the meeting from the server's welcome.
 	File *meeting.File
 	// Loopback allows ICE over loopback (tests, one-machine runs).
 	Loopback    bool
@@ -107,7 +108,8 @@ func New(cfg Config) *Bot {
 	b := &Bot{cfg: cfg, log: cfg.Logger.With("component", "bot"), ready: make(chan struct{})}
 	if b.cfg.Source == nil {
 		b.cfg.Source = &SamvadSource{URL: cfg.URL, Meeting: cfg.Meeting, Token: cfg.Token,
-			Loopback: cfg.Loopback, DialOptions: cfg.DialOptions, Logger: b.log}
+			Loopback: cfg.Loopback, DialOptions: cfg.DialOptions, Logger: b.log,
+			PrivateCandidates: cfg.File != nil && cfg.File.Server.ICE.PrivateCandidates}
 	}
 	b.stats.m = cfg.Metrics
 	return b

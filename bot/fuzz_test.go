@@ -2,36 +2,28 @@ package bot
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
 )
 
 // FuzzServerMessages feeds the bot what a hostile server could send: a
-// welcome, then presence, errors and anything else, one JSON frame a line.
+// welcome, then offers, candidates, presence, errors and anything else,
+// one JSON frame a line (seeds in testdata/fuzz/FuzzServerMessages).
 // Whatever comes, the bot must not panic, must refuse a welcome to another
-// meeting, and must never put an id unsafe as a file name into its roll
-// call or its events.
+// meeting, must never put an id unsafe as a file name into its roll call
+// or its events, and must never hand pion more candidates than the cap or
+// one on an address it does not send checks to.
 func FuzzServerMessages(f *testing.F) {
-	welcome := `{"type":"welcome","meeting":{"id":"test","title":"T","starts_at":"2023-11-21T14:00:00+05:30","late_after":"10m"},` +
-		`"roster":[{"room":"ranchi","name":"Ranchi","kind":"district","state":"connected","since":"2023-11-21T14:00:00.000+05:30"},{"room":"dumka","state":"dropped"}]}`
-	for _, seed := range []string{
-		welcome + "\n" + `{"type":"presence","event":"joined","room":"dumka","session":"s","at":"2023-11-21T14:01:00.000+05:30"}`,
-		welcome + "\n" + `{"type":"presence","event":"left","room":"ranchi","session":"x"}` + "\n" + `{"type":"presence","event":"muted","room":"../x"}`,
-		`{"type":"welcome","meeting":{"id":"x/../../escaped","starts_at":"2023-11-21T14:00:00Z"}}`,
-		`{"type":"welcome"}`,
-		`{"type":"welcome","meeting":null,"roster":null}`,
-		welcome + "\n" + `{"type":"presence","event":"joined","room":"","session":"","at":"not a time"}`,
-		welcome + "\n" + `{"type":"error","code":"x","message":"` + strings.Repeat("y", 300) + `"}`,
-		`{"type":"welcome","meeting":{"id":"test","starts_at":"2023-11-21T14:00:00+05:30"},"roster":[{"room":"` + strings.Repeat("a", 60) + `","state":"connected"}]}`,
-	} {
-		f.Add(seed)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.Fuzz(func(t *testing.T, in string) {
 		frames := strings.Split(in, "\n")
@@ -40,6 +32,24 @@ func FuzzServerMessages(f *testing.F) {
 			return
 		}
 		src := &SamvadSource{Meeting: "test"}
+		// The bot's websocket went to 127.0.0.1; it may check that, and
+		// public addresses, and nothing else.
+		server := netip.MustParseAddr("127.0.0.1")
+		remote := media.NewRemoteCandidates(src.participantConfig(log).CandidatePolicy(server))
+		checked := map[string]bool{}
+		screen := func(kind, c string) {
+			f := strings.Fields(strings.TrimPrefix(c, "candidate:"))
+			a, err := netip.ParseAddr(f[4])
+			if err != nil {
+				t.Fatalf("%s candidate %q on a host name was let through", kind, c)
+			}
+			a = a.Unmap()
+			if a != server && (a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast()) {
+				t.Fatalf("%s candidate %q on an address the bot must not check was let through", kind, c)
+			}
+			port, _ := strconv.ParseUint(f[5], 10, 16)
+			checked[fmt.Sprint(strings.ToLower(f[2]), a, port)] = true
+		}
 		wel, err := src.welcome(w, log)
 		if err != nil {
 			return
@@ -56,7 +66,24 @@ func FuzzServerMessages(f *testing.F) {
 			if json.Unmarshal([]byte(fr), &m) != nil {
 				continue
 			}
-			src.onMessage(m, h, log)
+			switch m.Type {
+			case signaling.TypeOffer:
+				out, _ := remote.Screen(m.SDP)
+				for _, line := range strings.Split(out, "\n") {
+					if c, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), "a=candidate:"); ok {
+						screen("inline", "candidate:"+c)
+					}
+				}
+			case signaling.TypeCandidate:
+				if m.Candidate != nil && remote.Admit(m.Candidate.Candidate) == nil {
+					screen("trickled", m.Candidate.Candidate)
+				}
+			default:
+				src.onMessage(m, h, log)
+			}
+		}
+		if len(checked) > media.DefaultMaxCandidates {
+			t.Fatalf("pion would be given %d candidate addresses, more than the cap of %d", len(checked), media.DefaultMaxCandidates)
 		}
 		rc.tick(time.Now().Add(time.Minute))
 		rc.end(time.Now().Add(time.Hour))

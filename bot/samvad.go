@@ -24,9 +24,12 @@ type SamvadSource struct {
 	// Meeting id and the recorder token.
 	Meeting, Token string
 	// Loopback allows ICE over loopback (tests, one-machine runs).
-	Loopback    bool
-	DialOptions []signaling.DialOption
-	Logger      *slog.Logger
+	Loopback bool
+	// PrivateCandidates uses the server's candidates on private addresses
+	// (server.ice.private_candidates); see participant.Config.
+	PrivateCandidates bool
+	DialOptions       []signaling.DialOption
+	Logger            *slog.Logger
 }
 
 // ErrWrongMeeting is a server whose welcome is not the meeting the bot
@@ -44,15 +47,7 @@ func (s *SamvadSource) Join(ctx context.Context, h Handlers) (Conn, error) {
 	}
 	jctx, cancel := context.WithTimeout(ctx, joinTimeout)
 	defer cancel()
-	p, err := participant.Join(jctx, participant.Config{
-		URL:         s.URL,
-		Join:        signaling.Message{Meeting: s.Meeting, Role: signaling.RoleRecorder, Token: s.Token},
-		Loopback:    s.Loopback,
-		DialOptions: s.DialOptions,
-		Logger:      log,
-		// Every room comes in on this one socket.
-		SocketBuffer: media.SocketBuffer,
-	}, participant.Handlers{
+	p, err := participant.Join(jctx, s.participantConfig(log), participant.Handlers{
 		OnTrack: func(room string, t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 			h.Track(Track{Room: room, Session: strings.TrimPrefix(t.ID(), "mic-"), Remote: t, Receiver: r,
 				LevelExtension: media.LevelExtension(r)})
@@ -72,6 +67,20 @@ func (s *SamvadSource) Join(ctx context.Context, h Handlers) (Conn, error) {
 		return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	return &samvadConn{p: p, w: w}, nil
+}
+
+// participantConfig is how the bot joins a samvad server.
+func (s *SamvadSource) participantConfig(log *slog.Logger) participant.Config {
+	return participant.Config{
+		URL:               s.URL,
+		Join:              signaling.Message{Meeting: s.Meeting, Role: signaling.RoleRecorder, Token: s.Token},
+		Loopback:          s.Loopback,
+		PrivateCandidates: s.PrivateCandidates,
+		DialOptions:       s.DialOptions,
+		Logger:            log,
+		// Every room comes in on this one socket.
+		SocketBuffer: media.SocketBuffer,
+	}
 }
 
 // welcome checks the server's welcome, which the bot treats like anything

@@ -51,6 +51,14 @@ type Server struct {
 	ICE            ICE      `yaml:"ice"`
 	TLS            TLS      `yaml:"tls"`
 	AllowedOrigins []string `yaml:"allowed_origins"`
+	// AllowedHosts are the names the server answers to besides
+	// public_url's host, localhost and IP addresses: a request naming any
+	// other host (a DNS rebinding page) is refused.
+	AllowedHosts []string `yaml:"allowed_hosts"`
+	// MetricsListen, when set, serves /metrics and /healthz on this
+	// address alone (e.g. 127.0.0.1:9090), off the public listener. Empty:
+	// they stay on the public listener and answer only this machine.
+	MetricsListen string `yaml:"metrics_listen"`
 	// ForwardLoudest limits how many rooms each room hears at once, besides
 	// the host: 0 means every room hears every other room. Recorders always
 	// receive every room.
@@ -121,6 +129,12 @@ type ICE struct {
 	PublicIPs []string `yaml:"public_ips"`
 	// STUN servers as stun:host:port URLs.
 	STUN []string `yaml:"stun"`
+	// PrivateCandidates lets peers name ICE candidates on loopback,
+	// private (RFC 1918, fc00::/7), shared (100.64.0.0/10) and link-local
+	// addresses: for a meeting whose rooms and server share one private
+	// network and cannot reach each other otherwise. Without it, checks go
+	// only to public addresses and to the peer's own signalling address.
+	PrivateCandidates bool `yaml:"private_candidates"`
 }
 
 // TLS names the certificate and key that turn ws/http into wss/https.

@@ -122,6 +122,10 @@ func TestRefused(t *testing.T) {
 		{"bad public ip", "recorder_token:", "server: {ice: {public_ips: [1.2.3]}}\nrecorder_token:", `server.ice.public_ips[0]: "1.2.3" is not an IP address`},
 		{"tls half", "recorder_token:", "server: {tls: {cert: a.pem}}\nrecorder_token:", "server.tls: give both cert and key"},
 		{"bad origin", "recorder_token:", "server: {allowed_origins: [example.org]}\nrecorder_token:", `server.allowed_origins[0]: "example.org"`},
+		{"host with scheme", "recorder_token:", "server: {allowed_hosts: [\"https://samvad.example.org\"]}\nrecorder_token:", `server.allowed_hosts[0]: "https://samvad.example.org": want a host name`},
+		{"host with port", "recorder_token:", "server: {allowed_hosts: [\"samvad.example.org:443\"]}\nrecorder_token:", `server.allowed_hosts[0]`},
+		{"bad metrics listen", "recorder_token:", "server: {metrics_listen: localhost}\nrecorder_token:", `server.metrics_listen: "localhost": want host:port`},
+		{"metrics on the public listener", "recorder_token:", "server: {listen: \":8080\", metrics_listen: \":8080\"}\nrecorder_token:", `server.metrics_listen: ":8080": the same as server.listen`},
 		{"not yaml", "rooms:", "rooms: [", "not valid YAML"},
 		{"unknown engine", "rooms:", "media: {engine: jitsi}\nrooms:", `media.engine: "jitsi": want samvad`},
 		{"livekit without url", "rooms:", "media: {engine: livekit, livekit: {api_key: k, api_secret: {plain: s}}}\nrooms:", "media.livekit.url: missing"},
@@ -199,5 +203,30 @@ func TestNoRooms(t *testing.T) {
 	_, err := Parse("empty.yaml", []byte(head+"rooms: []\n"))
 	if err == nil || !strings.Contains(err.Error(), "rooms: no rooms") {
 		t.Errorf("got %v, want rooms: no rooms", err)
+	}
+}
+
+func TestRoomOfToken(t *testing.T) {
+	f, err := Parse("t.yaml", []byte(`
+meeting: {id: m, title: T, starts_at: 2023-11-21T14:00:00+05:30, demo: true}
+recorder_token: {plain: rec}
+staff_token: {plain: staff}
+rooms:
+  - {id: host, kind: host, name: Host, token: {plain: t-host}}
+  - {id: ranchi, kind: district, name: Ranchi, token: {sha256: `+Hash("t-ranchi")+`}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for secret, want := range map[string]string{"t-host": "host", "t-ranchi": "ranchi", "rec": "", "": "", "t-ranch": ""} {
+		r, ok := f.RoomOfToken(secret)
+		if got := ""; ok {
+			got = r.ID
+			if got != want {
+				t.Errorf("RoomOfToken(%q) = %s, want %q", secret, got, want)
+			}
+		} else if want != "" {
+			t.Errorf("RoomOfToken(%q) found nothing, want %s", secret, want)
+		}
 	}
 }

@@ -87,6 +87,18 @@ func (f *File) validate(root *yaml.Node) []Problem {
 			bad(fmt.Sprintf("server.allowed_origins[%d]", i), "%q: want an origin like https://samvad.example.org", o)
 		}
 	}
+	for i, h := range s.AllowedHosts {
+		if !validHostName(h) {
+			bad(fmt.Sprintf("server.allowed_hosts[%d]", i), "%q: want a host name like samvad.example.org (no scheme, port or path)", h)
+		}
+	}
+	if s.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(s.MetricsListen); err != nil || port == "" {
+			bad("server.metrics_listen", "%q: want host:port, like 127.0.0.1:9090", s.MetricsListen)
+		} else if s.MetricsListen == s.Listen && port != "0" {
+			bad("server.metrics_listen", "%q: the same as server.listen; leave it empty to keep /metrics there, for this machine only", s.MetricsListen)
+		}
+	}
 	if s.ForwardLoudest < 0 {
 		bad("server.forward_loudest", "%d: want 0 (everyone hears everyone) or more", s.ForwardLoudest)
 	}
@@ -177,6 +189,12 @@ func (f *File) checkToken(t Token, path string, bad func(string, string, ...any)
 		bad(path+".plain", "plain tokens are allowed only in demo meeting files (meeting.demo: true); use {sha256: ...} or {env: ...}")
 	}
 }
+
+// hostNamePattern is a DNS name: labels of letters, digits and inner
+// hyphens, dot-separated.
+var hostNamePattern = regexp.MustCompile(`^(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))*$`)
+
+func validHostName(h string) bool { return len(h) <= 253 && hostNamePattern.MatchString(h) }
 
 // lineOf finds the line of a dotted field path like "rooms[3].id" in the
 // node tree, or 0.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 
 	"github.com/pion/ice/v4"
@@ -30,8 +31,18 @@ type Config struct {
 	Join signaling.Message
 	// Mic, when set, sends a microphone on the offer's first line.
 	Mic bool
-	// Loopback allows ICE over loopback, for tests and local runs.
+	// Loopback allows ICE over loopback, for tests and local runs: the
+	// server's loopback candidates are used too.
 	Loopback bool
+	// PrivateCandidates uses the server's candidates on private, shared,
+	// link-local and loopback addresses (server.ice.private_candidates).
+	// Without it (and Loopback) the participant checks only public
+	// addresses and the one its websocket went to: a hostile server cannot
+	// point its checks at this machine's network.
+	PrivateCandidates bool
+	// MaxCandidates bounds the distinct addresses the server may name; 0
+	// means media.DefaultMaxCandidates.
+	MaxCandidates int
 	// DialOptions for the websocket (TLS, Origin).
 	DialOptions []signaling.DialOption
 	Logger      *slog.Logger
@@ -40,6 +51,13 @@ type Config struct {
 	// receives every room on one socket); a kernel that grants less is
 	// logged as a warning.
 	SocketBuffer int
+}
+
+// CandidatePolicy is which of the server's ICE candidates a participant
+// with this configuration sends checks to, when its websocket went to
+// server.
+func (c Config) CandidatePolicy(server netip.Addr) media.CandidatePolicy {
+	return media.CandidatePolicy{Max: c.MaxCandidates, Private: c.PrivateCandidates, Loopback: c.Loopback, Peer: server.Unmap()}
 }
 
 // Handlers receive what the meeting sends. Each is called on the
@@ -67,6 +85,9 @@ type Participant struct {
 	done chan struct{}
 
 	micAdded bool // the microphone is on the PeerConnection; only the signalling goroutine uses it
+
+	// remote screens the server's candidates; set before signalLoop starts.
+	remote *media.RemoteCandidates
 
 	mu         sync.Mutex
 	err        error
@@ -125,6 +146,11 @@ func Join(ctx context.Context, cfg Config, h Handlers) (*Participant, error) {
 		return nil, err
 	}
 	p.Client = client
+	var server netip.Addr
+	if ap, err := netip.ParseAddrPort(client.RemoteAddr().String()); err == nil {
+		server = ap.Addr()
+	}
+	p.remote = media.NewRemoteCandidates(cfg.CandidatePolicy(server))
 	p.wg.Add(1)
 	go p.signalLoop()
 	return p, nil
@@ -222,6 +248,10 @@ func (p *Participant) handle(m signaling.Message) error {
 		if m.Candidate == nil || m.Candidate.Candidate == "" {
 			return nil
 		}
+		if err := p.remote.Admit(m.Candidate.Candidate); err != nil {
+			p.log.Debug("server's ICE candidate ignored", "err", err)
+			return nil
+		}
 		p.mu.Lock()
 		if !p.remoteSet {
 			p.candidates = append(p.candidates, *m.Candidate)
@@ -239,6 +269,10 @@ func (p *Participant) handle(m signaling.Message) error {
 }
 
 func (p *Participant) answer(sdp string) error {
+	sdp, screened := p.remote.Screen(sdp)
+	if screened.Removed() > 0 {
+		p.log.Debug("server's ICE candidates left out of its offer", "too_many", screened.TooMany, "address", screened.Address, "malformed", screened.Bad)
+	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return fmt.Errorf("apply offer: %w", err)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/samvad/samvad/signaling"
 )
 
-func startMeetingWith(t *testing.T, cfg relay.Config) *meetingServer {
+func startMeetingWith(t *testing.T, cfg relay.Config, opts ...signaling.Option) *meetingServer {
 	t.Helper()
 	f, err := meeting.Parse("test.yaml", []byte(meetingYAML))
 	if err != nil {
@@ -27,7 +27,7 @@ func startMeetingWith(t *testing.T, cfg relay.Config) *meetingServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig := signaling.New(f, signaling.WithRelay(r), signaling.WithLogger(log))
+	sig := signaling.New(f, append([]signaling.Option{signaling.WithRelay(r), signaling.WithLogger(log)}, opts...)...)
 	h := httptest.NewServer(sig.Handler())
 	ms := &meetingServer{url: "ws" + strings.TrimPrefix(h.URL, "http") + "/ws", relay: r, sig: sig, http: h}
 	t.Cleanup(func() {

@@ -3,6 +3,7 @@ package relay
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,17 +15,8 @@ import (
 	"github.com/samvad/samvad/media"
 )
 
-// Errors of a peer's negotiation.
-var (
-	// ErrUnexpectedAnswer is an answer that no offer of the relay asked for.
-	ErrUnexpectedAnswer = errors.New("relay: answer without an offer")
-	// ErrTooManyCandidates is a client trickling more candidates before its
-	// answer than any honest client has.
-	ErrTooManyCandidates = errors.New("relay: too many candidates before the answer")
-)
-
-// maxQueuedCandidates bounds the candidates kept until the answer arrives.
-const maxQueuedCandidates = 64
+// ErrUnexpectedAnswer is an answer that no offer of the relay asked for.
+var ErrUnexpectedAnswer = errors.New("relay: answer without an offer")
 
 // PeerInfo says who a peer is.
 type PeerInfo struct {
@@ -38,6 +30,10 @@ type PeerInfo struct {
 	// AlwaysHeard: this room (the host) reaches every room even when the
 	// meeting forwards only the loudest rooms.
 	AlwaysHeard bool
+	// Addr is the address the client's websocket comes from: the relay
+	// may check candidates on it whatever its kind, unless it is loopback
+	// (a reverse proxy on this machine, not the room).
+	Addr netip.Addr
 }
 
 // forwarded is one source this peer hears: its sender and its output.
@@ -75,7 +71,9 @@ type Peer struct {
 	negotiating bool // an offer is out, its answer not yet in
 	pending     bool // something changed while negotiating
 	remoteSet   bool
-	candidates  []webrtc.ICECandidateInit
+	candidates  []webrtc.ICECandidateInit // admitted before the answer
+	remote      *media.RemoteCandidates
+	warnedCap   bool                   // the candidate cap was logged
 	senders     map[string]*forwarded  // by source session
 	announce    []TrackInfo            // tracks the next offer carries
 	source      atomic.Pointer[source] // this room's microphone
@@ -90,7 +88,11 @@ func (r *Relay) Join(info PeerInfo, cb Callbacks) (*Peer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	p := &Peer{r: r, info: info, pc: pc, cb: cb, senders: map[string]*forwarded{}}
+	policy := r.candidates
+	if info.Addr.IsValid() && !info.Addr.IsLoopback() {
+		policy.Peer = info.Addr
+	}
+	p := &Peer{r: r, info: info, pc: pc, cb: cb, senders: map[string]*forwarded{}, remote: media.NewRemoteCandidates(policy)}
 	if info.Room != "" && !info.Recorder {
 		p.act = &roomActivity{since: time.Now(), silentAfter: r.silentAfter}
 	}
@@ -195,6 +197,10 @@ func (p *Peer) Answer(sdp string) error {
 	if !p.negotiating {
 		return ErrUnexpectedAnswer
 	}
+	sdp, screened := p.remote.Screen(sdp)
+	if screened.Removed() > 0 {
+		p.screenedLocked(screened)
+	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("apply answer: %w", err)
 	}
@@ -214,7 +220,9 @@ func (p *Peer) Answer(sdp string) error {
 }
 
 // AddCandidate adds a client's ICE candidate, keeping it until the answer
-// when it comes early.
+// when it comes early. A candidate the policy refuses (beyond the cap, on
+// an address not allowed) is dropped and nil returned: honest browsers
+// name private addresses all the time. Only a malformed one is an error.
 func (p *Peer) AddCandidate(c webrtc.ICECandidateInit) error {
 	if c.Candidate == "" {
 		return nil // end of candidates
@@ -224,10 +232,14 @@ func (p *Peer) AddCandidate(c webrtc.ICECandidateInit) error {
 	if p.closed {
 		return ErrClosed
 	}
-	if !p.remoteSet {
-		if len(p.candidates) >= maxQueuedCandidates {
-			return ErrTooManyCandidates
+	if err := p.remote.Admit(c.Candidate); err != nil {
+		if errors.Is(err, media.ErrBadCandidate) {
+			return fmt.Errorf("add candidate: %w", err)
 		}
+		p.refusedLocked(err)
+		return nil
+	}
+	if !p.remoteSet {
 		p.candidates = append(p.candidates, c)
 		return nil
 	}
@@ -235,6 +247,26 @@ func (p *Peer) AddCandidate(c webrtc.ICECandidateInit) error {
 		return fmt.Errorf("add candidate: %w", err)
 	}
 	return nil
+}
+
+// screenedLocked logs the candidates taken out of an answer.
+func (p *Peer) screenedLocked(s media.Screened) {
+	if s.TooMany > 0 {
+		p.refusedLocked(media.ErrTooManyCandidates)
+	}
+	p.r.log.Debug("candidates left out of the answer", "session", p.info.Session, "room", p.info.Room,
+		"too_many", s.TooMany, "address", s.Address, "malformed", s.Bad)
+}
+
+// refusedLocked logs a refused candidate: the first one over the cap as a
+// warning (no honest client gets there), the others at debug level.
+func (p *Peer) refusedLocked(err error) {
+	if errors.Is(err, media.ErrTooManyCandidates) && !p.warnedCap {
+		p.warnedCap = true
+		p.r.log.Warn("ICE candidates beyond the cap ignored", "session", p.info.Session, "room", p.info.Room, "accepted", p.remote.Accepted())
+		return
+	}
+	p.r.log.Debug("ICE candidate ignored", "session", p.info.Session, "room", p.info.Room, "err", err)
 }
 
 // Close ends the peer: its microphone leaves every listener.

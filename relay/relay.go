@@ -37,8 +37,19 @@ type Config struct {
 	// Loopback adds candidates on loopback, for a bot or a browser on the
 	// server's own machine.
 	Loopback bool
-	// LoopbackOnly offers nothing but loopback: tests and the demo.
+	// LoopbackOnly offers nothing but loopback: tests and the demo. Rooms'
+	// loopback candidates are then used too: nothing else is reachable.
 	LoopbackOnly bool
+	// PrivateCandidates lets rooms name candidates on loopback, private,
+	// shared and link-local addresses, for a meeting on one network.
+	// Without it the relay sends checks only to public addresses and to
+	// the address a room's websocket comes from; it still reaches a room
+	// on a private network through the checks that room sends
+	// (peer-reflexive candidates).
+	PrivateCandidates bool
+	// MaxCandidates bounds the distinct addresses a room may name; 0 means
+	// media.DefaultMaxCandidates.
+	MaxCandidates int
 	// SilentAfter: a room connected this long without audio is reported
 	// silent; 0 means DefaultSilentAfter.
 	SilentAfter time.Duration
@@ -57,6 +68,9 @@ type Relay struct {
 	api    *webrtc.API
 	config webrtc.Configuration
 	mux    ice.UDPMux
+	// candidates is the policy for what rooms name, but for each peer's
+	// own address.
+	candidates media.CandidatePolicy
 
 	mu      sync.Mutex
 	closed  bool
@@ -96,6 +110,7 @@ func New(cfg Config, opts ...Option) (*Relay, error) {
 	r.silentAfter = cfg.SilentAfter
 	r.loudest = max(0, cfg.ForwardLoudest)
 	r.metrics = cfg.Metrics
+	r.candidates = media.CandidatePolicy{Max: cfg.MaxCandidates, Private: cfg.PrivateCandidates, Loopback: cfg.LoopbackOnly}
 	if r.silentAfter == 0 {
 		r.silentAfter = DefaultSilentAfter
 	}

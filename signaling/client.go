@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -57,6 +58,10 @@ func WithTLSConfig(c *tls.Config) DialOption {
 func WithOrigin(origin string) DialOption {
 	return func(_ *websocket.Dialer, h http.Header) { h.Set("Origin", origin) }
 }
+
+// RemoteAddr is the address the connection went to: the server, or the
+// HTTP proxy on the way.
+func (c *Client) RemoteAddr() net.Addr { return c.ws.RemoteAddr() }
 
 // Dial connects to url, joins with join and waits for the welcome. A refused
 // join returns a *JoinError.

@@ -144,7 +144,7 @@ func (s *Server) now() time.Time { return time.Now().In(s.file.Location()) }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws", s.ServeWS)
-	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /healthz", s.ServeHealth)
 	return mux
 }
 
@@ -197,7 +197,10 @@ func refuse(ws *websocket.Conn, code, text string) {
 }
 
 // checkOrigin admits clients without an Origin (the bot, the simulator),
-// and browsers from the allowed origins: by default the server's own host.
+// and browsers from the allowed origins: by default the server's own
+// origin, scheme included (a page served over plain http, which anyone on
+// the way can rewrite, must not drive the https server's websocket), or
+// server.public_url's, for a server behind an https proxy.
 func (s *Server) checkOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
@@ -212,15 +215,32 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 		s.log.Warn("websocket from a foreign origin refused", "origin", origin, "remote", r.RemoteAddr)
 		return false
 	}
-	u, err := url.Parse(origin)
-	if err == nil && strings.EqualFold(u.Host, r.Host) {
+	if pub, err := url.Parse(s.file.Server.PublicURL); err == nil && pub.Host != "" {
+		// Through the public URL's host (an https proxy, most likely, so
+		// the request's own scheme says nothing), only its origin.
+		if strings.EqualFold(pub.Scheme+"://"+pub.Host, origin) {
+			return true
+		}
+		if strings.EqualFold(pub.Host, r.Host) {
+			s.log.Warn("websocket from a foreign origin refused", "origin", origin, "public_url", s.file.Server.PublicURL, "remote", r.RemoteAddr)
+			return false
+		}
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if u, err := url.Parse(origin); err == nil && strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, r.Host) {
 		return true
 	}
-	s.log.Warn("websocket from a foreign origin refused", "origin", origin, "host", r.Host, "remote", r.RemoteAddr)
+	s.log.Warn("websocket from a foreign origin refused (behind an https proxy, set server.public_url to its address)",
+		"origin", origin, "host", r.Host, "tls", r.TLS != nil, "remote", r.RemoteAddr)
 	return false
 }
 
-func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
+// ServeHealth answers /healthz: the meeting, the rooms connected, whether
+// it is recorded.
+func (s *Server) ServeHealth(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	h := struct {
 		Status    string `json:"status"`

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"syscall"
@@ -196,7 +197,8 @@ func TestJoinWelcomeAndPresence(t *testing.T) {
 }
 
 func TestJoinRefused(t *testing.T) {
-	ts := startServer(t)
+	// More refusals than the lockout allows: each is checked for its code.
+	ts := startServer(t, WithLimits(meeting.Limits{FailedJoinsPerIP: 20}))
 	for _, tc := range []struct {
 		name string
 		join Message
@@ -204,7 +206,11 @@ func TestJoinRefused(t *testing.T) {
 	}{
 		{"wrong room token", Message{Meeting: "test", Role: RoleRoom, Room: "ranchi", Token: "t-dumka"}, CodeBadToken},
 		{"empty token", Message{Meeting: "test", Role: RoleRoom, Room: "ranchi"}, CodeBadToken},
-		{"unknown room", Message{Meeting: "test", Role: RoleRoom, Room: "patna", Token: "t-ranchi"}, CodeUnknownRoom},
+		// A room's own token may learn that the link names no room; a
+		// stranger may not learn which rooms exist.
+		{"unknown room, another room's token", Message{Meeting: "test", Role: RoleRoom, Room: "patna", Token: "t-ranchi"}, CodeUnknownRoom},
+		{"unknown room, a guessed token", Message{Meeting: "test", Role: RoleRoom, Room: "patna", Token: "guess"}, CodeBadToken},
+		{"unknown room, the recorder's token", Message{Meeting: "test", Role: RoleRoom, Room: "patna", Token: "rec"}, CodeBadToken},
 		{"unknown meeting", Message{Meeting: "other", Role: RoleRoom, Room: "ranchi", Token: "t-ranchi"}, CodeUnknownMeeting},
 		{"room token as recorder", Message{Meeting: "test", Role: RoleRecorder, Token: "t-ranchi"}, CodeBadToken},
 		{"room token as staff", Message{Meeting: "test", Role: RoleStaff, Token: "t-ranchi"}, CodeBadToken},
@@ -469,6 +475,46 @@ func TestOrigin(t *testing.T) {
 		t.Fatalf("same-host origin refused: %v", err)
 	}
 	c.Close()
+	// The same host over another scheme is another origin: a page on
+	// plain http must not drive an https server's websocket, nor the
+	// other way round.
+	other := "https" + strings.TrimPrefix(ts.http.URL, "http")
+	if c, err := Dial(ctx, ts.url, join, WithOrigin(other)); err == nil {
+		c.Close()
+		t.Errorf("origin %s admitted by the http server at %s", other, ts.http.URL)
+	}
+}
+
+// TestOriginBehindProxy: behind an https proxy the server sees plain http
+// with the proxy's Host; the pages' origin is server.public_url.
+func TestOriginBehindProxy(t *testing.T) {
+	f := testMeeting(t)
+	f.Server.PublicURL = "https://samvad.example.org"
+	s := New(f, WithLogger(quietLogger()))
+	h := httptest.NewServer(s.Handler())
+	defer func() {
+		s.Close()
+		h.Close()
+	}()
+	url := "ws" + strings.TrimPrefix(h.URL, "http") + "/ws"
+	join := Message{Meeting: "test", Role: RoleRoom, Room: "ranchi", Token: "t-ranchi"}
+	proxied := func(origin string) DialOption {
+		return func(_ *websocket.Dialer, hd http.Header) {
+			hd.Set("Origin", origin)
+			hd.Set("Host", "samvad.example.org")
+		}
+	}
+	c, err := Dial(context.Background(), url, join, proxied("https://samvad.example.org"))
+	if err != nil {
+		t.Fatalf("the public URL's origin refused: %v", err)
+	}
+	c.Close()
+	for _, o := range []string{"http://samvad.example.org", "https://evil.example", "https://samvad.example.org.evil.example"} {
+		if c, err := Dial(context.Background(), url, join, proxied(o)); err == nil {
+			c.Close()
+			t.Errorf("origin %s admitted", o)
+		}
+	}
 }
 
 func TestAllowedOrigins(t *testing.T) {

@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"crypto/subtle"
+	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
@@ -172,6 +173,9 @@ func (c *conn) join(m Message) bool {
 		Recorder: c.role == RoleRecorder,
 		Receive:  c.receive,
 	}
+	if a, err := netip.ParseAddr(c.ip); err == nil {
+		info.Addr = a
+	}
 	if r, ok := s.file.Room(c.room); ok && r.Kind == meeting.KindHost {
 		info.AlwaysHeard = true
 	}
@@ -207,11 +211,16 @@ func (s *Server) admit(m Message) (code, text string) {
 	}
 	switch m.Role {
 	case RoleRoom:
-		room, ok := s.file.Room(m.Room)
-		if !ok {
-			return CodeUnknownRoom, "no room \"" + m.Room + "\" in this meeting"
-		}
-		if !room.Token.Match(m.Token) {
+		// A stranger learns nothing of which rooms exist: an unknown room
+		// gets the answer of a wrong token, at the same cost, unless the
+		// token is a room's own (its holder knows the meeting anyway).
+		_, known := s.file.Room(m.Room)
+		holder, valid := s.file.RoomOfToken(m.Token)
+		switch {
+		case valid && holder.ID == m.Room:
+		case valid && !known:
+			return CodeUnknownRoom, "no room \"" + m.Room + "\" in this meeting: check the link"
+		default:
 			return CodeBadToken, "wrong token for this room"
 		}
 	case RoleRecorder:

@@ -555,9 +555,16 @@ func TestE2EJoinMuteLeaveIsRecordedAndOnTheRollCall(t *testing.T) {
 	if strings.Contains(href, "token") {
 		t.Errorf("the join page kept its token in the address bar: %s", href)
 	}
+	// The page names no room until the server has taken its token.
+	if got := eval(t, jp, `document.body.innerText`); strings.Contains(got, "Ranchi") || strings.Contains(got, "Samargarh") {
+		t.Errorf("the join page names its room before joining:\n%s", got)
+	}
 	click(t, jp, "#join")
 	waitFor(t, jp, "the join page to connect", `#conn[data-state="connected"]`, 15*time.Second)
 	waitFor(t, jp, "the recording banner", `#recording.banner-rec`, 5*time.Second)
+	if name, loc := eval(t, jp, `document.getElementById('room-name').innerText`), eval(t, jp, `document.getElementById('room-location').innerText`); !strings.Contains(name, "Ranchi") || !strings.Contains(name, "रांची") || loc != "Samargarh Resort, Hazaribagh Road" {
+		t.Errorf("after joining the page shows room %q at %q", name, loc)
+	}
 	waitFor(t, jp, "the level meter to move", `#level:not([aria-valuenow="0"])`, 10*time.Second)
 	waitFor(t, rc, "Ranchi connected on the roll call", tile("ranchi", `[data-conn="connected"]`), 10*time.Second)
 

@@ -145,9 +145,11 @@ type pageData struct {
 	StartsAt string
 	// Engine is the meeting's media engine: the join page loads
 	// livekit-client for "livekit".
-	Engine  string
-	Room    *meeting.Room
-	Missing string // the unknown room of a 404
+	Engine string
+	// RoomID is the join page's room as its link names it: whether the
+	// meeting has it is not said until the room's token is.
+	RoomID  string
+	Missing string // the malformed room id of a 404
 }
 
 func (h *Handler) data() pageData {
@@ -158,17 +160,19 @@ func (h *Handler) data() pageData {
 	}
 }
 
+// serveJoin answers every well-formed room id with the same page: the
+// room's name and location come with the welcome, once its token is
+// right, so that the page tells a stranger nothing of which rooms the
+// meeting has or where they sit. Only an id no room could have is a 404.
 func (h *Handler) serveJoin(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimSuffix(r.PathValue("room"), "/")
-	room, ok := h.file.Room(id)
-	if !ok {
-		d := h.data()
+	d := h.data()
+	if !meeting.ValidID(id) {
 		d.Missing = id
 		h.render(w, http.StatusNotFound, "notfound.html", d, "microphone=()")
 		return
 	}
-	d := h.data()
-	d.Room = room
+	d.RoomID = id
 	h.render(w, http.StatusOK, "join.html", d, "microphone=(self)")
 }
 

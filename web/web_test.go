@@ -58,7 +58,8 @@ var pages = []struct {
 	{"/join/host", http.StatusOK},
 	{"/join/ranchi/", http.StatusOK},
 	{"/rollcall", http.StatusOK},
-	{"/join/nowhere", http.StatusNotFound},
+	{"/join/nowhere", http.StatusOK},
+	{"/join/Ranchi", http.StatusNotFound},
 	{"/join/", http.StatusNotFound},
 	{"/join/ranchi/extra", http.StatusNotFound},
 }
@@ -110,26 +111,51 @@ func TestCSPForbidsInlineAndForeignCode(t *testing.T) {
 	}
 }
 
-func TestUnknownRoomIsAClear404(t *testing.T) {
+// TestJoinPageTellsStrangersNothing: /join/<id> is the same page for a
+// room of the meeting and for any other well-formed id, and names no
+// room and no location: those come with the welcome, for the right token.
+func TestJoinPageTellsStrangersNothing(t *testing.T) {
 	h := testHandler(t)
-	rec := get(t, h, "GET", "/join/nowhere")
-	body := rec.Body.String()
-	if rec.Code != http.StatusNotFound {
-		t.Fatalf("status %d", rec.Code)
+	page := func(id string) (int, string, http.Header) {
+		rec := get(t, h, "GET", "/join/"+id)
+		// The id itself is in the link; take it out to compare the rest.
+		return rec.Code, strings.ReplaceAll(rec.Body.String(), id, "ID"), rec.Header()
 	}
-	for _, want := range []string{"No such room", "nowhere", "ऐसा कोई कक्ष नहीं"} {
+	code, known, hd := page("ranchi")
+	code2, unknown, hd2 := page("nowhere")
+	if code != http.StatusOK || code2 != code {
+		t.Errorf("status %d for a room, %d for no room: want 200 for both", code, code2)
+	}
+	if known != unknown {
+		t.Errorf("the page of a room differs from the page of no room:\n%s\n---\n%s", known, unknown)
+	}
+	for k := range hd {
+		if hd.Get(k) != hd2.Get(k) {
+			t.Errorf("header %s: %q for a room, %q for no room", k, hd.Get(k), hd2.Get(k))
+		}
+	}
+	for _, leak := range []string{"Ranchi", "रांची", "Samargarh", "Dumka", "Host"} {
+		if strings.Contains(known, leak) {
+			t.Errorf("the join page says %q before any token", leak)
+		}
+	}
+	if !strings.Contains(known, `data-room="ID"`) || !strings.Contains(known, "join.js") {
+		t.Errorf("the join page lacks its room id or script:\n%s", known)
+	}
+
+	// An id no room could have is a 404 that says so, and escapes it.
+	rec := get(t, h, "GET", "/join/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+	body := rec.Body.String()
+	if rec.Code != http.StatusNotFound || strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Errorf("malformed room id: %d\n%s", rec.Code, body)
+	}
+	for _, want := range []string{"Not a join link", "जुड़ने का लिंक नहीं"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("404 page lacks %q:\n%s", want, body)
 		}
 	}
-	// The 404 must not hand out the list of rooms, nor load the join script.
 	if strings.Contains(body, "join.js") || strings.Contains(body, "Ranchi") {
 		t.Errorf("404 page says too much:\n%s", body)
-	}
-	// An id with markup is escaped, never executed.
-	rec = get(t, h, "GET", "/join/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
-	if rec.Code != http.StatusNotFound || strings.Contains(rec.Body.String(), "<script>alert") {
-		t.Errorf("unescaped room id in 404 page: %d\n%s", rec.Code, rec.Body.String())
 	}
 }
 

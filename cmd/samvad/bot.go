@@ -96,7 +96,7 @@ func runBot(ctx context.Context, args []string, e *env) error {
 		botMetrics(reg, b)
 		mctx, stop := context.WithCancel(context.Background())
 		defer stop()
-		at, err := serveMetrics(mctx, *metricsAddr, reg, log)
+		at, err := serveMetrics(mctx, *metricsAddr, f, reg, log)
 		if err != nil {
 			return err
 		}

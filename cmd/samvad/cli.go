@@ -17,6 +17,8 @@ type env struct {
 	// hard is closed on a second interrupt: stop at once, after making
 	// sure what was received is on disk.
 	hard <-chan struct{}
+	// terminal: stdout is a terminal, not a log that keeps what it is told.
+	terminal bool
 }
 
 type command struct {

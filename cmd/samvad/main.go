@@ -26,7 +26,7 @@ func main() {
 		<-sigs
 		os.Exit(130)
 	}()
-	err := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, hard: hard})
+	err := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, hard: hard, terminal: isTerminal(os.Stdout)})
 	cancel()
 	if errors.Is(err, errUsage) {
 		os.Exit(2)

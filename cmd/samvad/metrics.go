@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/signaling"
 )
@@ -42,15 +43,16 @@ func botMetrics(reg prometheus.Registerer, b *bot.Bot) {
 }
 
 // serveMetrics serves /metrics on addr until ctx ends (samvad bot
-// --metrics).
-func serveMetrics(ctx context.Context, addr string, g prometheus.Gatherer, log *slog.Logger) (string, error) {
+// --metrics), to requests naming an IP address, localhost or a host the
+// meeting file f (if any) allows: a DNS rebinding page gets nothing.
+func serveMetrics(ctx context.Context, addr string, f *meeting.File, g prometheus.Gatherer, log *slog.Logger) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("--metrics %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", metrics.Handler(g))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: newHostGuard(f, mux, log), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("metrics server", "err", err)

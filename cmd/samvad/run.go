@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
-	"net/url"
 	"strings"
 	"time"
 
@@ -18,6 +16,7 @@ func runRun(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("run", e)
 	config := fs.String("config", "", "meeting file (YAML)")
 	verbose := fs.Bool("v", false, "debug logging")
+	links := fs.Bool("links", false, "print the join links with their tokens even when standard output is not a terminal")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,8 +39,8 @@ func runRun(ctx context.Context, args []string, e *env) error {
 		fmt.Fprintf(e.stdout, "samvad: %s\n", note)
 		log.Info("rehearsal", "starts_at", f.Meeting.StartsAt.Format(time.RFC3339))
 	}
-	printLinks(e.stdout, f, srv.publicURL(f))
-	fmt.Fprintf(e.stdout, "  metrics:    %s/metrics (server and recorder)\n", srv.baseURL)
+	printLinks(e.stdout, f, srv.publicURL(f), *links || e.terminal)
+	fmt.Fprintf(e.stdout, "  metrics:    %s (server and recorder)\n", srv.metricsURL())
 	src, err := recorderSource(f, srv, log)
 	if err != nil {
 		srv.Close()
@@ -68,24 +67,6 @@ func runRun(ctx context.Context, args []string, e *env) error {
 		log.Warn("server close", "err", cerr)
 	}
 	return finishRecording(folder, err, e, log)
-}
-
-// printLinks prints each room's join link and the roll call's. A link holds
-// the token (in the fragment, never sent to the server) when the meeting
-// file gives the secret; for hashed tokens `samvad tokens` makes links.
-func printLinks(w io.Writer, f *meeting.File, base string) {
-	fmt.Fprintf(w, "samvad: meeting %q: %s\n", f.Meeting.ID, f.Meeting.Title)
-	fmt.Fprintf(w, "  roll call:  %s/rollcall%s\n", base, fragment(f.StaffToken))
-	for _, r := range f.Rooms {
-		fmt.Fprintf(w, "  %-20s %s/join/%s%s\n", r.Name+":", base, url.PathEscape(r.ID), fragment(r.Token))
-	}
-}
-
-func fragment(t meeting.Token) string {
-	if s, ok := t.Secret(); ok {
-		return "#token=" + url.QueryEscape(s)
-	}
-	return ""
 }
 
 // publicURL is where browsers reach the server: server.public_url, or the

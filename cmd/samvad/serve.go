@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,23 +61,34 @@ type meetingServer struct {
 	ln      net.Listener
 	baseURL string // http(s)://host:port as clients reach it
 	wsURL   string
-	cert    *tls.Certificate // the server's own, with TLS
+	certs   *certs // the server's own certificate, with TLS
 	// metrics is the process's registry, served at /metrics: the
 	// server's, and the bot's too in run and demo.
 	metrics *prometheus.Registry
 	done    chan error
 	// stopWatch stops following the LiveKit room (engine livekit).
 	stopWatch func()
+	// ops serves /metrics and /healthz on server.metrics_listen; nil when
+	// they are on the public listener.
+	ops *opsServer
+}
+
+// metricsURL is where /metrics is served, and to whom.
+func (s *meetingServer) metricsURL() string {
+	if s.ops != nil {
+		return s.ops.url + "/metrics"
+	}
+	return s.baseURL + "/metrics (from this machine only: see server.metrics_listen)"
 }
 
 // localDialOptions are for clients in the same process (the bot of run and
 // demo): with TLS they trust exactly the server's own certificate, whatever
 // names it was issued for, since they dial it on a loopback address.
 func (s *meetingServer) localDialOptions() []signaling.DialOption {
-	if s.cert == nil {
+	if s.certs == nil {
 		return nil
 	}
-	return []signaling.DialOption{signaling.WithTLSConfig(pinnedTLS(s.cert))}
+	return []signaling.DialOption{signaling.WithTLSConfig(pinnedTLS(s.certs.Current))}
 }
 
 // serverOptions are what run and demo add to a plain serve.
@@ -88,6 +100,9 @@ type serverOptions struct {
 	// idleTimeout closes kept-alive HTTP connections without a request;
 	// 0 means 30 s.
 	idleTimeout time.Duration
+	// certCheck is how often the TLS files are checked for a renewal; 0
+	// means defaultCertCheck.
+	certCheck time.Duration
 }
 
 // newBotMetrics puts a bot's counters on the server's registry, for a bot
@@ -125,6 +140,8 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 			UDPPort:   f.Server.ICE.UDPPort,
 			PublicIPs: f.Server.ICE.PublicIPs,
 			STUN:      f.Server.ICE.STUN,
+			// What rooms may name as their candidates.
+			PrivateCandidates: f.Server.ICE.PrivateCandidates,
 			// Every room hears every other, or only the host and the loudest.
 			ForwardLoudest: f.Server.ForwardLoudest,
 			// Loopback candidates let a bot or browser on this machine in too.
@@ -140,35 +157,58 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	sig := signaling.New(f, sigOpts...)
 	serverMetrics(reg, sig)
 	mux := http.NewServeMux()
-	mux.Handle("/", sig.Handler())
-	mux.Handle("GET /metrics", metrics.Handler(reg))
-	// The join page and the roll call (package web): more specific
-	// patterns than "/", beside the websocket on the same origin.
+	mux.HandleFunc("GET /ws", sig.ServeWS)
+	// The join page and the roll call (package web), beside the websocket
+	// on the same origin.
 	web.New(f).Register(mux)
-
-	// Twice the websockets an address may hold: room for a page's assets.
-	ln = newCapListener(ln, 2*f.Server.Limits.ConnectionsPerIP, log)
-	scheme := "http"
-	var leaf *tls.Certificate
-	if f.Server.TLS.Enabled() {
-		cert, err := tls.LoadX509KeyPair(f.Server.TLS.Cert, f.Server.TLS.Key)
-		if err != nil {
+	// /metrics and /healthz: on their own listener, or here for this
+	// machine only.
+	ops := opsHandler(reg, sig)
+	var opsSrv *opsServer
+	if f.Server.MetricsListen != "" {
+		if opsSrv, err = startOps(f, ops, log); err != nil {
 			ln.Close()
 			if rl != nil {
 				rl.Close()
 			}
-			return nil, fmt.Errorf("server.tls: %w", err)
+			return nil, err
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	} else {
+		mux.Handle("GET /metrics", thisMachineOnly(ops))
+		mux.Handle("GET /healthz", thisMachineOnly(ops))
+	}
+
+	// Twice the websockets an address may hold: room for a page's assets.
+	ln = newCapListener(ln, 2*f.Server.Limits.ConnectionsPerIP, log)
+	scheme := "http"
+	var cs *certs
+	if f.Server.TLS.Enabled() {
+		if cs, err = startCerts(f.Server.TLS.Cert, f.Server.TLS.Key, o.certCheck, log); err != nil {
+			ln.Close()
+			if rl != nil {
+				rl.Close()
+			}
+			if opsSrv != nil {
+				opsSrv.Close()
+			}
+			return nil, err
+		}
+		ln = tls.NewListener(ln, &tls.Config{GetCertificate: cs.GetCertificate, MinVersion: tls.VersionTLS12})
 		scheme = "https"
-		leaf = &cert
+	} else if ip == nil || !ip.IsLoopback() {
+		warnPlainHTTP(f, ln.Addr().String(), log)
+	}
+	var handler http.Handler = mux
+	if scheme == "https" || strings.HasPrefix(f.Server.PublicURL, "https://") {
+		handler = withHSTS(mux)
 	}
 	s := &meetingServer{
+		ops:   opsSrv,
 		log:   log,
 		relay: rl,
 		sig:   sig,
 		http: &http.Server{
-			Handler:           mux,
+			Handler:           newHostGuard(f, handler, log),
 			ReadHeaderTimeout: 10 * time.Second,
 			// A kept-alive connection with no request is closed: idle ones
 			// must not pile up (websockets are hijacked and not affected).
@@ -176,7 +216,7 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 			ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
 		ln:      ln,
-		cert:    leaf,
+		certs:   cs,
 		metrics: reg,
 		done:    make(chan error, 1),
 	}
@@ -223,6 +263,12 @@ func (s *meetingServer) Close() error {
 	err := s.http.Shutdown(ctx)
 	if s.relay != nil {
 		s.relay.Close()
+	}
+	if s.ops != nil {
+		err = errors.Join(err, s.ops.Close())
+	}
+	if s.certs != nil {
+		s.certs.Close()
 	}
 	if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)

@@ -23,16 +23,16 @@ func caTLS(path string) (*tls.Config, error) {
 	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
-// pinnedTLS trusts one certificate and nothing else: the server's own,
-// for a client in the same process.
-func pinnedTLS(cert *tls.Certificate) *tls.Config {
-	want := cert.Certificate[0]
+// pinnedTLS trusts one certificate and nothing else: the server's own
+// (as it is now: it may be renewed during the meeting), for a client in
+// the same process.
+func pinnedTLS(current func() *tls.Certificate) *tls.Config {
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		// The name check is replaced by comparing the whole certificate.
 		InsecureSkipVerify: true,
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			if len(raw) == 0 || !bytes.Equal(raw[0], want) {
+			if len(raw) == 0 || !bytes.Equal(raw[0], current().Certificate[0]) {
 				return errors.New("not this server's own certificate")
 			}
 			return nil

@@ -145,6 +145,7 @@
       case 'welcome':
         roster = {};
         (m.roster || []).forEach(function (r) { roster[r.room] = r; });
+        showRoom(roster[roomID]);
         setRecording(!!m.recording);
         // The server starts every connection unmuted: tell it again.
         if (muted) session.send({ type: 'mute', muted: true });
@@ -185,6 +186,18 @@
       case 'unmuted': r.muted = false; break;
     }
     renderOthers();
+  }
+
+  // showRoom names the room and where it sits: the page itself does not
+  // (it is the same for every id, so that it tells a stranger nothing),
+  // the welcome does, once the token is right.
+  function showRoom(r) {
+    if (!r) return;
+    S.bi($('room-name'), r.name, r.name_hi);
+    var loc = $('room-location');
+    loc.textContent = r.location || '';
+    loc.hidden = !r.location;
+    document.title = r.name + ' · samvad';
   }
 
   function setRecording(on) {
