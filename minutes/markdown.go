@@ -87,7 +87,7 @@ func minutesMD(s Summary, f files) []byte {
 		if r.Attended() {
 			connected, drops = human(r.Connected), fmt.Sprint(len(r.Drops))
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s |\n", roomTitle(r), r.Status.Words().Pair(), first, last, connected, drops, spoke)
+		p("| %s | %s | %s | %s | %s | %s | %s |\n", roomTitle(r), statusWords(r.Status).Pair(), first, last, connected, drops, spoke)
 	}
 
 	n := 0
@@ -104,9 +104,9 @@ func minutesMD(s Summary, f files) []byte {
 		if !r.Configured {
 			about = append(about, notInMeetingFile.Pair())
 		}
-		about = append(about, r.Status.Words().Pair())
+		about = append(about, statusWords(r.Status).Pair())
 		if r.Late && r.Status != StatusLate {
-			about = append(about, StatusLate.Words().Pair())
+			about = append(about, statusWords(StatusLate).Pair())
 		}
 		if len(r.Drops) > 0 {
 			about = append(about, dropsWords(len(r.Drops)).Pair())
@@ -166,7 +166,7 @@ func attendanceLine(s Summary) Words {
 	var parts []Words
 	for _, st := range statuses[:3] {
 		if c := s.Count(st); c > 0 {
-			w := st.Words()
+			w := statusWords(st)
 			parts = append(parts, Words{fmt.Sprintf("%d %s", c, w.Hi), fmt.Sprintf("%d %s", c, w.En)})
 		}
 	}
@@ -177,8 +177,8 @@ func attendanceLine(s Summary) Words {
 		line.En += ": " + j.En
 	}
 	absent := s.Count(StatusAbsent)
-	line.Hi += fmt.Sprintf("; %d %s।", absent, StatusAbsent.Words().Hi)
-	line.En += fmt.Sprintf("; %d %s.", absent, StatusAbsent.Words().En)
+	line.Hi += fmt.Sprintf("; %d %s।", absent, statusWords(StatusAbsent).Hi)
+	line.En += fmt.Sprintf("; %d %s.", absent, statusWords(StatusAbsent).En)
 	return line
 }
 

@@ -112,12 +112,12 @@ func minutesHTML(s Summary, f files) ([]byte, error) {
 		}
 	}
 	for _, st := range statuses {
-		v.Counts = append(v.Counts, countView{Status: st, Words: st.Words(), Mark: st.Mark(), N: s.Count(st)})
+		v.Counts = append(v.Counts, countView{Status: st, Words: statusWords(st), Mark: statusMark(st), N: s.Count(st)})
 	}
 	for _, r := range s.Rooms {
 		rv := roomView{
 			ID: r.ID, Name: r.Name, NameHi: r.NameHi, Location: r.Location, Configured: r.Configured,
-			Status: r.Status, Words: r.Status.Words(), Mark: r.Status.Mark(),
+			Status: r.Status, Words: statusWords(r.Status), Mark: statusMark(r.Status),
 			FirstJoined: dash, LastLeft: Words{En: dash}, Connected: dash, Speaking: dash, Drops: dash, Turns: len(r.Turns),
 		}
 		if r.Kind != "" {

@@ -119,7 +119,7 @@ func timeline(s Summary) timelineView {
 			l.NameY = y + 29
 		}
 		if !r.Attended() {
-			l.Absent = StatusAbsent.Words()
+			l.Absent = statusWords(StatusAbsent)
 		}
 		name := Words{r.NameHi, r.Name}
 		if name.Hi == "" {

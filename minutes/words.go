@@ -53,8 +53,8 @@ func joinWords(ws []Words, hiSep, enSep string) Words {
 	return Words{strings.Join(hi, hiSep), strings.Join(en, enSep)}
 }
 
-// Words is the status as a secretary reads it.
-func (s Status) Words() Words {
+// statusWords is the status as a secretary reads it.
+func statusWords(s Status) Words {
 	switch s {
 	case StatusLate:
 		return Words{"देर से", "late"}
@@ -66,9 +66,9 @@ func (s Status) Words() Words {
 	return Words{"उपस्थित", "present"}
 }
 
-// Mark is a symbol for the status, so that the roll call still reads at a
+// statusMark is a symbol for the status, so that the roll call still reads at a
 // glance on a black-and-white printout, where its colours do not.
-func (s Status) Mark() string {
+func statusMark(s Status) string {
 	switch s {
 	case StatusLate:
 		return "◔"

@@ -1,4 +1,4 @@
-package minutes
+package rollcall
 
 import (
 	"fmt"
