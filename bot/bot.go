@@ -18,6 +18,7 @@ import (
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/rollcall"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -80,7 +81,7 @@ type Bot struct {
 
 	mu     sync.Mutex
 	folder *recording.Folder
-	roll   *rollCall
+	roll   *rollcall.Live
 	early  []Presence // presence reported before the folder was open
 	stats  recorderStats
 	ready  chan struct{} // closed when the folder is open
@@ -212,7 +213,7 @@ func (b *Bot) connected(c Conn, down, now time.Time) error {
 		}
 		b.folder = f
 		b.events = startEventWriter(func(evs []recording.Event) { b.writeEvents(f, evs) })
-		b.roll = newRollCall(m, f.Start(), b.cfg.SilenceAfter, b.emit)
+		b.roll = rollcall.NewLive(m, b.cfg.SilenceAfter, b.emit)
 		if b.cfg.NoMix {
 			f.Manifest.NoMix = true
 			if err := f.WriteManifest(); err != nil {
@@ -241,13 +242,13 @@ func (b *Bot) connected(c Conn, down, now time.Time) error {
 		b.emit(recording.Event{At: now, Event: recording.EventBotReconnected, Reason: "rejoined",
 			Text: fmt.Sprintf("recorder back in the meeting after %s away", now.Sub(down).Round(100*time.Millisecond))})
 	}
-	b.roll.sync(w.Rooms, now)
+	b.roll.Sync(w.Rooms, now)
 	b.mu.Lock()
 	early := b.early
 	b.early = nil
 	b.mu.Unlock()
 	for _, p := range early {
-		b.roll.presence(p)
+		b.roll.Presence(p)
 	}
 	return nil
 }
@@ -265,7 +266,7 @@ func (b *Bot) presence(p Presence) {
 		return
 	}
 	b.mu.Unlock()
-	rc.presence(p)
+	rc.Presence(p)
 }
 
 // link logs the bot's connection lost and regained within one Conn.
@@ -343,7 +344,7 @@ func (b *Bot) finish(now time.Time) {
 	if f == nil {
 		return
 	}
-	b.roll.end(now)
+	b.roll.End(now)
 	if b.mix != nil && !b.mix.close(now) {
 		f.Manifest.MixIncomplete = true
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/rollcall"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -58,9 +59,9 @@ func FuzzServerMessages(f *testing.F) {
 			t.Fatalf("welcome to %+v accepted", wel.Meeting)
 		}
 		var events []recording.Event
-		rc := newRollCall(*wel.Meeting, time.Now(), 10*time.Second, func(e recording.Event) { events = append(events, e) })
-		rc.sync(wel.Rooms, time.Now())
-		h := Handlers{Presence: rc.presence}
+		rc := rollcall.NewLive(*wel.Meeting, 10*time.Second, func(e recording.Event) { events = append(events, e) })
+		rc.Sync(wel.Rooms, time.Now())
+		h := Handlers{Presence: rc.Presence}
 		for _, fr := range frames[1:] {
 			var m signaling.Message
 			if json.Unmarshal([]byte(fr), &m) != nil {
@@ -85,9 +86,9 @@ func FuzzServerMessages(f *testing.F) {
 		if len(checked) > media.DefaultMaxCandidates {
 			t.Fatalf("pion would be given %d candidate addresses, more than the cap of %d", len(checked), media.DefaultMaxCandidates)
 		}
-		rc.tick(time.Now().Add(time.Minute))
-		rc.end(time.Now().Add(time.Hour))
-		for id := range rc.rooms {
+		rc.Tick(time.Now().Add(time.Minute))
+		rc.End(time.Now().Add(time.Hour))
+		for _, id := range rc.Rooms() {
 			if !recording.ValidRoomID(id) {
 				t.Fatalf("roll call holds unsafe id %q", id)
 			}

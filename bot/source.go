@@ -7,6 +7,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/rollcall"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -69,32 +70,12 @@ type Welcome struct {
 	Rooms []RoomState
 }
 
-// RoomState is one room's presence when the bot joined.
-type RoomState struct {
-	Room    string
-	Session string
-	// State is signaling.StateConnected, StateDropped, StateLeft or
-	// StateAbsent.
-	State string
-	// Since is when the room entered State.
-	Since time.Time
-	Muted bool
-	// Name is how a room the meeting file does not know calls itself.
-	Name string
-}
-
-// Presence is one change of a room's presence, with the time it
-// happened.
-type Presence struct {
-	Room    string
-	Session string
-	// Event is recording.EventJoined, EventLeft, EventDropped,
-	// EventReplaced, EventMuted or EventUnmuted.
-	Event string
-	At    time.Time
-	// Name is how a room the meeting file does not know calls itself.
-	Name string
-}
+// RoomState and Presence are what a source tells of rooms: the roll
+// call's input (package rollcall).
+type (
+	RoomState = rollcall.RoomState
+	Presence  = rollcall.Presence
+)
 
 // Track is one connection's audio of one room.
 type Track struct {

@@ -48,7 +48,7 @@ func (b *Bot) startStatus(c Conn) (stop func()) {
 		for i := 0; ; i++ {
 			select {
 			case now := <-t.C:
-				b.roll.tick(now)
+				b.roll.Tick(now)
 				if f := b.Folder(); f != "" {
 					b.mu.Lock()
 					events := b.folder.Events
@@ -96,5 +96,5 @@ func (b *Bot) RoomsConnected() int {
 	if rc == nil {
 		return 0
 	}
-	return rc.connected()
+	return rc.Connected()
 }

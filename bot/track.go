@@ -11,6 +11,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/samvad/samvad/activity"
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/mixer"
 	"github.com/samvad/samvad/recorder"
@@ -146,11 +147,11 @@ func (t *trackRecorder) packet(raw []byte, now time.Time) (ticked bool) {
 	switch {
 	case len(pkt.Payload) == 0:
 		// Padding (LiveKit pads a muted room's stream): no sound.
-		level = silentLevel
+		level = activity.SilentLevel
 	case level < 0:
 		level = t.meter.level(pkt.Payload)
 	}
-	t.b.roll.packet(t.room, t.session, level, now)
+	t.b.roll.Packet(t.room, t.session, level, now)
 	if t.mixIn != nil {
 		t.mixIn.Level(now, level)
 	}

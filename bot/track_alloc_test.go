@@ -12,6 +12,7 @@ import (
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/mixer"
 	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/rollcall"
 	"github.com/samvad/samvad/voice"
 )
 
@@ -40,7 +41,7 @@ func newPacketBench(tb testing.TB, level uint8) *packetBench {
 	}
 	b := New(Config{Logger: log, Metrics: metrics.NewBot(metrics.NewRegistry())})
 	b.folder = f
-	b.roll = newRollCall(m, f.Start(), 10*time.Second, b.emit)
+	b.roll = rollcall.NewLive(m, 10*time.Second, b.emit)
 	mx, err := mixer.Create(f.Root, mixFile, f.Start(), mixer.Options{})
 	if err != nil {
 		tb.Fatal(err)
@@ -53,7 +54,7 @@ func newPacketBench(tb testing.TB, level uint8) *packetBench {
 		mx.Close(time.Now())
 		f.Close()
 	})
-	b.roll.joinedLocked("ranchi", b.roll.rooms["ranchi"], "s1", now, "")
+	b.roll.Presence(Presence{Room: "ranchi", Session: "s1", Event: recording.EventJoined, At: now})
 
 	// A steady level, so the roll call and the mix see one long turn (or
 	// none): what changes per turn (an event) is not per packet.

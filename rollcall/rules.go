@@ -1,9 +1,11 @@
-// Package rollcall holds the meeting's attendance rules: when a room's
-// arrival is late, when its departure is early, and how long ago things
-// happened, in words. The bot's live roll call judges by them as rooms come
-// and go, and the minutes judge by them again when they replay events.jsonl,
-// so what the roll call said on the day and what the minutes say agree; the
-// rules are table-tested here, once.
+// Package rollcall is the meeting's roll call: who is connected, who came
+// late or left early, who is silent and who speaks. Live follows a meeting
+// as it happens, from the rooms' presence and their packets' audio levels,
+// and says every change as an event (the bot writes them to events.jsonl);
+// Summarize replays those events after the meeting into the attendance the
+// minutes print. Both judge by one set of Rules, so what the roll call said
+// on the day and what the minutes say agree; the rules are table-tested
+// here, once.
 package rollcall
 
 import (

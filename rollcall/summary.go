@@ -163,12 +163,12 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
 
 	s := Summary{Meeting: m, Start: start, End: end, Unfinished: true}
-	rooms := map[string]*roomState{}
+	rooms := map[string]*replayRoom{}
 	var order []string
-	state := func(id string) *roomState {
+	state := func(id string) *replayRoom {
 		r, ok := rooms[id]
 		if !ok {
-			r = &roomState{}
+			r = &replayRoom{}
 			rooms[id] = r
 			order = append(order, id)
 		}
@@ -254,8 +254,8 @@ func Summarize(m recording.Meeting, start, end time.Time, events []recording.Eve
 	return s
 }
 
-// roomState follows one room through the events.
-type roomState struct {
+// replayRoom follows one room through the events.
+type replayRoom struct {
 	attended    bool
 	firstJoined time.Time
 	lastLeft    time.Time
@@ -279,7 +279,7 @@ type roomState struct {
 	turns     []Span
 }
 
-func (r *roomState) apply(e recording.Event) {
+func (r *replayRoom) apply(e recording.Event) {
 	switch e.Event {
 	case recording.EventJoined:
 		r.attended = true
@@ -351,18 +351,18 @@ func (r *roomState) apply(e recording.Event) {
 
 // sameSession: events without a session (the roster's, after a recorder
 // restart) match any.
-func (r *roomState) sameSession(s string) bool {
+func (r *replayRoom) sameSession(s string) bool {
 	return s == "" || r.session == "" || s == r.session
 }
 
-func (r *roomState) stopTurn(at time.Time) {
+func (r *replayRoom) stopTurn(at time.Time) {
 	if r.speaking && !r.tentative {
 		r.turns = append(r.turns, Span{r.turnStart, at})
 	}
 	r.speaking, r.tentative = false, false
 }
 
-func (r *roomState) stopSilence(at time.Time) {
+func (r *replayRoom) stopSilence(at time.Time) {
 	if r.silent {
 		r.silences = append(r.silences, SilentSpan{Span{r.silentStart, at}, r.silentReason})
 		r.silent = false
@@ -370,7 +370,7 @@ func (r *roomState) stopSilence(at time.Time) {
 }
 
 // finish closes what is still open at the end.
-func (r *roomState) finish(end time.Time) {
+func (r *replayRoom) finish(end time.Time) {
 	r.stopTurn(end)
 	r.stopSilence(end)
 	if r.connected {
@@ -378,7 +378,7 @@ func (r *roomState) finish(end time.Time) {
 	}
 }
 
-func (r *roomState) summarize(rs *RoomSummary, start, end time.Time) {
+func (r *replayRoom) summarize(rs *RoomSummary, start, end time.Time) {
 	rs.FirstJoined = r.firstJoined
 	rs.ConnectedAtEnd = r.connected
 	if !r.connected {

@@ -1,4 +1,4 @@
-package bot
+package rollcall
 
 import (
 	"testing"
@@ -14,15 +14,15 @@ func TestSilenceStampedWhenItBegan(t *testing.T) {
 	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
 	m := recording.Meeting{ID: "m", StartsAt: t0, Rooms: []recording.Room{{ID: "dumka", Name: "Dumka"}, {ID: "pakur", Name: "Pakur"}}}
 	var events []recording.Event
-	rc := newRollCall(m, t0, 10*time.Second, func(e recording.Event) { events = append(events, e) })
-	rc.presence(Presence{Room: "dumka", Session: "a", Event: recording.EventJoined, At: t0})
-	rc.presence(Presence{Room: "pakur", Session: "b", Event: recording.EventJoined, At: t0.Add(time.Second)})
+	rc := NewLive(m, 10*time.Second, func(e recording.Event) { events = append(events, e) })
+	rc.Presence(Presence{Room: "dumka", Session: "a", Event: recording.EventJoined, At: t0})
+	rc.Presence(Presence{Room: "pakur", Session: "b", Event: recording.EventJoined, At: t0.Add(time.Second)})
 	for at := t0; at.Before(t0.Add(6 * time.Second)); at = at.Add(20 * time.Millisecond) {
-		rc.packet("dumka", "a", 30, at)
-		rc.packet("pakur", "b", silentLevel, at.Add(time.Second))
+		rc.Packet("dumka", "a", 30, at)
+		rc.Packet("pakur", "b", silentLevel, at.Add(time.Second))
 	}
 	for at := t0.Add(6 * time.Second); at.Before(t0.Add(20 * time.Second)); at = at.Add(time.Second) {
-		rc.tick(at)
+		rc.Tick(at)
 	}
 	stopped := map[string]time.Time{}
 	for _, e := range events {
@@ -45,9 +45,9 @@ func TestLateByInDays(t *testing.T) {
 	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
 	m := recording.Meeting{ID: "m", StartsAt: t0, LateAfter: "10m", Rooms: []recording.Room{{ID: "dumka", Name: "Dumka"}}}
 	var events []recording.Event
-	rc := newRollCall(m, t0, 10*time.Second, func(e recording.Event) { events = append(events, e) })
+	rc := NewLive(m, 10*time.Second, func(e recording.Event) { events = append(events, e) })
 	at := t0.Add(26565*time.Hour + 13*time.Minute + 8*time.Second)
-	rc.presence(Presence{Room: "dumka", Session: "a", Event: recording.EventJoined, At: at})
+	rc.Presence(Presence{Room: "dumka", Session: "a", Event: recording.EventJoined, At: at})
 	if len(events) != 1 || events[0].Text != "Dumka joined (late by 1106 days 21h13m)" || events[0].LateByMS != at.Sub(t0).Milliseconds() {
 		t.Errorf("events %+v", events)
 	}

@@ -1,30 +1,59 @@
-package bot
+package rollcall
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/samvad/samvad/activity"
 	"github.com/samvad/samvad/recording"
-	"github.com/samvad/samvad/rollcall"
 	"github.com/samvad/samvad/signaling"
 )
 
 const silentLevel = activity.SilentLevel
 
-// rollCall is the live state of every configured room, as the recorder sees
-// it. Every change is an event.
-type rollCall struct {
-	mu           sync.Mutex
-	meeting      recording.Meeting
-	rules        rollcall.Rules
-	silenceAfter time.Duration
-	emit         func(recording.Event)
-	rooms        map[string]*roomState
+// RoomState is one room's presence when the bot joined.
+type RoomState struct {
+	Room    string
+	Session string
+	// State is signaling.StateConnected, StateDropped, StateLeft or
+	// StateAbsent.
+	State string
+	// Since is when the room entered State.
+	Since time.Time
+	Muted bool
+	// Name is how a room the meeting file does not know calls itself.
+	Name string
 }
 
-type roomState struct {
+// Presence is one change of a room's presence, with the time it
+// happened.
+type Presence struct {
+	Room    string
+	Session string
+	// Event is recording.EventJoined, EventLeft, EventDropped,
+	// EventReplaced, EventMuted or EventUnmuted.
+	Event string
+	At    time.Time
+	// Name is how a room the meeting file does not know calls itself.
+	Name string
+}
+
+// Live is the live roll call: the state of every room of the meeting, as
+// the recorder sees it, from presence, packets and their audio levels.
+// Every change is an event, handed to emit (under Live's lock: emit must
+// not call back). Its methods are safe for concurrent use.
+type Live struct {
+	mu           sync.Mutex
+	meeting      recording.Meeting
+	rules        Rules
+	silenceAfter time.Duration
+	emit         func(recording.Event)
+	rooms        map[string]*liveRoom
+}
+
+type liveRoom struct {
 	name       string
 	presence   string // signaling.State*
 	session    string
@@ -39,36 +68,38 @@ type roomState struct {
 	speech     activity.Detector
 }
 
-func newRollCall(m recording.Meeting, start time.Time, silenceAfter time.Duration, emit func(recording.Event)) *rollCall {
-	rc := &rollCall{
+// NewLive starts the roll call of meeting m; a connected room without
+// sound for silenceAfter is reported silent.
+func NewLive(m recording.Meeting, silenceAfter time.Duration, emit func(recording.Event)) *Live {
+	rc := &Live{
 		meeting:      m,
-		rules:        rollcall.RulesOf(m),
+		rules:        RulesOf(m),
 		silenceAfter: silenceAfter,
 		emit:         emit,
-		rooms:        map[string]*roomState{},
+		rooms:        map[string]*liveRoom{},
 	}
 	for _, r := range m.Rooms {
-		rc.rooms[r.ID] = &roomState{name: r.Name, presence: signaling.StateAbsent}
+		rc.rooms[r.ID] = &liveRoom{name: r.Name, presence: signaling.StateAbsent}
 	}
 	return rc
 }
 
 // roomLocked is a room's state; a room the meeting does not know (a guest)
 // is added, under the name it gives or its id.
-func (rc *rollCall) roomLocked(id, name string) *roomState {
+func (rc *Live) roomLocked(id, name string) *liveRoom {
 	r, ok := rc.rooms[id]
 	if !ok {
 		if name == "" {
 			name = id
 		}
-		r = &roomState{name: name, presence: signaling.StateAbsent}
+		r = &liveRoom{name: name, presence: signaling.StateAbsent}
 		rc.rooms[id] = r
 	}
 	return r
 }
 
-// presence applies a room's change of presence.
-func (rc *rollCall) presence(p Presence) {
+// Presence applies a room's change of presence.
+func (rc *Live) Presence(p Presence) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	r := rc.roomLocked(p.Room, p.Name)
@@ -89,14 +120,14 @@ func (rc *rollCall) presence(p Presence) {
 	}
 }
 
-func (rc *rollCall) joinedLocked(id string, r *roomState, session string, at time.Time, note string) {
+func (rc *Live) joinedLocked(id string, r *liveRoom, session string, at time.Time, note string) {
 	ev := recording.Event{At: at, Event: recording.EventJoined, Room: id, Session: session}
 	switch {
 	case r.everJoined:
 		ev.Text = r.name + " rejoined"
 	case rc.lateBy(at) > 0:
 		ev.LateByMS = rc.lateBy(at).Milliseconds()
-		ev.Text = fmt.Sprintf("%s joined (late by %s)", r.name, rollcall.Duration(rc.lateBy(at)))
+		ev.Text = fmt.Sprintf("%s joined (late by %s)", r.name, Duration(rc.lateBy(at)))
 	default:
 		ev.Text = r.name + " joined"
 	}
@@ -109,7 +140,7 @@ func (rc *rollCall) joinedLocked(id string, r *roomState, session string, at tim
 	rc.emit(ev)
 }
 
-func (rc *rollCall) goneLocked(id string, r *roomState, event string, at time.Time, note string) {
+func (rc *Live) goneLocked(id string, r *liveRoom, event string, at time.Time, note string) {
 	text := r.name + " left"
 	state := signaling.StateLeft
 	if event == recording.EventDropped {
@@ -122,7 +153,7 @@ func (rc *rollCall) goneLocked(id string, r *roomState, event string, at time.Ti
 
 // endTurnLocked ends a speaking turn cut short by the room going away or
 // the recording ending.
-func (rc *rollCall) endTurnLocked(id string, r *roomState, at time.Time) {
+func (rc *Live) endTurnLocked(id string, r *liveRoom, at time.Time) {
 	if r.speech.Speaking() {
 		r.speech.Tick(at.Add(time.Hour))
 		rc.speakingLocked(id, r.session, r)
@@ -130,8 +161,8 @@ func (rc *rollCall) endTurnLocked(id string, r *roomState, at time.Time) {
 	r.speech = activity.Detector{}
 }
 
-// end closes the turns still open when the recording stops.
-func (rc *rollCall) end(now time.Time) {
+// End closes the turns still open when the recording stops.
+func (rc *Live) End(now time.Time) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for id, r := range rc.rooms {
@@ -139,10 +170,10 @@ func (rc *rollCall) end(now time.Time) {
 	}
 }
 
-// sync reconciles the roll call with the rooms' states when the recorder
+// Sync reconciles the roll call with the rooms' states when the recorder
 // (re)joined. Changes it missed are logged at the time the source gives for
 // them.
-func (rc *rollCall) sync(rooms []RoomState, now time.Time) {
+func (rc *Live) Sync(rooms []RoomState, now time.Time) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for _, item := range rooms {
@@ -175,9 +206,9 @@ func (rc *rollCall) sync(rooms []RoomState, now time.Time) {
 	}
 }
 
-// packet notes a packet of a room: level is RFC 6464 (0 loud … 127 digital
+// Packet notes a packet of a room: level is RFC 6464 (0 loud … 127 digital
 // silence), or -1 when the sender does not send the extension.
-func (rc *rollCall) packet(room, session string, level int, now time.Time) {
+func (rc *Live) Packet(room, session string, level int, now time.Time) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	r := rc.roomLocked(room, "")
@@ -197,7 +228,7 @@ func (rc *rollCall) packet(room, session string, level int, now time.Time) {
 }
 
 // speakingLocked logs the start or end of a speaking turn.
-func (rc *rollCall) speakingLocked(room, session string, r *roomState) {
+func (rc *Live) speakingLocked(room, session string, r *liveRoom) {
 	if r.speech.Speaking() {
 		level := r.speech.Peak()
 		rc.emit(recording.Event{At: r.speech.StartedAt(), Event: recording.EventSpeakingStarted, Room: room,
@@ -208,9 +239,9 @@ func (rc *rollCall) speakingLocked(room, session string, r *roomState) {
 		Session: session, Text: r.name + " stopped speaking"})
 }
 
-// tick ends speaking turns whose packets stopped, and reports rooms that
+// Tick ends speaking turns whose packets stopped, and reports rooms that
 // are connected but have been silent too long.
-func (rc *rollCall) tick(now time.Time) {
+func (rc *Live) Tick(now time.Time) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for id, r := range rc.rooms {
@@ -240,12 +271,25 @@ func (rc *rollCall) tick(now time.Time) {
 		// Noticed now, after the alarm; it happened when the sound ended
 		// (or the room joined without any).
 		rc.emit(recording.Event{At: last, Event: recording.EventAudioStopped, Room: id, Session: r.session, Reason: reason,
-			Text: fmt.Sprintf("%s connected but %s (%s)", r.name, why, rollcall.Duration(now.Sub(last)))})
+			Text: fmt.Sprintf("%s connected but %s (%s)", r.name, why, Duration(now.Sub(last)))})
 	}
 }
 
-// connected counts rooms connected now, for the status.
-func (rc *rollCall) connected() int {
+// Rooms are the ids of every room the roll call follows: the meeting's,
+// and guests that came.
+func (rc *Live) Rooms() []string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	ids := make([]string, 0, len(rc.rooms))
+	for id := range rc.rooms {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Connected counts rooms connected now.
+func (rc *Live) Connected() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	n := 0
@@ -258,7 +302,7 @@ func (rc *rollCall) connected() int {
 }
 
 // lateBy is how late a first join at at is; 0 when it is not late.
-func (rc *rollCall) lateBy(at time.Time) time.Duration {
+func (rc *Live) lateBy(at time.Time) time.Duration {
 	by, _ := rc.rules.Late(at)
 	return by
 }
