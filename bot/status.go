@@ -3,9 +3,9 @@ package bot
 import (
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/samvad/samvad/internal/disk"
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/signaling"
 )
@@ -79,9 +79,9 @@ func (b *Bot) Status() signaling.RecorderStatus {
 		Folder:         b.Folder(),
 	}
 	if st.Folder != "" {
-		var fs syscall.Statfs_t
-		if syscall.Statfs(st.Folder, &fs) == nil {
-			st.DiskFreeBytes = int64(fs.Bavail) * int64(fs.Bsize)
+		// Unknown stays 0, which the roll call shows as "–".
+		if n, err := disk.Free(st.Folder); err == nil {
+			st.DiskFreeBytes = n
 		}
 	}
 	return st

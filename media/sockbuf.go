@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 
 	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
@@ -45,18 +46,48 @@ func (n bufferedNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UD
 	if err != nil {
 		return nil, err
 	}
-	// A refusal leaves the default size, which still works: it is only
-	// reported, below, as what the kernel granted.
-	_ = c.SetReadBuffer(n.size)
-	_ = c.SetWriteBuffer(n.size)
+	setBuffer(c.SetReadBuffer, n.size)
+	setBuffer(c.SetWriteBuffer, n.size)
 	if g := grantedReadBuffer(c); n.warn != nil && g >= 0 && g < n.size {
 		n.once.Do(func() { n.warn(g, n.size) })
 	}
 	return c, nil
 }
 
-// BufferWarning is the message for a receive buffer smaller than asked.
+// minBuffer is where setBuffer stops halving: below it the system's
+// default is as good.
+const minBuffer = 64 << 10
+
+// setBuffer asks for size bytes with set (a socket's SetReadBuffer or
+// SetWriteBuffer), and on a refusal for half as much, and so on. Linux
+// grants at most its limit without an error, but macOS refuses anything
+// above kern.ipc.maxsockbuf outright and leaves the default, so without
+// halving a Mac would record with a default buffer. A last refusal leaves
+// the default, which still works: ListenUDP reports what was granted.
+func setBuffer(set func(int) error, size int) {
+	for ; size >= minBuffer; size /= 2 {
+		if set(size) == nil {
+			return
+		}
+	}
+}
+
+// BufferWarning is the message for a receive buffer smaller than asked,
+// with what raises the limit on this system.
 func BufferWarning(granted, asked int) string {
-	return fmt.Sprintf("UDP receive buffer is %d KiB, not the %d KiB asked for: a busy moment can drop audio at this socket; raise the limit with sysctl -w net.core.rmem_max=%d net.core.wmem_max=%d",
-		granted>>10, asked>>10, asked, asked)
+	return fmt.Sprintf("UDP receive buffer is %d KiB, not the %d KiB asked for: a busy moment can drop audio at this socket; %s",
+		granted>>10, asked>>10, raiseLimit(asked))
+}
+
+// control runs f with c's socket, if c has one.
+func control(c transport.UDPConn, f func(fd uintptr)) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	raw.Control(f)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/samvad/samvad/recording"
 )
 
 const good = `
@@ -102,6 +104,8 @@ func TestRefused(t *testing.T) {
 		{"duplicate room", "id: dumka", "id: host", `rooms[1].id: duplicate "host" (first at rooms[0])`},
 		{"malformed id", "id: dumka", "id: ../etc", `rooms[1].id: "../etc"`},
 		{"upper-case id", "id: dumka", "id: Dumka", `rooms[1].id: "Dumka"`},
+		{"windows device id", "id: dumka", "id: aux", `rooms[1].id: "aux": want 1-48 of a-z, 0-9 and inner '-', and not a Windows device name`},
+		{"windows device meeting id", "id: test", "id: com1", `meeting.id: "com1"`},
 		{"missing id", "id: dumka, ", "", "rooms[1].id: missing"},
 		{"missing token", ", token: {plain: h}", "", "rooms[0].token: missing"},
 		{"bad token form", "{plain: h}", "{md5: h}", `rooms[0].token: unknown token form "md5"`},
@@ -227,6 +231,27 @@ rooms:
 			}
 		} else if want != "" {
 			t.Errorf("RoomOfToken(%q) found nothing, want %s", secret, want)
+		}
+	}
+}
+
+// TestIDRuleIsTheRecordersRule: the bot checks a server's room ids with the
+// recording package's copy of this rule; the two must agree.
+func TestIDRuleIsTheRecordersRule(t *testing.T) {
+	for _, id := range []string{"ranchi", "east-singhbhum", "a", "con", "nul", "aux", "prn", "com1", "lpt9", "com", "lpt", "console", "nul-1", "com10",
+		"", "-a", "a-", "A", "a_b", "../x", strings.Repeat("a", 48), strings.Repeat("a", 49)} {
+		if ValidID(id) != recording.ValidRoomID(id) {
+			t.Errorf("%q: meeting.ValidID %v, recording.ValidRoomID %v", id, ValidID(id), recording.ValidRoomID(id))
+		}
+	}
+	for _, id := range []string{"con", "prn", "aux", "nul", "com0", "com9", "lpt1"} {
+		if ValidID(id) {
+			t.Errorf("%q is a Windows device name, accepted as an id", id)
+		}
+	}
+	for _, id := range []string{"console", "com", "nul-1", "com10", "auxiliary"} {
+		if !ValidID(id) {
+			t.Errorf("%q is no Windows device name, refused", id)
 		}
 	}
 }

@@ -24,10 +24,16 @@ const DefaultLeftEarlyBefore = 5 * time.Minute
 // MaxRooms bounds the rooms of one meeting.
 const MaxRooms = 1000
 
-// ValidID reports whether s is usable as a room or meeting id.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
+// windowsDevice matches the names Windows keeps for devices: a room
+// "con" would record into segments/con/, which Windows cannot create, and
+// a folder recorded elsewhere with rooms/con.ogg could not be copied to a
+// secretary's Windows laptop.
+var windowsDevice = regexp.MustCompile(`^(con|prn|aux|nul|com[0-9]|lpt[0-9])$`)
 
-const idRule = "want 1-48 of a-z, 0-9 and inner '-'"
+// ValidID reports whether s is usable as a room or meeting id.
+func ValidID(s string) bool { return idPattern.MatchString(s) && !windowsDevice.MatchString(s) }
+
+const idRule = "want 1-48 of a-z, 0-9 and inner '-', and not a Windows device name (con, prn, aux, nul, com0-9, lpt0-9)"
 
 func (f *File) validate(root *yaml.Node) []Problem {
 	var ps []Problem

@@ -243,7 +243,7 @@ func stitchRoom(f *recording.Folder, room string, segs []recorder.SegmentRef, st
 	if err != nil {
 		return nil, nil, fmt.Errorf("stitch %s: %w", room, err)
 	}
-	if err := f.Root.Rename(tmp, final); err != nil {
+	if err := recording.Replace(f.Root, tmp, final); err != nil {
 		return nil, nil, fmt.Errorf("stitch %s: %w", room, err)
 	}
 	sum, size, err := fileSHA256(f, final)

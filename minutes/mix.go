@@ -37,7 +37,7 @@ func ensureMix(ctx context.Context, f *recording.Folder, events []recording.Even
 		if _, err := mixer.MixFiles(f.Root, tmp, in, length, mixer.Options{Context: ctx}); err != nil {
 			return nil, fmt.Errorf("mix: %w", err)
 		}
-		if err := f.Root.Rename(tmp, MixFile); err != nil {
+		if err := recording.Replace(f.Root, tmp, MixFile); err != nil {
 			return nil, fmt.Errorf("mix: %w", err)
 		}
 		f.Manifest.MixIncomplete = false

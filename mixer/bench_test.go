@@ -6,25 +6,15 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/cputime"
 	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/voice"
 	"github.com/thesyncim/gopus/container/ogg"
 )
-
-// cpuTime is the CPU time this process has used, user and system: on a
-// shared machine it measures the work where wall time measures the load.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // benchRooms is the meeting the benchmarks mix: 25 rooms, as the real one
 // has (24 districts and the centre).
@@ -76,7 +66,7 @@ func BenchmarkLiveMix(b *testing.B) {
 			}
 			b.ReportAllocs()
 			i := 0
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				arr := t0.Add(time.Duration(i) * 20 * time.Millisecond)
 				for r, in := range ins {
@@ -97,7 +87,7 @@ func BenchmarkLiveMix(b *testing.B) {
 			}
 			// The share of one core the mixer needs in real time, from the
 			// CPU it used (wall time on a loaded machine would overstate it).
-			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/20e6*100, "%core")
+			b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N)/20e6*100, "%core")
 			st := m.Stats()
 			b.ReportMetric(float64(st.PacketsDecoded)/float64(b.N), "decodes/op")
 		})
@@ -176,7 +166,7 @@ func BenchmarkMixFiles(b *testing.B) {
 			n := 0
 			var res *Result
 			var size int64
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				out := fmt.Sprintf("mix%d.ogg", n)
 				if res, err = MixFiles(root, out, rooms, length, Options{}); err != nil {
@@ -190,7 +180,7 @@ func BenchmarkMixFiles(b *testing.B) {
 			}
 			scale := float64(3*time.Hour) / float64(length) / float64(b.N)
 			b.ReportMetric(b.Elapsed().Seconds()*scale, "s/3h")
-			b.ReportMetric((cpuTime()-cpu0).Seconds()*scale, "cpu-s/3h")
+			b.ReportMetric((cputime.Process()-cpu0).Seconds()*scale, "cpu-s/3h")
 			b.ReportMetric(float64(res.Stats.PacketsDecoded)/float64(frames), "decodes/frame")
 			b.ReportMetric(float64(size)/1e6*float64(time.Hour)/float64(length), "MB/h")
 		})

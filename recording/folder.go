@@ -286,8 +286,14 @@ func (f *Folder) WriteManifest() error {
 }
 
 // WriteFileAtomic writes name in root through a temporary file and a
-// rename, synced, so that a crash leaves the old file or the new one.
+// rename, synced, so that a crash leaves the old file or the new one. When
+// the old file is in use (Windows), the error wraps ErrFileInUse and the
+// new content stays in name+".tmp".
 func WriteFileAtomic(root *os.Root, name string, data []byte) error {
+	return writeFileAtomic(root, name, data, newReplacer(root))
+}
+
+func writeFileAtomic(root *os.Root, name string, data []byte, r replacer) error {
 	tmp := name + ".tmp"
 	w, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, FileMode)
 	if err != nil {
@@ -307,8 +313,10 @@ func WriteFileAtomic(root *os.Root, name string, data []byte) error {
 		root.Remove(tmp)
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	if err := root.Rename(tmp, name); err != nil {
-		root.Remove(tmp)
+	if err := r.replace(tmp, name); err != nil {
+		if !errors.Is(err, ErrFileInUse) {
+			root.Remove(tmp)
+		}
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil

@@ -141,9 +141,17 @@ func ReadManifest(dir string) (*Manifest, error) {
 	return &m, nil
 }
 
-var roomIDPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$`)
+var (
+	roomIDPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$`)
+	// windowsDevice: names Windows keeps for devices, which no file or
+	// folder there may have, whatever its extension.
+	windowsDevice = regexp.MustCompile(`^(con|prn|aux|nul|com[0-9]|lpt[0-9])$`)
+)
 
-// ValidRoomID reports whether id is safe as a file name; it is the same
+// ValidRoomID reports whether id is safe as a file name on every system
+// (a folder recorded on Linux is opened on Windows too); it is the same
 // rule the meeting file enforces, checked again because a bot may record a
 // server it does not control.
-func ValidRoomID(id string) bool { return roomIDPattern.MatchString(id) }
+func ValidRoomID(id string) bool {
+	return roomIDPattern.MatchString(id) && !windowsDevice.MatchString(id)
+}

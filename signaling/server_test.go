@@ -399,9 +399,7 @@ func TestNonReaderDoesNotStallOthers(t *testing.T) {
 	// Dumka joins and then never reads, with a receive buffer so small that
 	// the server's writes to it soon block.
 	d := websocket.Dialer{NetDialContext: (&net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048)
-		})
+		return rc.Control(func(fd uintptr) { setReceiveBuffer(fd, 2048) })
 	}}).DialContext}
 	ws, _, err := d.Dial(ts.url, nil)
 	if err != nil {

@@ -35,6 +35,7 @@ func commands() []command {
 		{"simulate", "--url ws(s)://HOST/ws --config F [--rooms N|id,...] [--duration D]", "synthetic rooms against a running server", runSimulate},
 		{"report", "[-v] DIR", "rebuild the minutes folder from the recording folder DIR (recording.dir/<date>-<meeting id>)", runReport},
 		{"tokens", "--config F [--write]", "fresh room tokens and join links", runTokens},
+		{"version", "", "the version, commit, Go and system of this samvad", runVersion},
 	}
 }
 
@@ -48,6 +49,9 @@ func run(ctx context.Context, args []string, e *env) error {
 			return errUsage
 		}
 		return nil
+	}
+	if args[0] == "--version" {
+		args[0] = "version"
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {

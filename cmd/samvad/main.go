@@ -8,25 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	hard := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		fmt.Fprintln(os.Stderr, "samvad: stopping cleanly (press again to stop at once)")
-		cancel()
-		<-sigs
-		close(hard)
-		<-sigs
-		os.Exit(130)
-	}()
+	sigs := watchSignals(cancel, hard, os.Stderr)
 	err := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, hard: hard, terminal: isTerminal(os.Stdout)})
+	sigs.Close()
 	cancel()
 	if errors.Is(err, errUsage) {
 		os.Exit(2)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/samvad/samvad/minutes"
+	"github.com/samvad/samvad/recording"
 )
 
 func runReport(ctx context.Context, args []string, e *env) error {
@@ -26,6 +27,9 @@ func runReport(ctx context.Context, args []string, e *env) error {
 // stops it.
 func buildReport(ctx context.Context, dir string, e *env, log *slog.Logger) error {
 	res, err := minutes.Build(dir, minutes.Options{Logger: log, Progress: newProgressBar(e.stderr), Context: ctx})
+	if errors.Is(err, recording.ErrFileInUse) {
+		return fmt.Errorf("report: %w; close it and run `samvad report %s` again", err, dir)
+	}
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}

@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -133,7 +132,7 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	s.cmd = exec.Command(bin, "--config", path)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	s.cmd.SysProcAttr = dieWithParent()
 	if err := s.cmd.Start(); err != nil {
 		logf.Close()
 		t.Fatalf("start livekit-server: %v", err)
@@ -168,7 +167,7 @@ func (s *Server) Kill() {
 		return
 	default:
 	}
-	s.cmd.Process.Signal(syscall.SIGKILL)
+	s.cmd.Process.Kill()
 	<-s.done
 }
 
@@ -184,14 +183,14 @@ func StartRedis(t testing.TB) string {
 	port := freeTCP(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start redis-server: %v", err)
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Process.Kill()
 		<-done
 	})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
