@@ -123,8 +123,7 @@ func Build(dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	man = f.Manifest
-	man.Mix = mix
+	f.Manifest.Mix = mix
 	progress(len(rooms)+1, total, recording.ManifestFile)
 	if err := f.WriteManifest(); err != nil {
 		return nil, err
