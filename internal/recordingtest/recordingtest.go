@@ -92,7 +92,9 @@ func Finished(t testing.TB, parent string) string {
 // arriving every 20 ms, as the bot does, and logs its segment_opened.
 func writeSegment(t testing.TB, f *recording.Folder, room string, start time.Time, pcm []float32) {
 	t.Helper()
-	pkts, err := audiotest.Encode(pcm, audiotest.EncodeConfig{})
+	// 96 kb/s rather than a browser's 32: room files of a few hundred
+	// kilobytes, which an upload or a download cannot take in one gulp.
+	pkts, err := audiotest.Encode(pcm, audiotest.EncodeConfig{Bitrate: 96000})
 	if err != nil {
 		t.Fatal(err)
 	}
