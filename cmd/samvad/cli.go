@@ -31,7 +31,7 @@ func commands() []command {
 		{"serve", "--config F", "the meeting server alone", runServe},
 		{"bot", "--url ws(s)://HOST/ws --meeting ID [--token T] [--out DIR]", "the bot alone, against any samvad server", runBot},
 		{"simulate", "--url ws(s)://HOST/ws --config F [--rooms N|id,...] [--duration D]", "synthetic rooms against a running server", runSimulate},
-		{"report", "DIR", "rebuild the minutes folder from a recording", runReport},
+		{"report", "DIR [--hand-off --config F]", "rebuild the minutes folder from a recording; hand it over again", runReport},
 		{"tokens", "--config F [--write]", "fresh room tokens and join links", runTokens},
 	}
 }

@@ -61,7 +61,7 @@ func runRun(ctx context.Context, args []string, e *env) error {
 	if cerr := srv.Close(); cerr != nil {
 		log.Warn("server close", "err", cerr)
 	}
-	return finishRecording(folder, err, e, log)
+	return finishRecording(folder, f, err, e, log)
 }
 
 // printLinks prints each room's join link and the roll call's. A link holds
