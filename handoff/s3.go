@@ -10,13 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/recording"
 )
 
 // maxSinglePut is S3's limit for one PUT. Every object goes up in one PUT
@@ -196,7 +196,7 @@ func (u *uploader) put(ctx context.Context, f *Folder, file File, key string) er
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute+time.Duration(file.Bytes/minRate)*time.Second)
 	defer cancel()
 	_, err = u.client.PutObject(ctx, u.cfg.Bucket, key, r, file.Bytes, minio.PutObjectOptions{
-		ContentType:      ContentType(file.Path),
+		ContentType:      recording.ContentType(file.Path),
 		DisableMultipart: true,
 		UserMetadata: map[string]string{
 			"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(sum),
@@ -228,26 +228,3 @@ func (p *progressReader) Read(b []byte) (int, error) {
 }
 
 var _ io.Reader = (*progressReader)(nil)
-
-// ContentType is the media type of a recording folder's file, fixed here
-// rather than taken from the machine's MIME table, which differs between
-// systems.
-func ContentType(name string) string {
-	switch path.Ext(name) {
-	case ".ogg":
-		return "audio/ogg"
-	case ".html":
-		return "text/html; charset=utf-8"
-	case ".md":
-		return "text/markdown; charset=utf-8"
-	case ".csv":
-		return "text/csv; charset=utf-8"
-	case ".json":
-		return "application/json"
-	case ".jsonl":
-		return "application/jsonl"
-	case ".zip":
-		return "application/zip"
-	}
-	return "application/octet-stream"
-}
