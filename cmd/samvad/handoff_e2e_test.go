@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/samvad/samvad/handoff"
 	"github.com/samvad/samvad/internal/s3test"
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -52,7 +54,7 @@ func (h *hookReceiver) summaries() ([]handoff.Summary, int) {
 // handoffMeeting writes demo.yaml with a recording.on_finished that runs a
 // script, calls hook and uploads to store's bucket "minutes", and a
 // secretary token.
-func handoffMeeting(t *testing.T, hook string, store *s3test.Server, argsFile string) string {
+func handoffMeeting(t *testing.T, hook string, store *s3test.Server, argsFile, out string) string {
 	t.Helper()
 	dir := t.TempDir()
 	script := filepath.Join(dir, "copy-minutes.sh")
@@ -63,7 +65,7 @@ func handoffMeeting(t *testing.T, hook string, store *s3test.Server, argsFile st
 	if err != nil {
 		t.Fatal(err)
 	}
-	section := "recording:\n  dir: recordings\n  on_finished:\n" +
+	section := "recording:\n  dir: " + out + "\n  on_finished:\n" +
 		"    command: [" + script + ", --to, share]\n" +
 		"    webhook: {url: \"" + hook + "/samvad\", secret: {plain: hook-secret}}\n" +
 		"    s3: {endpoint: \"" + store.URL + "\", bucket: minutes, prefix: jmm/, access_key: " + s3test.AccessKey +
@@ -95,14 +97,14 @@ func TestMeetingHandsOff(t *testing.T) {
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
 	argsFile := filepath.Join(t.TempDir(), "args")
-	config := handoffMeeting(t, hook.URL, store, argsFile)
 	out := t.TempDir()
+	config := handoffMeeting(t, hook.URL, store, argsFile, out)
 
 	var stdout, stderr syncBuffer
 	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	err := run(ctx, []string{"demo", "--config", config, "--duration", "4s", "--out", out, "--absent", "palamu"}, e)
+	err := run(ctx, []string{"demo", "--config", config, "--duration", "4s", "--absent", "palamu"}, e)
 	t.Logf("demo:\n%s", stdout.String())
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, stderr.String())
@@ -159,6 +161,8 @@ func TestMeetingHandsOff(t *testing.T) {
 		t.Errorf("events.jsonl's handoff_done: %v", done)
 	}
 
+	checkRecordingsServed(t, config, folder)
+
 	// Again, by hand, as after a receiver was down.
 	stdout = syncBuffer{}
 	if err := run(ctx, []string{"report", folder, "--hand-off", "--config", config}, e); err != nil {
@@ -172,5 +176,63 @@ func TestMeetingHandsOff(t *testing.T) {
 	}
 	if err := run(ctx, []string{"report", folder, "--hand-off"}, e); err == nil || !strings.Contains(err.Error(), "needs --config") {
 		t.Errorf("report --hand-off without --config: %v", err)
+	}
+}
+
+// checkRecordingsServed starts the meeting's server, as samvad serve does,
+// and asks it for the recording: listed for the staff and secretary
+// tokens, not a room's; a room file answers a range request with 206.
+func checkRecordingsServed(t *testing.T, config, folder string) {
+	t.Helper()
+	f, err := meeting.Load(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	srv, err := startServer(f, "127.0.0.1:0", slog.New(slog.NewTextHandler(&logs, nil)), serverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	get := func(path, token string, hdr ...string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, srv.baseURL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	id := filepath.Base(folder)
+	for token, want := range map[string]int{"demo-staff": 200, "demo-secretary": 200, "demo-ranchi": 401, "demo-recorder": 401, "": 401} {
+		res := get("/api/recordings", token)
+		var list []struct {
+			ID    string `json:"id"`
+			State string `json:"state"`
+		}
+		json.NewDecoder(res.Body).Decode(&list)
+		res.Body.Close()
+		if res.StatusCode != want || (want == 200 && (len(list) != 1 || list[0].ID != id || list[0].State != "finished")) {
+			t.Errorf("/api/recordings with %q: %s %+v", token, res.Status, list)
+		}
+	}
+	res := get("/recordings/"+id+"/rooms/ranchi.ogg", "demo-secretary", "Range", "bytes=0-99")
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusPartialContent || len(body) != 100 || string(body[:4]) != "OggS" || res.Header.Get("Content-Type") != "audio/ogg" {
+		t.Errorf("range request of a room file: %s, %d bytes", res.Status, len(body))
+	}
+	if res := get("/recordings", ""); res.StatusCode != http.StatusOK {
+		t.Errorf("the recordings page: %s", res.Status)
+	}
+	for _, s := range []string{"demo-staff", "demo-secretary"} {
+		if strings.Contains(logs.String(), s) {
+			t.Errorf("a token is in the server's log")
+		}
 	}
 }

@@ -70,6 +70,7 @@ func runRun(ctx context.Context, args []string, e *env) error {
 func printLinks(w io.Writer, f *meeting.File, base string) {
 	fmt.Fprintf(w, "samvad: meeting %q: %s\n", f.Meeting.ID, f.Meeting.Title)
 	fmt.Fprintf(w, "  roll call:  %s/rollcall%s\n", base, fragment(f.StaffToken))
+	fmt.Fprintf(w, "  recordings: %s/recordings%s\n", base, fragment(f.StaffToken))
 	for _, r := range f.Rooms {
 		fmt.Fprintf(w, "  %-20s %s/join/%s%s\n", r.Name+":", base, url.PathEscape(r.ID), fragment(r.Token))
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samvad/samvad/archive"
 	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/metrics"
@@ -141,6 +142,8 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	// The join page and the roll call (package web): more specific
 	// patterns than "/", beside the websocket on the same origin.
 	web.New(f).Register(mux)
+	// The recordings behind web's /recordings page (package archive).
+	archive.New(f, archive.WithLogger(log)).Register(mux)
 
 	// Twice the websockets an address may hold: room for a page's assets.
 	ln = newCapListener(ln, 2*f.Server.Limits.ConnectionsPerIP, log)
