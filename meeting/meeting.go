@@ -22,7 +22,10 @@ type File struct {
 	Media         Media     `yaml:"media"`
 	RecorderToken Token     `yaml:"recorder_token"`
 	StaffToken    Token     `yaml:"staff_token"`
-	Rooms         []Room    `yaml:"rooms"`
+	// SecretaryToken, optional, opens the recordings page and nothing
+	// else: the secretaries read the finished meetings with it.
+	SecretaryToken Token  `yaml:"secretary_token"`
+	Rooms          []Room `yaml:"rooms"`
 
 	byID map[string]int
 }
@@ -151,6 +154,8 @@ type Recording struct {
 	Dir string `yaml:"dir"`
 	// Mix, when nil, defaults to true.
 	Mix *bool `yaml:"mix"`
+	// OnFinished hands a finished folder over (handoff.go).
+	OnFinished OnFinished `yaml:"on_finished"`
 }
 
 // MixEnabled reports whether the bot writes mix.ogg.

@@ -125,9 +125,13 @@ func (f *File) validate(root *yaml.Node) []Problem {
 	}
 
 	f.validateMedia(bad)
+	f.validateOnFinished(bad)
 
 	f.checkToken(f.RecorderToken, "recorder_token", bad)
 	f.checkToken(f.StaffToken, "staff_token", bad)
+	if f.SecretaryToken.IsSet() {
+		f.checkToken(f.SecretaryToken, "secretary_token", bad)
+	}
 
 	if len(f.Rooms) == 0 {
 		bad("rooms", "no rooms: a meeting needs at least one")
@@ -142,6 +146,13 @@ func (f *File) validate(root *yaml.Node) []Problem {
 	}
 	if f.RecorderToken.IsSet() && f.RecorderToken.digest == f.StaffToken.digest {
 		bad("staff_token", "same as recorder_token: each role needs its own")
+	}
+	if t := f.SecretaryToken; t.IsSet() {
+		if other, ok := secrets[t.digest]; ok {
+			bad("secretary_token", "same as %s: each role needs its own", other)
+		} else {
+			secrets[t.digest] = "secretary_token"
+		}
 	}
 	for i := range f.Rooms {
 		r := &f.Rooms[i]
@@ -177,6 +188,7 @@ func (f *File) validate(root *yaml.Node) []Problem {
 			}
 		}
 	}
+	f.handoffSecretsOwn(secrets, bad)
 	if lk := f.Media.LiveKit.APISecret; f.IsLiveKit() && lk.IsSet() && lk.Form != "sha256" {
 		if other, ok := secrets[lk.digest]; ok {
 			bad("media.livekit.api_secret", "same as %s: whoever holds that token could mint LiveKit access of any kind", other)

@@ -36,6 +36,11 @@ const (
 	// EventWriteRecovered: a file that could not be written (a full disk)
 	// takes writes again, and what was held in memory is on it.
 	EventWriteRecovered = "write_recovered"
+	// EventHandoffDone and EventHandoffFailed are the outcome of one part
+	// of recording.on_finished (Target: command, webhook or s3), appended
+	// after the recording ended.
+	EventHandoffDone   = "handoff_done"
+	EventHandoffFailed = "handoff_failed"
 )
 
 // TimeFormat is RFC 3339 with milliseconds, as every "at" is written.
@@ -57,8 +62,11 @@ type Event struct {
 	Reason string `json:"reason,omitempty"`
 	// Level is the RFC 6464 level (0 loud … 127 silent) at speaking_started.
 	Level *int `json:"level,omitempty"`
-	// Stats of a closed segment.
+	// Stats of a closed segment, or the details of a hand-off's outcome.
 	Stats json.RawMessage `json:"stats,omitempty"`
+	// Target is the part of the hand-off, for handoff_done and
+	// handoff_failed: "command", "webhook" or "s3".
+	Target string `json:"target,omitempty"`
 	// Meeting is the meeting id, on recording_started.
 	Meeting string `json:"meeting,omitempty"`
 	// Name is how a room the meeting file does not know (a guest) calls

@@ -1,12 +1,15 @@
-// Package web serves samvad's two browser pages, embedded in the binary:
+// Package web serves samvad's browser pages, embedded in the binary:
 //
 //   - the join page a district room opens from its link,
 //     /join/<room>#token=...: pick the microphone, see its level, mute,
 //     see who else is connected, hear the meeting, see that it is recorded;
 //   - the live roll call IT staff put on a projector, /rollcall#token=...:
-//     every configured room's state, the counts, the recorder's health.
+//     every configured room's state, the counts, the recorder's health;
+//   - the recordings page, /recordings#token=...: the recorded meetings
+//     for the staff and the secretaries (its data and files are package
+//     archive's).
 //
-// Both are plain HTML, CSS and JavaScript with no build step, speaking the
+// All are plain HTML, CSS and JavaScript with no build step, speaking the
 // meeting protocol (signaling/PROTOCOL.md) over the same-origin websocket
 // at /ws like any other client. Nothing is fetched from anywhere else, and
 // the Content-Security-Policy says so: scripts and styles only from the
@@ -123,14 +126,15 @@ func New(f *meeting.File) *Handler {
 	return h
 }
 
-// Register mounts the pages on mux: /join/<room>, /rollcall, /assets/ and
-// the bare / (a short page pointing to the links). The patterns are more
+// Register mounts the pages on mux: /join/<room>, /rollcall, /recordings,
+// /assets/ and the bare / (a short page pointing to the links). The patterns are more
 // specific than a catch-all "/", so they sit beside the signalling
 // server's handler on the same mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.serveIndex)
 	mux.HandleFunc("GET /join/{room...}", h.serveJoin)
 	mux.HandleFunc("GET /rollcall", h.serveRollCall)
+	mux.HandleFunc("GET /recordings", h.serveRecordings)
 	mux.HandleFunc("GET /assets/{name}", h.serveAsset)
 }
 

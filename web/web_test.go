@@ -58,6 +58,7 @@ var pages = []struct {
 	{"/join/host", http.StatusOK},
 	{"/join/ranchi/", http.StatusOK},
 	{"/rollcall", http.StatusOK},
+	{"/recordings", http.StatusOK},
 	{"/join/nowhere", http.StatusOK},
 	{"/join/Ranchi", http.StatusNotFound},
 	{"/join/", http.StatusNotFound},
@@ -292,7 +293,7 @@ func TestHTMLParsesAndReferencesOnlyEmbeddedAssets(t *testing.T) {
 func TestScriptsFindTheirElements(t *testing.T) {
 	h := testHandler(t)
 	idRE := regexp.MustCompile(`\$\('([a-z0-9-]+)'\)`)
-	for page, script := range map[string]string{"/join/ranchi": "join.js", "/rollcall": "rollcall.js"} {
+	for page, script := range map[string]string{"/join/ranchi": "join.js", "/rollcall": "rollcall.js", "/recordings": "recordings.js"} {
 		body := get(t, h, "GET", page).Body.String()
 		js := string(h.assets[script].body)
 		for _, m := range idRE.FindAllStringSubmatch(js, -1) {
@@ -313,6 +314,9 @@ func TestScriptsNeverPutTokensInURLs(t *testing.T) {
 			continue // livekit-client's own connections: TestLiveKitJoinPage
 		}
 		js := string(a.body)
+		if name == "recordings.js" {
+			js = recordingsRequests(t, js)
+		}
 		for _, banned := range []string{"fetch(", "XMLHttpRequest", "sendBeacon", "EventSource", "location.search", "?token", "&token", ".src =", "location.href ="} {
 			if strings.Contains(js, banned) {
 				t.Errorf("%s uses %q", name, banned)
@@ -333,6 +337,25 @@ func TestScriptsNeverPutTokensInURLs(t *testing.T) {
 	if strings.Contains(body, "token") || strings.Contains(body, "hash") {
 		t.Errorf("wsURL builds its URL from the token or fragment:\n%s", body)
 	}
+}
+
+// recordingsRequests checks the recordings page's requests and returns
+// its script without them: one fetch, of the API, with the token in the
+// Authorization header only, and players pointed only at the file URLs
+// the API gave.
+func recordingsRequests(t *testing.T, js string) string {
+	t.Helper()
+	const call = "fetch('/api/recordings', {\n      headers: { Authorization: 'Bearer ' + token },"
+	if strings.Count(js, "fetch(") != 1 || !strings.Contains(js, call) {
+		t.Errorf("recordings.js must fetch only /api/recordings, the token in its Authorization header")
+	}
+	js = strings.Replace(js, "fetch(", "", 1)
+	for _, m := range regexp.MustCompile(`\.src = ([^;]*);`).FindAllStringSubmatch(js, -1) {
+		if m[1] != "mix.url" && m[1] != "f.url" {
+			t.Errorf("recordings.js points a player at %s", m[1])
+		}
+	}
+	return strings.ReplaceAll(js, ".src =", "")
 }
 
 // TestScriptsParse runs node --check on every script, when node is here:

@@ -103,7 +103,7 @@ func runBot(ctx context.Context, args []string, e *env) error {
 		fmt.Fprintf(e.stdout, "samvad bot: metrics at %s\n", at)
 	}
 	folder, err := b.Run(ctx)
-	return finishRecording(folder, err, e, log)
+	return finishRecording(folder, f, err, e, log)
 }
 
 // serverWebsocket is the websocket of the samvad server a meeting file

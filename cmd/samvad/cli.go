@@ -33,7 +33,7 @@ func commands() []command {
 		{"serve", "--config F", "the meeting server alone", runServe},
 		{"bot", "--url ws(s)://HOST/ws --meeting ID [--token T] [--out DIR]", "the bot alone, against any samvad server", runBot},
 		{"simulate", "--url ws(s)://HOST/ws --config F [--rooms N|id,...] [--duration D]", "synthetic rooms against a running server", runSimulate},
-		{"report", "[-v] DIR", "rebuild the minutes folder from the recording folder DIR (recording.dir/<date>-<meeting id>)", runReport},
+		{"report", "[-v] DIR [--hand-off --config F]", "rebuild the minutes folder from the recording folder DIR (recording.dir/<date>-<meeting id>); --hand-off hands it over again", runReport},
 		{"tokens", "--config F [--write]", "fresh room tokens and join links", runTokens},
 		{"version", "", "the version, commit, Go and system of this samvad", runVersion},
 	}

@@ -225,6 +225,8 @@ func (d *demoMeeting) finish(res botResult, simErr error, e *env, log *slog.Logg
 	if serr := printSummary(e.stdout, res.folder, d.note); serr != nil {
 		err = errors.Join(err, serr)
 	}
+	// A rehearsal hands the folder over too, if the file says so.
+	err = errors.Join(err, handOff(ctx, res.folder, d.file, e, log))
 	fmt.Fprintln(e.stdout, res.folder)
 	return err
 }

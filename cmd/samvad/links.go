@@ -31,6 +31,7 @@ func printLinks(w io.Writer, f *meeting.File, base string, withTokens bool) {
 	}
 	fmt.Fprintf(w, "samvad: meeting %q: %s\n", f.Meeting.ID, f.Meeting.Title)
 	fmt.Fprintf(w, "  roll call:  %s/rollcall%s\n", base, frag(f.StaffToken))
+	fmt.Fprintf(w, "  recordings: %s/recordings%s\n", base, frag(f.StaffToken))
 	for _, r := range f.Rooms {
 		fmt.Fprintf(w, "  %-20s %s/join/%s%s\n", r.Name+":", base, url.PathEscape(r.ID), frag(r.Token))
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recording"
 )
@@ -13,14 +14,21 @@ import (
 func runReport(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("report", e)
 	verbose := fs.Bool("v", false, "debug logging")
-	if err := fs.Parse(args); err != nil {
+	handOver := fs.Bool("hand-off", false, "then hand the folder over as the meeting file's recording.on_finished says (needs --config)")
+	config := fs.String("config", "", "meeting file, for --hand-off")
+	dirs, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(dirs) != 1 {
 		fs.Usage()
 		return errors.New("report needs the recording folder: samvad report DIR")
 	}
-	return buildReport(ctx, fs.Arg(0), e, newLogger(e, *verbose))
+	log := newLogger(e, *verbose)
+	if !*handOver {
+		return buildReport(ctx, dirs[0], e, log)
+	}
+	return reportAndHandOff(ctx, dirs[0], *config, e, log)
 }
 
 // buildReport makes the minutes folder and says what it made; ctx ending
@@ -41,8 +49,9 @@ func buildReport(ctx context.Context, dir string, e *env, log *slog.Logger) erro
 }
 
 // finishRecording builds the report after a recording ended, unless it was
-// stopped hard, and prints the folder.
-func finishRecording(folder string, runErr error, e *env, log *slog.Logger) error {
+// stopped hard, hands the folder over as f says (f may be nil), and prints
+// the folder.
+func finishRecording(folder string, f *meeting.File, runErr error, e *env, log *slog.Logger) error {
 	if folder == "" {
 		return runErr
 	}
@@ -59,8 +68,9 @@ func finishRecording(folder string, runErr error, e *env, log *slog.Logger) erro
 	if err := buildReport(ctx, folder, e, log); err != nil {
 		return errors.Join(runErr, err)
 	}
+	err := handOff(ctx, folder, f, e, log)
 	fmt.Fprintln(e.stdout, folder)
-	return runErr
+	return errors.Join(runErr, err)
 }
 
 // untilHard is a context that ends when the user asks to stop at once;

@@ -66,7 +66,7 @@ func runRun(ctx context.Context, args []string, e *env) error {
 	if cerr := srv.Close(); cerr != nil {
 		log.Warn("server close", "err", cerr)
 	}
-	return finishRecording(folder, err, e, log)
+	return finishRecording(folder, f, err, e, log)
 }
 
 // publicURL is where browsers reach the server: server.public_url, or the

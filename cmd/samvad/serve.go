@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samvad/samvad/archive"
 	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/metrics"
@@ -161,6 +162,8 @@ func startServer(f *meeting.File, addr string, log *slog.Logger, o serverOptions
 	// The join page and the roll call (package web), beside the websocket
 	// on the same origin.
 	web.New(f).Register(mux)
+	// The recordings behind web's /recordings page (package archive).
+	archive.New(f, archive.WithLogger(log)).Register(mux)
 	// /metrics and /healthz: on their own listener, or here for this
 	// machine only.
 	ops := opsHandler(reg, sig)

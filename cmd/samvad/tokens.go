@@ -54,6 +54,9 @@ func runTokens(ctx context.Context, args []string, e *env) error {
 	top := doc.Content[0]
 	mint("recorder_token", field(top, "recorder_token"))
 	mint("staff_token", field(top, "staff_token"))
+	if sec := field(top, "secretary_token"); sec != nil {
+		mint("secretary_token", sec)
+	}
 	rooms := field(top, "rooms")
 	for i, r := range f.Rooms {
 		var tn *yaml.Node
@@ -75,7 +78,12 @@ func runTokens(ctx context.Context, args []string, e *env) error {
 	fmt.Fprintf(w, "# Fresh tokens for %s (%s). Keep this output secret: hand each room only its own link.\n", f.Meeting.ID, *config)
 	fmt.Fprintf(w, "# The token is in the link's fragment (#...), which browsers never send to the server.\n\n")
 	fmt.Fprintf(w, "recorder token (samvad bot: export SAMVAD_RECORDER_TOKEN=...): %s\n", secrets["recorder_token"])
-	fmt.Fprintf(w, "roll call (IT staff):  %s/rollcall#token=%s\n\n", link, secrets["staff_token"])
+	fmt.Fprintf(w, "roll call (IT staff):  %s/rollcall#token=%s\n", link, secrets["staff_token"])
+	fmt.Fprintf(w, "recordings (IT staff): %s/recordings#token=%s\n", link, secrets["staff_token"])
+	if sec, ok := secrets["secretary_token"]; ok {
+		fmt.Fprintf(w, "recordings (secretaries, read-only): %s/recordings#token=%s\n", link, sec)
+	}
+	fmt.Fprintln(w)
 	for _, r := range f.Rooms {
 		fmt.Fprintf(w, "%-22s %s/join/%s#token=%s\n", r.Name+":", link, r.ID, secrets["room:"+r.ID])
 	}
