@@ -30,12 +30,9 @@ func cleanPath(p string) (string, bool) {
 		return "", false
 	}
 	for _, part := range strings.Split(p, "/") {
-		if part == "" || strings.HasPrefix(part, ".") {
+		if part == "" || !recording.Delivered(part) {
 			return "", false
 		}
-	}
-	if strings.HasSuffix(p, ".tmp") {
-		return "", false
 	}
 	return p, true
 }
@@ -154,7 +151,7 @@ func (s *Server) serveZip(w http.ResponseWriter, r *http.Request) {
 		if p == "." {
 			return nil
 		}
-		if strings.HasPrefix(d.Name(), ".") || strings.HasSuffix(d.Name(), ".tmp") {
+		if !recording.Delivered(d.Name()) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
