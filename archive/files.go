@@ -16,10 +16,10 @@ import (
 	"github.com/samvad/samvad/recording"
 )
 
-// htmlCSP is for the folder's own pages (minutes.html): their styles and
-// script are inline, their audio is in the folder; they may fetch nothing
-// and send nothing anywhere.
-const htmlCSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; " +
+// htmlCSP is for the folder's own pages (minutes.html): their styles,
+// script and Devanagari font are inline, their audio is in the folder; they
+// may fetch nothing and send nothing anywhere.
+const htmlCSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; font-src data:; " +
 	"media-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // cleanPath checks a file path inside a folder: slash-separated, no empty,
@@ -30,12 +30,9 @@ func cleanPath(p string) (string, bool) {
 		return "", false
 	}
 	for _, part := range strings.Split(p, "/") {
-		if part == "" || strings.HasPrefix(part, ".") {
+		if part == "" || !recording.Delivered(part) {
 			return "", false
 		}
-	}
-	if strings.HasSuffix(p, ".tmp") {
-		return "", false
 	}
 	return p, true
 }
@@ -154,7 +151,7 @@ func (s *Server) serveZip(w http.ResponseWriter, r *http.Request) {
 		if p == "." {
 			return nil
 		}
-		if strings.HasPrefix(d.Name(), ".") || strings.HasSuffix(d.Name(), ".tmp") {
+		if !recording.Delivered(d.Name()) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}

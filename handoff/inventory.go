@@ -11,7 +11,6 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/samvad/samvad/recording"
 )
@@ -61,7 +60,7 @@ func ReadFolder(dir string) (*Folder, error) {
 		if p == "." {
 			return nil
 		}
-		if skipped(d.Name()) {
+		if !recording.Delivered(d.Name()) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -93,12 +92,6 @@ func ReadFolder(dir string) (*Folder, error) {
 	}
 	sort.Slice(f.Files, func(i, j int) bool { return deliveryOrder(f.Files[i].Path, f.Files[j].Path) })
 	return f, nil
-}
-
-// skipped names what is not the recording: hidden files and the
-// temporary files of an atomic write.
-func skipped(name string) bool {
-	return strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp")
 }
 
 // deliveryOrder sends the audio first and meeting.json last, so that a

@@ -51,6 +51,7 @@ type Progress func(key string, sent, total int64)
 
 type uploader struct {
 	client   *minio.Client
+	tr       *http.Transport
 	cfg      meeting.S3
 	log      *slog.Logger
 	progress Progress
@@ -86,7 +87,7 @@ func newUploader(cfg meeting.S3, log *slog.Logger, progress Progress) (*uploader
 	if progress == nil {
 		progress = func(string, int64, int64) {}
 	}
-	return &uploader{client: client, cfg: cfg, log: log, progress: progress}, nil
+	return &uploader{client: client, tr: tr, cfg: cfg, log: log, progress: progress}, nil
 }
 
 // key is where a folder's file goes in the bucket.
@@ -100,6 +101,8 @@ func (u *uploader) key(f *Folder, file File) string {
 // short by a crash or a store that went away resumes where it stopped. It
 // never deletes or changes a local file.
 func (u *uploader) upload(ctx context.Context, f *Folder, retry Retry) (S3Result, error) {
+	// Nothing is left connected to the store once the hand-off is over.
+	defer u.tr.CloseIdleConnections()
 	retry = retry.withDefaults()
 	var res S3Result
 	for pass := 1; ; pass++ {

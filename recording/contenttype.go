@@ -1,6 +1,9 @@
 package recording
 
-import "path"
+import (
+	"path"
+	"strings"
+)
 
 // ContentType is the media type of a recording folder's file, as the
 // recordings page serves it and the hand-off stores it: fixed here rather
@@ -23,4 +26,11 @@ func ContentType(name string) string {
 		return "application/zip"
 	}
 	return "application/octet-stream"
+}
+
+// Delivered reports whether a name in a recording folder is part of what
+// is handed over, zipped and served: not a hidden file, nor the temporary
+// file of a write in progress (WriteFileAtomic's, a mix being rebuilt).
+func Delivered(name string) bool {
+	return !strings.HasPrefix(name, ".") && !strings.HasSuffix(name, ".tmp")
 }

@@ -136,6 +136,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /rollcall", h.serveRollCall)
 	mux.HandleFunc("GET /recordings", h.serveRecordings)
 	mux.HandleFunc("GET /assets/{name}", h.serveAsset)
+	// Pages without an icon link of their own (a folder's minutes.html,
+	// served under /recordings) make the browser ask for this.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		r.SetPathValue("name", "icon.svg")
+		h.serveAsset(w, r)
+	})
 }
 
 // ServeHTTP serves the package's routes alone (tests, or a server that
