@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime"
 	"net/http"
 	"os"
@@ -144,24 +143,7 @@ func (s *Server) serveZip(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	zw := zip.NewWriter(w)
-	err = fs.WalkDir(sub.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == "." {
-			return nil
-		}
-		if !recording.Delivered(d.Name()) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		return addToZip(zw, sub, id, p)
-	})
+	err = recording.WalkDelivered(sub.FS(), func(p string) error { return addToZip(zw, sub, id, p) })
 	if err == nil {
 		err = zw.Close()
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -53,24 +52,7 @@ func ReadFolder(dir string) (*Folder, error) {
 	defer root.Close()
 	want := manifestSums(man)
 	f := &Folder{Dir: dir, ID: filepath.Base(filepath.Clean(dir)), Manifest: man}
-	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == "." {
-			return nil
-		}
-		if !recording.Delivered(d.Name()) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		// Regular files only: a FIFO would block the reader, a symlink
-		// could point out of the folder.
-		if !d.Type().IsRegular() {
-			return nil
-		}
+	err = recording.WalkDelivered(root.FS(), func(p string) error {
 		file, err := hashFile(root, p)
 		if err != nil {
 			return err

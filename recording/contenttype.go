@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"io/fs"
 	"path"
 	"strings"
 )
@@ -33,4 +34,28 @@ func ContentType(name string) string {
 // file of a write in progress (WriteFileAtomic's, a mix being rebuilt).
 func Delivered(name string) bool {
 	return !strings.HasPrefix(name, ".") && !strings.HasSuffix(name, ".tmp")
+}
+
+// WalkDelivered calls fn, in lexical order, with the slash-separated path
+// of every delivered regular file under fsys (a recording folder):
+// directories that are not delivered are skipped whole, and anything but a
+// regular file is left out (a FIFO would block its reader, a symlink could
+// point out of the folder).
+func WalkDelivered(fsys fs.FS, fn func(path string) error) error {
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case p == ".":
+			return nil
+		case !Delivered(d.Name()):
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		case !d.Type().IsRegular():
+			return nil
+		}
+		return fn(p)
+	})
 }
