@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -235,7 +234,7 @@ func TestFilesWithRangesAndPasses(t *testing.T) {
 	os.Symlink("/etc/passwd", filepath.Join(folder, "passwd.ogg"))
 	os.WriteFile(filepath.Join(folder, ".hidden"), []byte("x"), 0o644)
 	os.WriteFile(filepath.Join(folder, "mix.ogg.tmp"), []byte("x"), 0o644)
-	if err := syscall.Mkfifo(filepath.Join(folder, "fifo.ogg"), 0o644); err != nil {
+	if err := mkfifo(filepath.Join(folder, "fifo.ogg")); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{base + "passwd.ogg", base + ".hidden", base + "mix.ogg.tmp", base + "fifo.ogg", base + "rooms",

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/samvad/samvad/internal/testproc"
 )
 
 // Version is the livekit-server samvad is tested against. Later 1.13.x
@@ -132,7 +134,7 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	s.cmd = exec.Command(bin, "--config", path)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	s.cmd.SysProcAttr = dieWithParent()
+	s.cmd.SysProcAttr = testproc.DieWithParent()
 	if err := s.cmd.Start(); err != nil {
 		logf.Close()
 		t.Fatalf("start livekit-server: %v", err)
@@ -183,7 +185,7 @@ func StartRedis(t testing.TB) string {
 	port := freeTCP(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
-	cmd.SysProcAttr = dieWithParent()
+	cmd.SysProcAttr = testproc.DieWithParent()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start redis-server: %v", err)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/samvad/samvad/internal/testproc"
 )
 
 // Version is the versitygw samvad is tested against.
@@ -119,7 +120,7 @@ func (s *Server) Restart() {
 	s.cmd = exec.Command(s.bin, "--port", s.Addr, "--access", AccessKey, "--secret", SecretKey, "--quiet",
 		"posix", "--sidecar", s.meta, s.Data)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	s.cmd.SysProcAttr = testproc.DieWithParent()
 	if err := s.cmd.Start(); err != nil {
 		logf.Close()
 		s.t.Fatalf("start versitygw: %v", err)

@@ -1,9 +1,9 @@
-package livekittest
+package testproc
 
 import "syscall"
 
-// dieWithParent has the kernel kill a server when the test binary dies, so
+// DieWithParent has the kernel kill a server when the test binary dies, so
 // that a test killed by its timeout leaves no server holding its ports.
-func dieWithParent() *syscall.SysProcAttr {
+func DieWithParent() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }

@@ -1,10 +1,10 @@
 //go:build !linux
 
-package livekittest
+package testproc
 
 import "syscall"
 
-// dieWithParent: only Linux can tie a child's life to its parent's; on
+// DieWithParent: only Linux can tie a child's life to its parent's; on
 // other systems a server outlives a test binary killed by its timeout (the
 // tests' cleanups still kill it on every normal end).
-func dieWithParent() *syscall.SysProcAttr { return nil }
+func DieWithParent() *syscall.SysProcAttr { return nil }
