@@ -38,6 +38,8 @@ type conn struct {
 	tracks       map[string]*subscribed // track SID → the track being recorded
 	sessionTrack map[string]string      // participant SID → the track SID recorded for it
 	muted        map[string]bool        // participant SID → its microphone is muted, as last told
+
+	bufferWarn sync.Once // the socket buffers were smaller than asked: said once
 }
 
 type subscribed struct {
@@ -198,6 +200,7 @@ func (c *conn) trackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrack
 	c.tracks[pub.SID()] = t
 	c.wg.Add(1)
 	c.mu.Unlock()
+	c.growBuffers()
 	var level uint8
 	if r := pub.Receiver(); r != nil {
 		level = media.LevelExtension(r)
@@ -213,6 +216,24 @@ func (c *conn) trackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrack
 		}
 		c.mu.Unlock()
 	}()
+}
+
+// growBuffers gives the SDK's sockets the buffer samvad's own get
+// (media.BufferedNet). The SDK opens them itself with the system's default,
+// about 200 ms of a 100-room meeting: a busy moment of the machine would
+// have the kernel drop audio before the bot reads it. A subscription is
+// when the subscriber's socket is sure to exist, also after a full
+// reconnect made new ones; sockets already grown are left alone.
+func (c *conn) growBuffers() {
+	smallest, grown, err := media.GrowUDPBuffers(media.SocketBuffer)
+	switch {
+	case err != nil:
+		c.bufferWarn.Do(func() {
+			c.log.Debug("the LiveKit SDK's sockets keep the system's buffer size", "err", err)
+		})
+	case grown > 0 && smallest >= 0 && smallest < media.SocketBuffer:
+		c.bufferWarn.Do(func() { c.log.Warn(media.BufferWarning(smallest, media.SocketBuffer)) })
+	}
 }
 
 func (c *conn) trackUnsubscribed(_ *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, _ *lksdk.RemoteParticipant) {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/samvad/samvad/internal/livekittest"
 	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/livekit"
+	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recording"
@@ -169,6 +171,7 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 		rooms[i] = s.join(t, f, lk.URL)
 	}
 	time.Sleep(1500 * time.Millisecond) // subscribed everywhere
+	checkSocketBuffers(t)
 	t0 := time.Now().Add(100 * time.Millisecond)
 	var wg sync.WaitGroup
 	for i, s := range speakers {
@@ -280,4 +283,28 @@ func (w writerFunc) Write(p []byte) (int, error) { w(p); return len(p), nil }
 func TestMain(m *testing.M) {
 	livekit.SetProcessLogger(quiet())
 	os.Exit(m.Run())
+}
+
+// checkSocketBuffers: the SDK opened its sockets with the system's default
+// buffer; once the bot has subscribed, every UDP socket of this process
+// (the bot's and the test rooms') has what media.SocketBuffer asks, as far
+// as net.core.rmem_max lets it.
+func checkSocketBuffers(t *testing.T) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/sys/net/core/rmem_max")
+	if err != nil {
+		t.Logf("socket buffers not checked: %v", err)
+		return
+	}
+	limit, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	smallest, grown, err := media.GrowUDPBuffers(media.SocketBuffer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := min(limit, media.SocketBuffer); smallest < want || grown != 0 {
+		t.Errorf("UDP sockets after the bot subscribed: smallest buffer %d, want %d; %d more grown now", smallest, want, grown)
+	}
 }

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -91,3 +92,7 @@ func control(c transport.UDPConn, f func(fd uintptr)) {
 	}
 	raw.Control(f)
 }
+
+// ErrNotSupported is GrowUDPBuffers on a system that does not let a process
+// list its own sockets.
+var ErrNotSupported = errors.New("media: this system does not let a process list its sockets")
