@@ -36,10 +36,14 @@ const (
 	SegmentPreSkip = 480
 
 	// quietFill is how long the sender may send nothing before Tick starts
-	// writing silence to keep the file level with the wall clock. Longer
-	// than the hold and than ordinary jitter, so a packet that is merely
-	// late is not overtaken by silence.
-	quietFill = 400 * time.Millisecond
+	// writing silence to keep the file level with the wall clock: as long
+	// as any path or reader holds packets and then delivers them all
+	// (maxQueueLag). A loaded SFU or a starved machine stalls every room
+	// for up to a second or two; silence written meanwhile would make all
+	// of the stalled audio late (most of what the 100-room LiveKit bench
+	// lost). A sender that stops for good gets its silence from here, or
+	// from Close; one that resumes, from the gap before its next packet.
+	quietFill = maxQueueLag * time.Second / SampleRate
 	// burstWait: how long, beyond its own duration, a packet late enough to
 	// re-anchor waits for the packet after it, which tells a burst from a
 	// sender whose clock stood still (Segment.queued).

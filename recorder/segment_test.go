@@ -674,30 +674,48 @@ func TestSegmentCongestedPath(t *testing.T) {
 	t.Logf("stats %+v", st)
 }
 
-// TestSegmentStallLongerThanQuietFill: the network holds up 700 ms of
-// packets while the owner keeps ticking, so after 400 ms Tick takes the
-// room for quiet and writes silence. When the burst comes, the packets whose
-// time is already written are lost, but only those: the burst is seen to be
-// a queue (each packet right behind the one before), so it is not placed by
-// arrival, which would push the rest 400 ms late and then drop them to
-// catch up.
-func TestSegmentStallLongerThanQuietFill(t *testing.T) {
+// TestSegmentStallWhileTicking: the network (or a loaded SFU) holds up
+// 700 ms of packets while the owner keeps ticking. Tick does not take the
+// room for quiet before quietFill, so when the burst comes every packet
+// still has its place: nothing late, no silence, nothing moved.
+func TestSegmentStallWhileTicking(t *testing.T) {
 	src := fourSeconds(t, false)
 	_, seg := run(t, stalled(src, 100, 135, 3), true, Config{})
 	st := seg.Stats()
-	// Silence went in from packet 100's time (2.0 s) to 400 ms before the
-	// burst (2.3 s): packets 100 to 114 are late, 115 on are in place.
-	// Those of them that are digital silence are filler: no sound lost.
+	checkZero(t, st, Stats{}, Stats{})
+	if audio := st.SamplesWritten - st.SilenceSamples; audio != int64(len(src.packets))*960 {
+		t.Errorf("%v ms of audio written, want all %v ms", float64(audio)/48, len(src.packets)*20)
+	}
+}
+
+// TestSegmentStallLongerThanQuietFill: the network holds up packets for
+// 300 ms more than quietFill while the owner keeps ticking, so Tick takes
+// the room for quiet and writes silence. When the burst comes, the packets
+// whose time is already written are lost, but only those: the burst is
+// seen to be a queue (each packet right behind the one before), so it is
+// not placed by arrival, which would push the rest late and then drop them
+// to catch up.
+func TestSegmentStallLongerThanQuietFill(t *testing.T) {
+	src := fourSeconds(t, false)
+	const from = 40
+	over := int(300 * time.Millisecond / (20 * time.Millisecond))
+	to := from + int(quietFill/(20*time.Millisecond)) + over
+	_, seg := run(t, stalled(src, from, to, 3), true, Config{})
+	st := seg.Stats()
+	// Silence went in from packet from's time to quietFill before the
+	// burst: the first over packets are late, the rest in place. Those of
+	// them that are digital silence are filler: no sound lost.
 	var filler int64
-	for _, pk := range src.packets[100:115] {
+	for _, pk := range src.packets[from : from+over] {
 		if IsSilence(pk) {
 			filler++
 		}
 	}
-	checkExact(t, st, Stats{LateDropped: 15 - filler, FillerDropped: filler, SilenceSamples: 300 * 48})
-	checkZero(t, st, Stats{LateDropped: 15 - filler, FillerDropped: filler, SilenceSamples: 1}, Stats{})
-	if audio := st.SamplesWritten - st.SilenceSamples; audio != int64(len(src.packets)-15)*960 {
-		t.Errorf("%v ms of audio written, want all but the 300 ms written over", float64(audio)/48)
+	late := int64(over) - filler
+	checkExact(t, st, Stats{LateDropped: late, FillerDropped: filler, SilenceSamples: int64(over) * 960})
+	checkZero(t, st, Stats{LateDropped: late, FillerDropped: filler, SilenceSamples: 1}, Stats{})
+	if audio := st.SamplesWritten - st.SilenceSamples; audio != int64(len(src.packets)-over)*960 {
+		t.Errorf("%v ms of audio written, want all but the %v ms written over", float64(audio)/48, over*20)
 	}
 }
 

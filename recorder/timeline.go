@@ -22,6 +22,12 @@ const (
 	// hardDrift: beyond this lag, correct at once, with silence if behind
 	// (within the budget below) or by dropping the frame at hand if ahead.
 	hardDrift = 10 * SampleRate / 1000
+	// pauseLag: a packet that comes after this long without any, later
+	// than its RTP time says by more than reanchorLag and not in a burst,
+	// resumes a sender whose clock stood still while it paused
+	// (replaceTrack(null), a muted pion sender); a path that held packets
+	// gives itself away by delivering them all at once.
+	pauseLag = 400 * SampleRate / 1000
 	// maxQueueLag: a packet this much later than its RTP time says is not
 	// merely late: no network path or reader holds two seconds of audio
 	// and then carries on. The sender's clock stood still.
@@ -91,6 +97,8 @@ type timeline struct {
 	firstAt, firstTS int64
 	haveFirstAt      bool
 
+	lastArr int64 // the latest arrival placed
+
 	budget    int64 // milli-samples of silence the drift correction may put in now
 	budgetArr int64 // arrival up to which budget has been accrued
 }
@@ -123,6 +131,7 @@ func (t *timeline) place(p arrivingPacket) error {
 			lag = at - t.pos
 		}
 		t.lag.add(p.arr, lag)
+		t.lastArr = p.arr
 		t.budget, t.budgetArr = driftCap, p.arr
 		return t.audio(p)
 	}
@@ -143,7 +152,9 @@ func (t *timeline) place(p arrivingPacket) error {
 	// the recorder's come from the relay, from its own send times, so they
 	// show the delay of the path to the relay changing as much as any
 	// sender's clock standing still.
-	if force || (!p.queued && t.lateBeyondDelay(rtpPos, dev)) || dev < -reanchorLag {
+	late := !p.queued && t.lateBeyondDelay(rtpPos, dev, p.arr)
+	t.lastArr = max(t.lastArr, p.arr)
+	if force || late || dev < -reanchorLag {
 		// Place the packet where its arrival says, keeping the usual lag:
 		// the new anchor maps its RTP time to its arrival, never to
 		// wherever the file happens to end. When that place is already
@@ -229,16 +240,20 @@ func (t *timeline) wouldReanchor(uts, arr int64) bool {
 		return false
 	}
 	rtpPos := t.anchorPos + uts - t.anchorTS
-	return t.lateBeyondDelay(rtpPos, arr-rtpPos-t.lag.base())
+	return t.lateBeyondDelay(rtpPos, arr-rtpPos-t.lag.base(), arr)
 }
 
 // lateBeyondDelay reports whether a packet whose RTP time puts it at rtpPos,
 // arriving dev samples later than the lag baseline says, is late because the
 // sender's clock stood still rather than because the path delayed it: its
-// place is already written (silence filled a quiet sender's pause), or it is
-// later than any queue holds. Only then is it placed by arrival.
-func (t *timeline) lateBeyondDelay(rtpPos, dev int64) bool {
-	return dev > reanchorLag && (rtpPos < t.pos || dev > maxQueueLag)
+// place is already written (silence filled a quiet sender's pause), nothing
+// arrived for pauseLag before it (a sender resuming; a path that held
+// packets delivers them in a burst, which the caller rules out first), or
+// it is later than any queue holds. Only then is it placed by arrival. A
+// path whose delay grows while packets keep coming is none of these: its
+// packets keep their RTP places, and the drift correction follows.
+func (t *timeline) lateBeyondDelay(rtpPos, dev, arr int64) bool {
+	return dev > reanchorLag && (rtpPos < t.pos || arr-t.lastArr >= pauseLag || dev > maxQueueLag)
 }
 
 // fillGap fills gap samples before a packet: concealment for a short loss,
