@@ -234,10 +234,11 @@ load() {
 	[ -n "$kpid" ] && { k1=$(cpu "$kpid"); khwm=$(status_kb "$kpid" VmHWM); }
 	[ -n "$bpid" ] && { b1=$(cpu "$bpid"); bp1=$(metric "$BOTM" samvad_bot_packets_received_total); ba1=$(metric "$BOTM" go_memstats_mallocs_total); }
 	[ -n "$lpid" ] && { l1=$(cpu "$lpid"); lp1=$(metric "$BASEM" baseline_packets_received_total); }
-	local sdrop bdrop=0 ldrop=0
+	local sdrop bdrop=0 ldrop=0 kdrop=0
 	sdrop=$(udp_drops "$spid")
 	[ -n "$bpid" ] && bdrop=$(udp_drops "$bpid")
 	[ -n "$lpid" ] && ldrop=$(udp_drops "$lpid")
+	[ -n "$kpid" ] && kdrop=$(udp_drops "$kpid")
 	local shwm bhwm=0 lhwm=0
 	shwm=$(status_kb "$spid" VmHWM)
 	[ -n "$bpid" ] && bhwm=$(status_kb "$bpid" VmHWM)
@@ -252,7 +253,7 @@ load() {
 	local sent
 	sent=$(awk '/^ *room +joins/ {t = 1; next} t && NF == 0 {exit} t {s += $5} END {print s + 0}' "$run/simulate.log")
 	python3 - "$n" "$t0" "$t1" "$HZ" "$s0" "$s1" "$b0" "$b1" "$l0" "$l1" "$bp0" "$bp1" "$lp0" "$lp1" "$shwm" "$bhwm" "$lhwm" \
-		"$brecv" "$bwritten" "$bdropped" "$lrecv" "$lwritten" "$sent" "$ba0" "$ba1" "$rep" "$sdrop $bdrop $ldrop" "$ENGINE $k0 $k1 $khwm" <<'EOF' | tee -a "$W/results.txt"
+		"$brecv" "$bwritten" "$bdropped" "$lrecv" "$lwritten" "$sent" "$ba0" "$ba1" "$rep" "$sdrop $bdrop $ldrop $kdrop" "$ENGINE $k0 $k1 $khwm" <<'EOF' | tee -a "$W/results.txt"
 import sys
 a = sys.argv[1:]
 n = int(a[0]); t0, t1 = float(a[1]), float(a[2]); hz = float(a[3])
@@ -261,7 +262,7 @@ bp0, bp1, lp0, lp1 = (float(x) for x in a[10:14])
 shwm, bhwm, lhwm = (float(x) / 1024 for x in a[14:17])
 brecv, bwritten, bdropped, lrecv, lwritten, sent, ba0, ba1 = (float(x) for x in a[17:25])
 rep = dict(kv.split("=", 1) for kv in a[25].split()[1:] if "=" in kv)
-sdrop, bdrop, ldrop = a[26].split()
+sdrop, bdrop, ldrop, kdrop = a[26].split()
 engine, k0, k1, khwm = a[27].split()
 rm = n * (t1 - t0) / 60  # room-minutes in the window
 def per(x): return f"{x / rm:.3f}"
@@ -278,7 +279,8 @@ print(f"N={n} engine={engine} window={t1 - t0:.0f}s | CPU s/room-min: server {pe
       f" | join median {rep.get('join_median_ms', '?')} ms, max {rep.get('join_max_ms', '?')} ms, last room's audio {rep.get('last_audio_after_s', '?')} s after the first join"
       f" | sent {sent:.0f}, bot received {brecv:.0f} written {bwritten:.0f} dropped {bdropped:.0f} (events: lost {rep.get('recorder_lost', '?')}, concealed {rep.get('concealed', '?')})"
       f", baseline received {lrecv:.0f} written {lwritten:.0f}"
-      f" | kernel UDP drops (full receive buffers) until the window's end: server {sdrop} bot {bdrop} baseline {ldrop}")
+      f" | kernel UDP drops (full receive buffers) until the window's end: server {sdrop} bot {bdrop} baseline {ldrop}"
+      + (f" livekit-server {kdrop}" if engine == "livekit" else ""))
 EOF
 }
 
