@@ -48,6 +48,9 @@ const (
 	// re-anchor waits for the packet after it, which tells a burst from a
 	// sender whose clock stood still (Segment.queued).
 	burstWait = 40 * time.Millisecond
+	// burstFollowers: how many packets after a late one Segment.queued
+	// looks at to tell a draining queue from a sender resuming.
+	burstFollowers = 3
 	// maxBurstSpacing: RTP spacings up to this are one packet after the
 	// other; beyond, DTX or a jump, which says nothing about a queue.
 	maxBurstSpacing = SampleRate / 5
@@ -480,21 +483,40 @@ func (s *Segment) release(now time.Time, force bool) error {
 // queued tells whether the next packet, sl, arrived late because it sat in
 // a queue with the packets after it (see arrivingPacket.queued), and
 // whether to keep it a little longer to find out: only a packet late enough
-// to re-anchor needs to know, and the packet after it usually is already
-// here (a burst) or comes one frame later (a sender whose clock stood
-// still).
+// to re-anchor needs to know. A queue drains faster than real time: its
+// packets come right behind each other, or, from a starved sender or a
+// loaded SFU catching up, a few milliseconds apart; a sender whose clock
+// stood still sends its next packets one frame apart. One follower that
+// came within a quarter of the RTP spacing settles it; otherwise up to
+// burstFollowers of them are waited for, and a drain at more than 4/3 of
+// real time over them is a queue.
 func (s *Segment) queued(sl *slot, now time.Time, force bool) (queued, wait bool) {
 	if sl.n == 0 || !s.tl.wouldReanchor(sl.uts, samplesOf(sl.arrival.Sub(s.start))) {
 		return false, false
 	}
-	nx := s.ro.follower(sl.useq)
-	if nx == nil {
-		frame := time.Duration(sl.samples) * time.Second / SampleRate
-		return false, !force && now.Sub(sl.arrival) < frame+burstWait
+	frame := time.Duration(sl.samples) * time.Second / SampleRate
+	k, last := 0, sl
+	for nx := s.ro.follower(sl.useq); nx != nil && k < burstFollowers; nx = s.ro.follower(nx.useq) {
+		spacing, gap := nx.uts-last.uts, samplesOf(nx.arrival.Sub(last.arrival))
+		if spacing <= 0 || spacing > maxBurstSpacing {
+			// DTX or a jump: what comes after says nothing of a queue.
+			return false, false
+		}
+		if k == 0 && 4*gap < spacing {
+			return true, false
+		}
+		k, last = k+1, nx
 	}
-	spacing := nx.uts - sl.uts
-	gap := samplesOf(nx.arrival.Sub(sl.arrival))
-	return spacing > 0 && spacing <= maxBurstSpacing && 4*gap < spacing, false
+	if k >= 2 {
+		spacing, span := last.uts-sl.uts, samplesOf(last.arrival.Sub(sl.arrival))
+		if 4*span < 3*spacing {
+			return true, false
+		}
+	}
+	if k < burstFollowers && !force && now.Sub(sl.arrival) < time.Duration(k+1)*frame+burstWait {
+		return false, true
+	}
+	return false, false
 }
 
 func (s *Segment) process(sl *slot, queued bool) error {

@@ -109,6 +109,20 @@ func stalled(src source, from, to int, seq0 uint16) plan {
 	return p
 }
 
+// draining: packets from to to are held up until the wall time of to and
+// then come every apart, until the drain has caught up with real time.
+func draining(src source, from, to int, seq0 uint16, every time.Duration) plan {
+	p := straight(src, seq0, uint32(seq0)*1000)
+	for i := from; i < len(p.events); i++ {
+		at := p.wall(to) + time.Duration(i-from)*every
+		if at <= p.wall(i) {
+			break
+		}
+		p.events[i].at = at
+	}
+	return p
+}
+
 func without(p plan, drop ...int) plan {
 	var ev []event
 	for i, e := range p.events {
@@ -305,6 +319,9 @@ func TestSegmentScenarios(t *testing.T) {
 	// The reading goroutine itself did not run for 700 ms (longer than
 	// quietFill): no ticks either, then every queued packet at once.
 	add(scenario{name: "reader stall, then a burst", plan: stalled(src, 100, 135, 11)})
+	// A starved sender or a loaded SFU catching up: what it held comes
+	// 7 ms a packet, faster than real time but no burst.
+	add(scenario{name: "network stall, then a drain", plan: draining(src, 40, 90, 13, 7*time.Millisecond), tick: true})
 
 	jump := straight(src, 5, 5)
 	for i := 100; i < n; i++ {
