@@ -19,6 +19,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/samvad/samvad/oggopus"
 	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
 )
@@ -195,15 +196,11 @@ func recordingEnd(f *recording.Folder, events []recording.Event, segs map[string
 			if err != nil {
 				continue
 			}
-			sc, err := recorder.ScanOgg(data)
+			sc, err := oggopus.Scan(data)
 			if err != nil {
 				continue
 			}
-			// Seconds first: samples times a second in nanoseconds would
-			// overflow for a file claiming months of audio.
-			played := time.Duration(sc.Samples()/recorder.SampleRate)*time.Second +
-				time.Duration(sc.Samples()%recorder.SampleRate)*time.Second/recorder.SampleRate
-			if t := r.Start.Add(played); t.After(end) {
+			if t := r.Start.Add(oggopus.Duration(sc.Samples())); t.After(end) {
 				end = t
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 const (
@@ -46,7 +48,7 @@ const (
 	burstWait = 40 * time.Millisecond
 	// maxBurstSpacing: RTP spacings up to this are one packet after the
 	// other; beyond, DTX or a jump, which says nothing about a queue.
-	maxBurstSpacing = SampleRate / 5
+	maxBurstSpacing = oggopus.SampleRate / 5
 	// bufferBytes holds several seconds of 32 kb/s audio between flushes.
 	bufferBytes = 32 << 10
 )
@@ -97,7 +99,7 @@ type Segment struct {
 	name string
 	file *os.File // nil when writing to a caller's io.Writer
 	buf  pageBuffer
-	ogg  *OggWriter
+	ogg  *oggopus.Writer
 
 	started  bool
 	first    time.Time // arrival of the first packet
@@ -170,14 +172,14 @@ func newSegment(w io.Writer, name string, cfg Config) (*Segment, error) {
 	}
 	s := &Segment{cfg: cfg, name: name, buf: newPageBuffer(w, bufferBytes, cfg.MaxHeld), ro: newReorder(cfg.Hold)}
 	s.tl = newTimeline(s, &s.stats)
-	ow, err := NewOggWriter(&s.buf, SegmentPreSkip)
+	ow, err := oggopus.NewWriter(&s.buf, SegmentPreSkip)
 	if err != nil {
 		return nil, s.fail(err)
 	}
 	s.ogg = ow
 	s.buf.pinAll() // without its headers the file is nothing
-	warm := s.tl.sil.p480
-	if err := ow.WritePacket(warm[:], SegmentPreSkip); err != nil {
+	warm, n := s.tl.sil.Next(SegmentPreSkip)
+	if err := ow.WritePacket(warm, n); err != nil {
 		return nil, s.fail(err)
 	}
 	s.buf.Flush() // a failure is held and retried like any other
@@ -193,17 +195,17 @@ func (s *Segment) Name() string { return s.name }
 func (s *Segment) Start() time.Time { return s.start }
 
 // Written is how much audio the segment holds so far (its playing time).
-func (s *Segment) Written() time.Duration { return durationOf(s.tl.pos) }
+func (s *Segment) Written() time.Duration { return oggopus.Duration(s.tl.pos) }
 
 // Stats returns a snapshot of the segment's counters.
 func (s *Segment) Stats() Stats {
 	st := s.stats
-	st.SilenceInsertedMs = st.SilenceSamples * 1000 / SampleRate
+	st.SilenceInsertedMs = st.SilenceSamples * 1000 / oggopus.SampleRate
 	st.WriteErrors = s.buf.failures
 	st.WriteRecoveries = s.buf.recoveries
 	st.HeldBytes = int64(s.buf.held() + s.buf.lost)
 	st.DroppedBytes = s.buf.droppedBytes
-	st.DroppedMs = s.buf.droppedSamples * 1000 / SampleRate
+	st.DroppedMs = s.buf.droppedSamples * 1000 / oggopus.SampleRate
 	return st
 }
 
@@ -258,7 +260,7 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 	useq, uts := s.seq.unwrap(seq), s.ts.unwrap(ts)
 	samples := 0
 	if len(payload) > 0 {
-		n, err := packetSamples(payload)
+		n, err := oggopus.PacketSamples(payload)
 		if err != nil || len(payload) > slotBytes {
 			// Not audio we can write; its slot stays missing, so it is
 			// concealed like a lost packet.
@@ -283,7 +285,7 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 		s.stats.PaddingDropped++
 	case res == duplicate:
 		s.stats.DuplicatesDropped++
-	case res == late && IsSilence(payload):
+	case res == late && oggopus.IsSilence(payload):
 		s.stats.FillerDropped++
 	case res == late:
 		s.stats.LateDropped++
@@ -308,7 +310,7 @@ func (s *Segment) Tick(now time.Time) error {
 		// come, however late, their RTP times say where they go, and
 		// silence written ahead of them would make them late.
 		if s.settled && s.ro.held == 0 && now.Sub(s.lastArr) >= quietFill {
-			target := samplesOf(now.Sub(s.start)-quietFill) - s.tl.lag.base()
+			target := oggopus.Samples(now.Sub(s.start)-quietFill) - s.tl.lag.base()
 			if err := s.tl.fillTo(target); err != nil {
 				return s.fail(err)
 			}
@@ -347,7 +349,7 @@ func (s *Segment) Close(now time.Time) error {
 			// whose place the lag baseline would have to leave free (as
 			// Tick's fill does), and whatever the baseline says, the file
 			// must end when the wall-clock time it covers ends.
-			if err := s.tl.fillTo(samplesOf(now.Sub(s.start)) + frameQuantum/2); err != nil {
+			if err := s.tl.fillTo(oggopus.Samples(now.Sub(s.start)) + frameQuantum/2); err != nil {
 				s.fail(err)
 			}
 		}
@@ -390,7 +392,7 @@ func (s *Segment) fail(err error) error {
 }
 
 // emit writes one frame to the Ogg stream; the timeline calls it.
-func (s *Segment) emit(f Frame) error {
+func (s *Segment) emit(f oggopus.Frame) error {
 	if err := s.ogg.WritePacket(f.Packet, f.Samples); err != nil {
 		return err
 	}
@@ -426,11 +428,11 @@ func (s *Segment) settle() {
 		off := int64(math.MaxInt64)
 		s.ro.eachHeld(func(sl *slot) {
 			if sl.n > 0 {
-				off = min(off, samplesOf(sl.arrival.Sub(s.first))-(sl.uts-ref.uts))
+				off = min(off, oggopus.Samples(sl.arrival.Sub(s.first))-(sl.uts-ref.uts))
 			}
 		})
-		back := max(min(off, 0), -samplesOf(s.cfg.Hold))
-		s.start = s.first.Add(durationOf(back))
+		back := max(min(off, 0), -oggopus.Samples(s.cfg.Hold))
+		s.start = s.first.Add(oggopus.Duration(back))
 		s.tl.firstAt, s.tl.firstTS, s.tl.haveFirstAt = off-back, ref.uts, true
 	}
 	if s.cfg.Sink != nil {
@@ -480,16 +482,16 @@ func (s *Segment) release(now time.Time, force bool) error {
 // here (a burst) or comes one frame later (a sender whose clock stood
 // still).
 func (s *Segment) queued(sl *slot, now time.Time, force bool) (queued, wait bool) {
-	if sl.n == 0 || !s.tl.wouldReanchor(sl.uts, samplesOf(sl.arrival.Sub(s.start))) {
+	if sl.n == 0 || !s.tl.wouldReanchor(sl.uts, oggopus.Samples(sl.arrival.Sub(s.start))) {
 		return false, false
 	}
 	nx := s.ro.follower(sl.useq)
 	if nx == nil {
-		frame := time.Duration(sl.samples) * time.Second / SampleRate
+		frame := time.Duration(sl.samples) * time.Second / oggopus.SampleRate
 		return false, !force && now.Sub(sl.arrival) < frame+burstWait
 	}
 	spacing := nx.uts - sl.uts
-	gap := samplesOf(nx.arrival.Sub(sl.arrival))
+	gap := oggopus.Samples(nx.arrival.Sub(sl.arrival))
 	return spacing > 0 && spacing <= maxBurstSpacing && 4*gap < spacing, false
 }
 
@@ -504,7 +506,7 @@ func (s *Segment) process(sl *slot, queued bool) error {
 	}
 	return s.tl.place(arrivingPacket{
 		uts:     sl.uts,
-		arr:     samplesOf(sl.arrival.Sub(s.start)),
+		arr:     oggopus.Samples(sl.arrival.Sub(s.start)),
 		data:    sl.payload(),
 		samples: sl.samples,
 		lost:    lost,
