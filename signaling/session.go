@@ -275,7 +275,7 @@ func (s *Server) welcomeLocked(c *conn) Message {
 			Title:     f.Meeting.Title,
 			TitleHi:   f.Meeting.TitleHi,
 			StartsAt:  f.Meeting.StartsAt.Format("2006-01-02T15:04:05Z07:00"),
-			LateAfter: f.Meeting.LateAfter.D().String(),
+			LateAfter: f.Meeting.LateAfter.String(),
 		},
 		Roster:    roster,
 		Recording: boolPtr(s.recordingLocked()),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
@@ -23,7 +24,7 @@ func Meeting() recording.Meeting {
 	return recording.Meeting{
 		ID: "jmm-2023-11-21", Title: "Online samvad with district committees",
 		TitleHi:  "जिला समितियों के साथ ऑनलाइन संवाद",
-		StartsAt: time.Date(2023, 11, 21, 14, 0, 0, 0, IST), LateAfter: "10m",
+		StartsAt: time.Date(2023, 11, 21, 14, 0, 0, 0, IST), LateAfter: meeting.Duration(10 * time.Minute),
 		Rooms: []recording.Room{
 			{ID: "ranchi", Kind: "district", Name: "Ranchi", NameHi: "रांची", Location: "Samargarh Resort, Hazaribagh Road"},
 			{ID: "dumka", Kind: "district", Name: "Dumka", NameHi: "दुमका"},
