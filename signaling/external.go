@@ -2,6 +2,8 @@ package signaling
 
 import (
 	"time"
+
+	"github.com/samvad/samvad/recording"
 )
 
 // Granter gives rooms their media elsewhere than on the server's own relay
@@ -52,20 +54,20 @@ func (s *Server) Presence(room, session, event string, at time.Time) {
 	}
 	at = at.In(s.file.Location())
 	switch event {
-	case EventJoined:
+	case recording.EventJoined:
 		if e.state == StateConnected && e.session == session {
 			return
 		}
 		s.roomJoinedLocked(room, session, at)
-	case EventLeft, EventDropped:
+	case recording.EventLeft, recording.EventDropped:
 		if e.state != StateConnected || (session != "" && e.session != "" && e.session != session) {
 			return // an old connection, already replaced
 		}
 		s.roomGoneLocked(room, session, event, at)
-	case EventReplaced:
-		s.broadcastLocked(Message{Type: TypePresence, Event: EventReplaced, Room: room, Session: session, At: Timestamp(at)})
-	case EventMuted, EventUnmuted:
-		muted := event == EventMuted
+	case recording.EventReplaced:
+		s.broadcastLocked(Message{Type: TypePresence, Event: recording.EventReplaced, Room: room, Session: session, At: Timestamp(at)})
+	case recording.EventMuted, recording.EventUnmuted:
+		muted := event == recording.EventMuted
 		if e.state != StateConnected || e.muted == muted {
 			return
 		}
@@ -96,16 +98,16 @@ func (s *Server) SyncRooms(rooms []RoomState, now time.Time) {
 		}
 		if e := s.roster[r.Room]; e.muted != r.Muted {
 			e.muted = r.Muted
-			ev := EventUnmuted
+			ev := recording.EventUnmuted
 			if r.Muted {
-				ev = EventMuted
+				ev = recording.EventMuted
 			}
 			s.broadcastLocked(Message{Type: TypePresence, Event: ev, Room: r.Room, Session: r.Session, At: Timestamp(now)})
 		}
 	}
 	for id, e := range s.roster {
 		if e.state == StateConnected && !seen[id] {
-			s.roomGoneLocked(id, e.session, EventDropped, now.In(s.file.Location()))
+			s.roomGoneLocked(id, e.session, recording.EventDropped, now.In(s.file.Location()))
 		}
 	}
 }
