@@ -44,6 +44,8 @@ type Result struct {
 	End     time.Time
 	Rooms   []recording.RoomFile
 	Skipped []string // damaged input that was passed over, in words
+	// Summary is the attendance the minutes were written from.
+	Summary Summary
 }
 
 // Build (re)makes the derived files of the recording folder dir.
@@ -133,7 +135,8 @@ func Build(dir string, opts Options) (*Result, error) {
 	}
 	// Last, so that the minutes link to every audio file made above.
 	step := func(i int, name string) { progress(len(rooms)+2+i, total, name) }
-	if err := writeMinutes(f, events, res.Start, res.End, step); err != nil {
+	res.Summary = Summarize(f.Manifest.Meeting, res.Start, res.End, events)
+	if err := writeMinutes(f, res.Summary, step); err != nil {
 		return nil, err
 	}
 	progress(total, total, "done")
