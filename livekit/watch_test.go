@@ -92,7 +92,7 @@ func TestRollCallOnLiveKit(t *testing.T) {
 	waitFor(t, staff, func(m signaling.Message) bool {
 		return m.Type == signaling.TypeRecording && m.Active != nil && !*m.Active
 	})
-	if st := srv.Rooms()["dumka"]; st != signaling.StateLeft {
+	if st := srv.Roster()["dumka"]; st != signaling.StateLeft {
 		t.Errorf("dumka is %q on the roll call, want left", st)
 	}
 }

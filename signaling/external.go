@@ -32,13 +32,20 @@ type MediaGrant struct {
 // their media; see Granter.
 func WithGranter(g Granter) Option { return func(s *Server) { s.granter = g } }
 
-// RoomState is one room's presence as the media engine sees it.
+// RoomState is one room's presence at a moment, as a media engine or the
+// server tells it: what Server.SyncRooms and the recorder's roll call
+// (rollcall.Live.Sync) set themselves to.
 type RoomState struct {
 	Room    string
 	Session string
-	State   string // StateConnected, or anything else for not connected
-	Since   time.Time
-	Muted   bool
+	// State is StateConnected, StateDropped, StateLeft or StateAbsent
+	// (SyncRooms reads anything but StateConnected as not connected).
+	State string
+	// Since is when the room entered State; zero: unknown.
+	Since time.Time
+	Muted bool
+	// Name is how a room the meeting file does not know calls itself.
+	Name string
 }
 
 // Presence applies a room's change of presence reported by the media

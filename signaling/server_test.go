@@ -226,7 +226,7 @@ func TestJoinRefused(t *testing.T) {
 			}
 		})
 	}
-	if got := ts.Rooms()["ranchi"]; got != StateAbsent {
+	if got := ts.Roster()["ranchi"]; got != StateAbsent {
 		t.Errorf("ranchi is %s after refused joins", got)
 	}
 }
@@ -329,7 +329,7 @@ func TestRejoinReplaces(t *testing.T) {
 	}
 	// The old connection going away must not mark the room dropped.
 	time.Sleep(100 * time.Millisecond)
-	if got := ts.Rooms()["ranchi"]; got != StateConnected {
+	if got := ts.Roster()["ranchi"]; got != StateConnected {
 		t.Errorf("ranchi is %s, want connected", got)
 	}
 }
@@ -352,7 +352,7 @@ func TestLeaveAndDrop(t *testing.T) {
 	if m := next(t, host, TypePresence); m.Event != recording.EventDropped || m.Room != "dumka" {
 		t.Errorf("want dropped, got %+v", m)
 	}
-	rooms := ts.Rooms()
+	rooms := ts.Roster()
 	if rooms["ranchi"] != StateLeft || rooms["dumka"] != StateDropped {
 		t.Errorf("rooms = %v", rooms)
 	}

@@ -437,8 +437,9 @@ func (c *conn) finish() {
 	}
 }
 
-// Rooms reports each configured room's state, for tests and the roll call.
-func (s *Server) Rooms() map[string]string {
+// Roster reports each configured room's state (StateConnected, ...) by
+// room id, for the metrics and tests.
+func (s *Server) Roster() map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[string]string, len(s.roster))

@@ -21,7 +21,7 @@ import (
 func serverMetrics(reg prometheus.Registerer, sig *signaling.Server) {
 	metrics.GaugeFunc(reg, "rooms_connected", "Rooms of the meeting connected to the server now.", func() float64 {
 		n := 0
-		for _, state := range sig.Rooms() {
+		for _, state := range sig.Roster() {
 			if state == signaling.StateConnected {
 				n++
 			}
