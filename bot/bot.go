@@ -291,8 +291,8 @@ func (b *Bot) snapshot(w Welcome) (recording.Meeting, error) {
 	if f := b.cfg.File; f != nil {
 		m := recording.Meeting{
 			ID: f.Meeting.ID, Title: f.Meeting.Title, TitleHi: f.Meeting.TitleHi,
-			StartsAt: f.Meeting.StartsAt.Time, LateAfter: f.Meeting.LateAfter.D().String(),
-			LeftEarlyBefore: f.Meeting.LeftEarlyBefore.D().String(),
+			StartsAt: f.Meeting.StartsAt.Time, LateAfter: f.Meeting.LateAfter,
+			LeftEarlyBefore: f.Meeting.LeftEarlyBefore,
 			Media:           f.Media.Engine,
 		}
 		for _, r := range f.Rooms {

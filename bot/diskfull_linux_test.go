@@ -1,53 +1,26 @@
 package bot_test
 
 import (
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/disktest"
 	"github.com/samvad/samvad/internal/meetingtest"
+	"github.com/samvad/samvad/internal/recordingtest"
 	"github.com/samvad/samvad/minutes"
 )
-
-// fillUp writes a filler file until the file system is full.
-func fillUp(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	block := make([]byte, 4096)
-	for {
-		if _, err := f.Write(block); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("filling the disk: %v", err)
-			}
-			return
-		}
-	}
-}
 
 // TestDiskFull records a meeting onto a real file system that fills up for
 // a few seconds: the log says so, the attendance log keeps working, the
 // roll call's status counts the error, and once space returns the room's
 // file has all its audio at its wall-clock place.
 func TestDiskFull(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	dir := disktest.Tmpfs(t, "4m")
 
 	srv := startServer(t)
 	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: filepath.Join(dir, "rec"), File: srv.file,
@@ -75,7 +48,7 @@ func TestDiskFull(t *testing.T) {
 
 	filler := filepath.Join(dir, "filler")
 	time.Sleep(time.Until(t0.Add(2 * time.Second)))
-	fillUp(t, filler)
+	disktest.Fill(t, filler)
 	time.Sleep(4 * time.Second)
 	sawError := b.Status().WriteErrors > 0
 	os.Remove(filler)
@@ -89,7 +62,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	var story []string
-	for _, e := range readEvents(t, folder) {
+	for _, e := range recordingtest.EventsSoFar(folder) {
 		if e.Room == "host" {
 			story = append(story, e.Event)
 		}

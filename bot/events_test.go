@@ -7,6 +7,7 @@ import (
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/meetingtest"
+	"github.com/samvad/samvad/internal/recordingtest"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -48,7 +49,7 @@ func TestSlowEventsDoNotStallTheAudio(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	folder := stop()
 	checkUnbroken(t, folder, report(t, folder), speakers, t0, total)
-	story := meetingtest.StoryOf(readEvents(t, folder))
+	story := meetingtest.StoryOf(recordingtest.EventsSoFar(folder))
 	for _, id := range []string{"ranchi", "dumka"} {
 		story.Expect(t, id, "joined", "audio_started", "left")
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/meetingtest"
+	"github.com/samvad/samvad/internal/recordingtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/participant"
@@ -264,17 +265,6 @@ func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
 	}
 }
 
-func readEvents(t *testing.T, folder string) []recording.Event {
-	t.Helper()
-	f, err := os.Open(filepath.Join(folder, recording.EventsFile))
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	events, _, _ := recording.ReadEvents(f)
-	return events
-}
-
 func onlyFolder(t *testing.T, dir string) string {
 	t.Helper()
 	entries, _ := os.ReadDir(dir)
@@ -341,7 +331,7 @@ func TestBotKilledAndRestarted(t *testing.T) {
 
 	// What the killed bot left plays up to the last second before the kill.
 	var segStart time.Time
-	for _, e := range readEvents(t, folder) {
+	for _, e := range recordingtest.EventsSoFar(folder) {
 		if e.Event == recording.EventSegmentOpened && e.Room == "host" {
 			segStart = e.At
 		}
@@ -374,7 +364,7 @@ func TestBotKilledAndRestarted(t *testing.T) {
 		t.Errorf("restart made a new folder %q", got)
 	}
 	reasons := []string{}
-	for _, e := range readEvents(t, folder) {
+	for _, e := range recordingtest.EventsSoFar(folder) {
 		if e.Event == recording.EventBotReconnected {
 			reasons = append(reasons, e.Reason)
 		}
@@ -425,7 +415,7 @@ func TestBotSurvivesServerRestartAndStartsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	var story []string
-	for _, e := range readEvents(t, folder) {
+	for _, e := range recordingtest.EventsSoFar(folder) {
 		if e.Room == "" || e.Room == "host" {
 			story = append(story, e.Event)
 		}

@@ -88,7 +88,7 @@ func FuzzServerMessages(f *testing.F) {
 		}
 		rc.Tick(time.Now().Add(time.Minute))
 		rc.End(time.Now().Add(time.Hour))
-		for _, id := range rc.Rooms() {
+		for _, id := range rc.RoomIDs() {
 			if !recording.ValidRoomID(id) {
 				t.Fatalf("roll call holds unsafe id %q", id)
 			}

@@ -60,6 +60,7 @@ func TestHostileServerCannotSteerTheBot(t *testing.T) {
 		{"no meeting", `{"type":"welcome","roster":[{"room":"ranchi","state":"connected"}]}`},
 		{"meeting null", `{"type":"welcome","meeting":null}`},
 		{"bad starts_at", `{"type":"welcome","meeting":{"id":"test","title":"t","starts_at":"yesterday"}}`},
+		{"bad late_after", `{"type":"welcome","meeting":{"id":"test","title":"t","starts_at":"2023-11-21T14:00:00+05:30","late_after":"soon"}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parent := t.TempDir()

@@ -6,7 +6,7 @@ import (
 	"github.com/thesyncim/gopus"
 
 	"github.com/samvad/samvad/activity"
-	"github.com/samvad/samvad/recorder"
+	"github.com/samvad/samvad/oggopus"
 )
 
 // levelMeter measures the RFC 6464 level of packets from a sender that does
@@ -23,7 +23,7 @@ func (m *levelMeter) level(payload []byte) int {
 	if len(payload) == 0 {
 		return -1
 	}
-	if recorder.IsSilence(payload) {
+	if oggopus.IsSilence(payload) {
 		// What SFUs send for a silent or muted room, and CELT encoders
 		// for digital silence: no need to decode it.
 		return activity.SilentLevel

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/mixer"
+	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -65,12 +66,13 @@ func (lm *liveMix) fail(now time.Time, err error) {
 }
 
 // follow adds a room connection whose first packet arrived at first (see
-// mixer.Mixer.Follow); nil when the mix has failed.
+// mixer.Mixer.Follow: its segment may settle on a start up to
+// recorder.MaxHold earlier); nil when the mix has failed.
 func (lm *liveMix) follow(first time.Time) *mixer.Input {
 	if lm == nil {
 		return nil
 	}
-	in, err := lm.m.Follow(first)
+	in, err := lm.m.Follow(first.Add(-recorder.MaxHold))
 	if err != nil {
 		lm.log.Debug("mix input", "err", err)
 		return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/meetingtest"
+	"github.com/samvad/samvad/internal/recordingtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recording"
@@ -128,7 +129,7 @@ func TestNetworkCut(t *testing.T) {
 		}
 	}
 	var story []string
-	for _, e := range readEvents(t, folder) {
+	for _, e := range recordingtest.EventsSoFar(folder) {
 		if e.Room == "host" {
 			story = append(story, e.Event+"/"+e.Reason)
 		}
@@ -138,7 +139,7 @@ func TestNetworkCut(t *testing.T) {
 		t.Errorf("the log does not tell of the cut: %v", story)
 	}
 	t.Logf("host's story: %v", story)
-	for _, e := range readEvents(t, folder) {
+	for _, e := range recordingtest.EventsSoFar(folder) {
 		if e.Event == "segment_closed" || e.Event == "segment_opened" {
 			t.Logf("%s at %v: %s %s", e.Event, e.At.Sub(t0), e.Segment, e.Stats)
 		}

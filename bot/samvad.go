@@ -11,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/samvad/samvad/media"
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
@@ -98,7 +99,13 @@ func (s *SamvadSource) welcome(m signaling.Message, log *slog.Logger) (Welcome, 
 	if err != nil {
 		return Welcome{}, fmt.Errorf("%w: its starts_at %.40q is not an RFC 3339 time", ErrWrongMeeting, mi.StartsAt)
 	}
-	meet := &recording.Meeting{ID: mi.ID, Title: mi.Title, TitleHi: mi.TitleHi, StartsAt: starts, LateAfter: mi.LateAfter}
+	var lateAfter meeting.Duration
+	if mi.LateAfter != "" {
+		if lateAfter, err = meeting.ParseDuration(mi.LateAfter); err != nil {
+			return Welcome{}, fmt.Errorf("%w: its late_after: %w", ErrWrongMeeting, err)
+		}
+	}
+	meet := &recording.Meeting{ID: mi.ID, Title: mi.Title, TitleHi: mi.TitleHi, StartsAt: starts, LateAfter: lateAfter}
 	w := Welcome{Meeting: meet}
 	for _, r := range m.Roster {
 		if !recording.ValidRoomID(r.Room) {

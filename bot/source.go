@@ -73,7 +73,7 @@ type Welcome struct {
 // RoomState and Presence are what a source tells of rooms: the roll
 // call's input (package rollcall).
 type (
-	RoomState = rollcall.RoomState
+	RoomState = signaling.RoomState
 	Presence  = rollcall.Presence
 )
 

@@ -14,6 +14,7 @@ import (
 	"github.com/samvad/samvad/activity"
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/mixer"
+	"github.com/samvad/samvad/oggopus"
 	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
 )
@@ -286,13 +287,13 @@ func (t *trackRecorder) SegmentStarted(start time.Time) {
 }
 
 // Frame is a frame the segment wrote (recorder.FrameSink).
-func (t *trackRecorder) Frame(f recorder.Frame) {
+func (t *trackRecorder) Frame(f oggopus.Frame) {
 	switch f.Kind {
-	case recorder.FrameAudio:
+	case oggopus.FrameAudio:
 		t.m.Written(len(f.Packet))
-	case recorder.FramePLC:
+	case oggopus.FramePLC:
 		t.m.Concealed()
-	case recorder.FrameSilence:
+	case oggopus.FrameSilence:
 		t.m.Silence()
 	}
 	if t.mixIn != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/samvad/samvad/internal/cputime"
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/mixer"
 	"github.com/samvad/samvad/recording"
@@ -33,7 +34,7 @@ func newPacketBench(tb testing.TB, level uint8) *packetBench {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := time.Now()
-	m := recording.Meeting{ID: "bench", Title: "Bench", StartsAt: now, LateAfter: "10m",
+	m := recording.Meeting{ID: "bench", Title: "Bench", StartsAt: now, LateAfter: meeting.Duration(10 * time.Minute),
 		Rooms: []recording.Room{{ID: "ranchi", Kind: "district", Name: "Ranchi"}}}
 	f, err := recording.Open(tb.TempDir(), m, now, recording.DefaultContinueWithin)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/livekittest"
 	"github.com/samvad/samvad/internal/meetingtest"
+	"github.com/samvad/samvad/internal/recordingtest"
 	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
@@ -250,7 +251,7 @@ func TestTwoNodeClusterSurvivesANodeKill(t *testing.T) {
 		t.Logf("%s: every room back within %v of the kill", m.id, back.Round(100*time.Millisecond))
 		if m.id == "meet-one" {
 			var down, up bool
-			for _, e := range readEvents(t, folder) {
+			for _, e := range recordingtest.Events(t, folder) {
 				switch {
 				case e.Event == recording.EventBotDisconnected && e.At.After(killed.Add(-time.Second)):
 					down = true

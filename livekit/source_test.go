@@ -18,6 +18,7 @@ import (
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/livekittest"
 	"github.com/samvad/samvad/internal/meetingtest"
+	"github.com/samvad/samvad/internal/recordingtest"
 	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/meeting"
@@ -231,7 +232,7 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 			t.Errorf("%s: %d bursts in the file, sent %d", s.id, len(onsets), len(s.bursts))
 		}
 	}
-	events := readEvents(t, folder)
+	events := recordingtest.Events(t, folder)
 	story := meetingtest.StoryOf(events)
 	expect := func(room string, seq ...string) { t.Helper(); story.Expect(t, room, seq...) }
 	expect("host", "joined", "segment_opened", "audio_started", "speaking_started", "speaking_stopped", "left", "segment_closed")
@@ -260,20 +261,6 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 		t.Error("minutes.html does not list the guest by its name as not in the meeting file")
 	}
 	expect(guest, "joined", "segment_opened", "speaking_started", "left")
-}
-
-func readEvents(t *testing.T, folder string) []recording.Event {
-	t.Helper()
-	ef, err := os.Open(filepath.Join(folder, "events.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ef.Close()
-	events, skipped, err := recording.ReadEvents(ef)
-	if err != nil || len(skipped) > 0 {
-		t.Fatalf("events: %v, skipped %v", err, skipped)
-	}
-	return events
 }
 
 type writerFunc func([]byte)

@@ -11,6 +11,7 @@ import (
 	"github.com/samvad/samvad/internal/livekittest"
 	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/livekit"
+	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -62,14 +63,14 @@ func TestRollCallOnLiveKit(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := waitFor(t, staff, func(m signaling.Message) bool {
-		return m.Type == signaling.TypePresence && m.Room == "dumka" && m.Event == signaling.EventJoined
+		return m.Type == signaling.TypePresence && m.Room == "dumka" && m.Event == recording.EventJoined
 	})
 	if at, err := time.Parse(time.RFC3339Nano, joined.At); err != nil || time.Since(at) > 10*time.Second {
 		t.Errorf("joined at %q", joined.At)
 	}
 	room.Mute(true)
 	waitFor(t, staff, func(m signaling.Message) bool {
-		return m.Type == signaling.TypePresence && m.Room == "dumka" && m.Event == signaling.EventMuted
+		return m.Type == signaling.TypePresence && m.Room == "dumka" && m.Event == recording.EventMuted
 	})
 
 	// The recorder joins LiveKit hidden: the room is recording.
@@ -85,13 +86,13 @@ func TestRollCallOnLiveKit(t *testing.T) {
 
 	room.Leave()
 	waitFor(t, staff, func(m signaling.Message) bool {
-		return m.Type == signaling.TypePresence && m.Room == "dumka" && m.Event == signaling.EventLeft
+		return m.Type == signaling.TypePresence && m.Room == "dumka" && m.Event == recording.EventLeft
 	})
 	stop()
 	waitFor(t, staff, func(m signaling.Message) bool {
 		return m.Type == signaling.TypeRecording && m.Active != nil && !*m.Active
 	})
-	if st := srv.Rooms()["dumka"]; st != signaling.StateLeft {
+	if st := srv.Roster()["dumka"]; st != signaling.StateLeft {
 		t.Errorf("dumka is %q on the roll call, want left", st)
 	}
 }

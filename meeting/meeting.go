@@ -193,8 +193,3 @@ func (f *File) Room(id string) (*Room, bool) {
 func (f *File) Location() *time.Location {
 	return f.Meeting.StartsAt.Location()
 }
-
-// LateAt is the instant after which a first join counts as late.
-func (f *File) LateAt() time.Time {
-	return f.Meeting.StartsAt.Add(f.Meeting.LateAfter.D())
-}

@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/recording"
 )
 
 func TestReadAttendanceReadsWhatIsWritten(t *testing.T) {
-	m := recording.Meeting{ID: "m", Title: "M", LateAfter: "10m", StartsAt: time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC),
+	m := recording.Meeting{ID: "m", Title: "M", LateAfter: meeting.Duration(10 * time.Minute), StartsAt: time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC),
 		Rooms: []recording.Room{{ID: "ranchi", Kind: "district", Name: "=Ranchi"}, {ID: "dumka", Kind: "district", Name: "Dumka"}}}
 	start := m.StartsAt
 	s := Summarize(m, start, start.Add(time.Hour), []recording.Event{

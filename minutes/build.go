@@ -19,6 +19,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/samvad/samvad/oggopus"
 	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
 )
@@ -43,6 +44,8 @@ type Result struct {
 	End     time.Time
 	Rooms   []recording.RoomFile
 	Skipped []string // damaged input that was passed over, in words
+	// Summary is the attendance the minutes were written from.
+	Summary Summary
 }
 
 // Build (re)makes the derived files of the recording folder dir.
@@ -132,7 +135,8 @@ func Build(dir string, opts Options) (*Result, error) {
 	}
 	// Last, so that the minutes link to every audio file made above.
 	step := func(i int, name string) { progress(len(rooms)+2+i, total, name) }
-	if err := writeMinutes(f, events, res.Start, res.End, step); err != nil {
+	res.Summary = Summarize(f.Manifest.Meeting, res.Start, res.End, events)
+	if err := writeMinutes(f, res.Summary, step); err != nil {
 		return nil, err
 	}
 	progress(total, total, "done")
@@ -195,15 +199,11 @@ func recordingEnd(f *recording.Folder, events []recording.Event, segs map[string
 			if err != nil {
 				continue
 			}
-			sc, err := recorder.ScanOgg(data)
+			sc, err := oggopus.Scan(data)
 			if err != nil {
 				continue
 			}
-			// Seconds first: samples times a second in nanoseconds would
-			// overflow for a file claiming months of audio.
-			played := time.Duration(sc.Samples()/recorder.SampleRate)*time.Second +
-				time.Duration(sc.Samples()%recorder.SampleRate)*time.Second/recorder.SampleRate
-			if t := r.Start.Add(played); t.After(end) {
+			if t := r.Start.Add(oggopus.Duration(sc.Samples())); t.After(end) {
 				end = t
 			}
 		}

@@ -1,4 +1,4 @@
-package minutes
+package minutes_test
 
 import (
 	"os"
@@ -8,39 +8,10 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
-	"github.com/samvad/samvad/recorder"
+	"github.com/samvad/samvad/internal/recordingtest"
+	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recording"
 )
-
-// writeRealSegment records bursts into a segment as the bot would, with
-// packets arriving every 20 ms from start, and logs its segment_opened.
-func writeRealSegment(t *testing.T, f *recording.Folder, room string, start time.Time, bursts []audiotest.Burst, total time.Duration) string {
-	t.Helper()
-	pkts, err := audiotest.Encode(audiotest.Render(total, bursts), audiotest.EncodeConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, err := f.NextSegment(room)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seg, err := recorder.CreateSegment(f.Root, name, recorder.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range pkts {
-		at := start.Add(time.Duration(i) * 20 * time.Millisecond)
-		seg.Tick(at)
-		if err := seg.PushPayload(uint16(i), uint32(i*960), p, at); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := seg.Close(start.Add(total)); err != nil {
-		t.Fatal(err)
-	}
-	f.Events.Append(recording.Event{At: start, Event: recording.EventSegmentOpened, Room: room, Segment: name})
-	return filepath.Join(f.Path, name)
-}
 
 // TestReportOnDamagedInput: a segment cut off mid-page, a segment with a
 // corrupt page in the middle and a half-written last line of events.jsonl.
@@ -61,13 +32,15 @@ func TestReportOnDamagedInput(t *testing.T) {
 	}
 	// Ranchi: joined at 1 s, bursts at 2 s and 5 s (1 s and 4 s into its
 	// segment), then the bot was killed: the file is cut mid-page.
-	ranchi := writeRealSegment(t, f, "ranchi", start.Add(time.Second), []audiotest.Burst{burst(time.Second, 500), burst(4*time.Second, 500)}, 6*time.Second)
+	segment := func(room string, from, length time.Duration, bursts ...audiotest.Burst) string {
+		return recordingtest.WriteSegment(t, f, room, start.Add(from), start.Add(from+length), audiotest.Render(length, bursts), audiotest.EncodeConfig{})
+	}
+	ranchi := segment("ranchi", time.Second, 6*time.Second, burst(time.Second, 500), burst(4*time.Second, 500))
 	data, _ := os.ReadFile(ranchi)
 	os.WriteFile(ranchi, data[:len(data)-500], 0o640)
 	// Dumka: bursts at 2 s, 4 s and 7 s into a segment from 0.5 s, with a
 	// page in the middle of the second burst's neighbourhood corrupted.
-	dumka := writeRealSegment(t, f, "dumka", start.Add(500*time.Millisecond),
-		[]audiotest.Burst{burst(2*time.Second, 800), burst(4*time.Second, 800), burst(7*time.Second, 800)}, 8*time.Second)
+	dumka := segment("dumka", 500*time.Millisecond, 8*time.Second, burst(2*time.Second, 800), burst(4*time.Second, 800), burst(7*time.Second, 800))
 	data, _ = os.ReadFile(dumka)
 	mid := len(data) / 2
 	for i := mid; i < mid+40; i++ {
@@ -80,7 +53,7 @@ func TestReportOnDamagedInput(t *testing.T) {
 	old, _ := os.ReadFile(ev)
 	os.WriteFile(ev, append(old, []byte(`{"at":"2023-11-21T14:00:09.1`)...), 0o640)
 
-	res, err := Build(f.Path, Options{})
+	res, err := minutes.Build(f.Path, minutes.Options{})
 	if err != nil {
 		t.Fatalf("report on damaged input: %v", err)
 	}
@@ -112,7 +85,7 @@ func TestReportOnDamagedInput(t *testing.T) {
 	// corrupt page is the only thing missing.
 	check("ranchi", []time.Duration{2 * time.Second, 5 * time.Second})
 	check("dumka", []time.Duration{2500 * time.Millisecond, 7500 * time.Millisecond})
-	for _, name := range []string{AttendanceFile, MinutesFile, PageFile, "mix.ogg"} {
+	for _, name := range []string{minutes.AttendanceFile, minutes.MinutesFile, minutes.PageFile, minutes.MixFile} {
 		if _, err := os.Stat(filepath.Join(f.Path, name)); err != nil {
 			t.Errorf("%s not written: %v", name, err)
 		}

@@ -5,6 +5,7 @@ package minutes
 import (
 	"time"
 
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -29,7 +30,7 @@ func ev(clock, event, room, session string) recording.Event {
 
 func testMeeting() recording.Meeting {
 	return recording.Meeting{
-		ID: "t", Title: "Test", StartsAt: at("14:00:00"), LateAfter: "10m",
+		ID: "t", Title: "Test", StartsAt: at("14:00:00"), LateAfter: meeting.Duration(10 * time.Minute),
 		Rooms: []recording.Room{{ID: "a", Kind: "district", Name: "A"}, {ID: "b", Kind: "district", Name: "B"}},
 	}
 }

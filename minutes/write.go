@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"time"
 
 	"github.com/samvad/samvad/recording"
 )
@@ -17,12 +16,11 @@ const MixFile = "mix.ogg"
 var secretaryFiles = []string{AttendanceFile, MinutesFile, PageFile}
 
 // writeMinutes renders attendance.csv, minutes.md and minutes.html from the
-// events and writes each atomically (a rebuild replaces a file only once
+// summary and writes each atomically (a rebuild replaces a file only once
 // the new one is whole). It links to the audio files that exist now, so it
 // runs after the rooms and the mix are written. step is told each file
 // before it is written.
-func writeMinutes(f *recording.Folder, events []recording.Event, start, end time.Time, step func(i int, name string)) error {
-	s := Summarize(f.Manifest.Meeting, start, end, events)
+func writeMinutes(f *recording.Folder, s Summary, step func(i int, name string)) error {
 	have := files{Mix: exists(f, MixFile), Rooms: map[string]bool{}}
 	for _, r := range s.Rooms {
 		have.Rooms[r.ID] = recording.ValidRoomID(r.ID) && exists(f, path.Join(recording.RoomsDir, r.ID+".ogg"))

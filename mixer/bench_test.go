@@ -11,7 +11,7 @@ import (
 
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/cputime"
-	"github.com/samvad/samvad/recorder"
+	"github.com/samvad/samvad/oggopus"
 	"github.com/samvad/samvad/voice"
 	"github.com/thesyncim/gopus/container/ogg"
 )
@@ -25,7 +25,7 @@ const benchRooms = 25
 func quietRoom(tb testing.TB) [][]byte {
 	tb.Helper()
 	rng := rand.New(rand.NewPCG(7, 8))
-	pcm := make([]float32, 30*SampleRate)
+	pcm := make([]float32, 30*oggopus.SampleRate)
 	for i := range pcm {
 		pcm[i] = float32(0.0003 * (2*rng.Float64() - 1))
 	}
@@ -78,7 +78,7 @@ func BenchmarkLiveMix(b *testing.B) {
 					if !c.noLevels {
 						in.Level(arr, lvl)
 					}
-					in.Frame(recorder.Frame{Pos: int64(i) * FrameSamples, Packet: p, Samples: FrameSamples, Kind: recorder.FrameAudio})
+					in.Frame(oggopus.Frame{Pos: int64(i) * FrameSamples, Packet: p, Samples: FrameSamples, Kind: oggopus.FrameAudio})
 				}
 				if err := m.Tick(arr); err != nil {
 					b.Fatal(err)
@@ -103,7 +103,7 @@ func writeRoomFile(tb testing.TB, root *os.Root, name string, n int, pk func(i i
 		tb.Fatal(err)
 	}
 	bw := bufio.NewWriterSize(f, 256<<10)
-	ow, err := ogg.NewWriterWithConfig(bw, ogg.WriterConfig{SampleRate: SampleRate, Channels: 1, PreSkip: 312, StreamCount: 1})
+	ow, err := ogg.NewWriterWithConfig(bw, ogg.WriterConfig{SampleRate: oggopus.SampleRate, Channels: 1, PreSkip: 312, StreamCount: 1})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/thesyncim/gopus/container/ogg"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 // Check reports whether the mix file name (relative to root) is complete
@@ -55,7 +57,7 @@ func Check(root *os.Root, name string, length time.Duration) (bool, error) {
 		return false, nil // cut short: the last page is torn or not the end
 	}
 	played := int64(page.GranulePos) - preSkip
-	return abs64(played-samplesOf(length)) <= 120, nil
+	return abs64(played-oggopus.SamplesRounded(length)) <= 120, nil
 }
 
 func abs64(v int64) int64 {

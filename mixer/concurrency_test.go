@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
-	"github.com/samvad/samvad/recorder"
+	"github.com/samvad/samvad/oggopus"
 	"github.com/samvad/samvad/voice"
 )
 
@@ -46,7 +46,7 @@ func TestConcurrentRooms(t *testing.T) {
 						p = tone.Packet(next - 50)
 					}
 					in.Level(t0.Add(time.Duration(next)*20*ms), int(p.Level))
-					in.Frame(recorder.Frame{Pos: int64(next) * FrameSamples, Packet: p.Opus, Samples: FrameSamples, Kind: recorder.FrameAudio})
+					in.Frame(oggopus.Frame{Pos: int64(next) * FrameSamples, Packet: p.Opus, Samples: FrameSamples, Kind: oggopus.FrameAudio})
 				}
 				done[r].Store(int64(next))
 				if r%5 == 0 {
@@ -118,7 +118,7 @@ func TestLiveMixAllocatesNothing(t *testing.T) {
 				p = talk.Packet(i % talk.Len())
 			}
 			in.Level(arr, int(p.Level))
-			in.Frame(recorder.Frame{Pos: int64(i) * FrameSamples, Packet: p.Opus, Samples: FrameSamples, Kind: recorder.FrameAudio})
+			in.Frame(oggopus.Frame{Pos: int64(i) * FrameSamples, Packet: p.Opus, Samples: FrameSamples, Kind: oggopus.FrameAudio})
 		}
 		if err := m.Tick(arr); err != nil {
 			t.Fatal(err)

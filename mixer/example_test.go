@@ -57,7 +57,7 @@ func Example_bot() {
 	arrival := func(k int) time.Time { return recStart.Add(time.Duration(k) * 20 * time.Millisecond) }
 
 	// In a track's goroutine, when the connection's first packet arrives:
-	in, err := mix.Follow(arrival(0)) // arrival: what the first Push gets
+	in, err := mix.Follow(arrival(0).Add(-recorder.MaxHold)) // arrival: what the first Push gets
 	if err != nil {
 		log.Fatal(err)
 	}

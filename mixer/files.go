@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 // Room is one room's input to MixFiles.
@@ -110,7 +112,7 @@ func MixFiles(root *os.Root, out string, rooms []Room, length time.Duration, opt
 	// A big buffer: nothing to be crash-safe for here, so fewer writes.
 	o, err := newOutput(f, 256<<10, opts, &outStats)
 	if err == nil {
-		err = mixFiles(opts.Context, files, max(0, samplesOf(length)), o, &res.Stats)
+		err = mixFiles(opts.Context, files, max(0, oggopus.SamplesRounded(length)), o, &res.Stats)
 	}
 	if err == nil {
 		err = o.flush()
@@ -126,7 +128,7 @@ func MixFiles(root *os.Root, out string, rooms []Room, length time.Duration, opt
 	}
 	addOutputStats(&res.Stats, &outStats)
 	res.PreSkip, res.Samples = o.preSkip, o.samples()
-	res.Duration = durationOf(res.Samples)
+	res.Duration = oggopus.Duration(res.Samples)
 	return res, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 // runLimiter passes in through a fresh limiter frame by frame and returns
@@ -47,13 +49,13 @@ func TestLimiterPassesQuietAudioUntouched(t *testing.T) {
 // block's ramp per sample (no clicks), and recovers to unity after.
 func TestLimiterNeverExceedsCeilingAndIsSmooth(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	in := make([]float32, 3*SampleRate)
-	for i := range in[:SampleRate] { // a second of loud, varying overlap
+	in := make([]float32, 3*oggopus.SampleRate)
+	for i := range in[:oggopus.SampleRate] { // a second of loud, varying overlap
 		env := 0.2 + 2.8*math.Abs(math.Sin(float64(i)/4000))
-		in[i] = float32(env * math.Sin(float64(i)*2*math.Pi*300/SampleRate) * (0.9 + 0.1*rng.Float64()))
+		in[i] = float32(env * math.Sin(float64(i)*2*math.Pi*300/oggopus.SampleRate) * (0.9 + 0.1*rng.Float64()))
 	}
-	for i := 2 * SampleRate; i < len(in); i++ { // then quiet speech-level audio
-		in[i] = float32(0.3 * math.Sin(float64(i)*2*math.Pi*500/SampleRate))
+	for i := 2 * oggopus.SampleRate; i < len(in); i++ { // then quiet speech-level audio
+		in[i] = float32(0.3 * math.Sin(float64(i)*2*math.Pi*500/oggopus.SampleRate))
 	}
 	out, limited := runLimiter(in, DefaultCeiling)
 	gain := func(i int) (float64, bool) {
@@ -89,9 +91,9 @@ func TestLimiterNeverExceedsCeilingAndIsSmooth(t *testing.T) {
 	if limited == 0 {
 		t.Error("no frame counted as limited")
 	}
-	for i := 2*SampleRate + SampleRate/2; i < len(in); i++ { // half a second to recover
+	for i := 2*oggopus.SampleRate + oggopus.SampleRate/2; i < len(in); i++ { // half a second to recover
 		if out[i] != in[i] {
-			t.Fatalf("sample %d (%.2f s): %g in, %g out; want unity gain again", i, float64(i)/SampleRate, in[i], out[i])
+			t.Fatalf("sample %d (%.2f s): %g in, %g out; want unity gain again", i, float64(i)/oggopus.SampleRate, in[i], out[i])
 		}
 	}
 }

@@ -3,6 +3,7 @@ package mixer
 import (
 	"errors"
 	"fmt"
+	"github.com/samvad/samvad/oggopus"
 	"io"
 	"math"
 	"os"
@@ -11,8 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/samvad/samvad/recorder"
 )
 
 // joinGuard keeps the live mix this far behind the wall clock even when
@@ -120,19 +119,20 @@ func (m *Mixer) Open(start time.Time) (*Input, error) {
 	return in, nil
 }
 
-// Follow adds a room connection whose first packet arrived at first, before
-// its segment has settled on its start. The Input is the segment's
-// recorder.FrameSink: give it as the segment's Config.Sink, and it takes
-// its place on the timeline when the segment starts. Until then the mix
-// waits for it from the earliest start the segment can settle on
-// (recorder.MaxHold before first), and afterwards until it delivers frames
-// or is closed; at most Options.Latency behind the wall clock either way.
-func (m *Mixer) Follow(first time.Time) (*Input, error) {
+// Follow adds a room connection whose segment has not settled on its start
+// yet; earliest is the earliest start it can settle on (for a
+// recorder.Segment, its first packet's arrival less recorder.MaxHold). The
+// Input is the segment's recorder.FrameSink: give it as the segment's
+// Config.Sink, and it takes its place on the timeline when the segment
+// starts. Until then the mix waits for it from earliest, and afterwards
+// until it delivers frames or is closed; at most Options.Latency behind the
+// wall clock either way.
+func (m *Mixer) Follow(earliest time.Time) (*Input, error) {
 	t, err := newTrack()
 	if err != nil {
 		return nil, fmt.Errorf("mixer: %w", err)
 	}
-	offset := samplesOf(first.Sub(m.start) - recorder.MaxHold)
+	offset := oggopus.SamplesRounded(earliest.Sub(m.start))
 	in := &Input{m: m, offset: offset, t: t, end: offset, loudUntil: math.MinInt64}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -148,7 +148,7 @@ func (m *Mixer) Follow(first time.Time) (*Input, error) {
 func (in *Input) SegmentStarted(start time.Time) {
 	in.m.mu.Lock()
 	defer in.m.mu.Unlock()
-	in.offset = samplesOf(start.Sub(in.m.start))
+	in.offset = oggopus.SamplesRounded(start.Sub(in.m.start))
 	in.end = max(in.end, in.offset)
 }
 
@@ -161,13 +161,13 @@ func (in *Input) SegmentStarted(start time.Time) {
 func (in *Input) Level(arrival time.Time, level int) {
 	in.haveLevels = true
 	if level < 0 || level <= in.m.opts.GateLevel {
-		in.loudUntil = max(in.loudUntil, samplesOf(arrival.Sub(in.m.start)+in.m.opts.Hangover))
+		in.loudUntil = max(in.loudUntil, oggopus.SamplesRounded(arrival.Sub(in.m.start)+in.m.opts.Hangover))
 	}
 }
 
 // Frame takes one frame of the segment, as its recorder.FrameSink. It decodes the frame if the room is sounding (on the calling
 // goroutine) and hands the audio to the mix. f.Packet is not retained.
-func (in *Input) Frame(f recorder.Frame) {
+func (in *Input) Frame(f oggopus.Frame) {
 	pos := in.offset + f.Pos
 	var pcm []float32
 	if len(f.Packet) > 0 && f.Samples > 0 && !in.m.done.Load() {
@@ -219,11 +219,11 @@ func (m *Mixer) Tick(now time.Time) error {
 	if m.err != nil {
 		return m.err
 	}
-	nowPos := samplesOf(now.Sub(m.start))
+	nowPos := oggopus.SamplesRounded(now.Sub(m.start))
 	for {
 		n := m.mixReady(func(waitFor int64) int64 {
-			forced := samplesOf(now.Sub(m.start) - m.opts.Latency)
-			return max(forced, min(waitFor, nowPos-samplesOf(joinGuard)))
+			forced := oggopus.SamplesRounded(now.Sub(m.start) - m.opts.Latency)
+			return max(forced, min(waitFor, nowPos-oggopus.SamplesRounded(joinGuard)))
 		})
 		if err := m.writeMixed(n); err != nil {
 			return err
@@ -265,7 +265,7 @@ func (m *Mixer) Close(end time.Time) error {
 	m.done.Store(true)
 	m.mu.Unlock()
 
-	endPos := samplesOf(end.Sub(m.start))
+	endPos := oggopus.SamplesRounded(end.Sub(m.start))
 	for m.err == nil {
 		n := m.mixReady(func(int64) int64 { return endPos })
 		if err := m.writeMixed(n); err != nil || n < ringSlots {
@@ -322,7 +322,7 @@ func (m *Mixer) Stats() Stats {
 func (m *Mixer) Written() time.Duration {
 	m.outMu.Lock()
 	defer m.outMu.Unlock()
-	return durationOf(m.out.samples())
+	return oggopus.Duration(m.out.samples())
 }
 
 // mixReady mixes, under mu, the frames from base up to the position ready
@@ -383,17 +383,4 @@ func addDecodeStats(dst, src *Stats) {
 	dst.PacketsDecoded += src.PacketsDecoded
 	dst.PacketsSkipped += src.PacketsSkipped
 	dst.DecodeErrors += src.DecodeErrors
-}
-
-// samplesOf converts a duration to 48 kHz samples, rounded to nearest.
-func samplesOf(d time.Duration) int64 {
-	half := int64(time.Second) / 2
-	if d < 0 {
-		half = -half
-	}
-	return (int64(d)*SampleRate + half) / int64(time.Second)
-}
-
-func durationOf(samples int64) time.Duration {
-	return time.Duration(samples * int64(time.Second) / SampleRate)
 }

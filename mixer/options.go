@@ -6,10 +6,6 @@ import (
 	"time"
 )
 
-// SampleRate is the Opus clock: every sample count in this package is at
-// 48 kHz, and the mix is mono.
-const SampleRate = 48000
-
 // FrameSamples is the mix's frame: 20 ms, the usual Opus frame for speech.
 const FrameSamples = 960
 

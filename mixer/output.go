@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/samvad/samvad/oggopus"
 	"github.com/thesyncim/gopus"
-
-	"github.com/samvad/samvad/recorder"
 )
 
 // maxEncoded holds any Opus packet (1275 bytes per frame at most).
@@ -34,7 +33,8 @@ var chunkSizes = [...]int{960, 480, 240, 120}
 // zeros already, so the timeline is unchanged.
 type output struct {
 	w         *pageBuffer
-	ogg       *recorder.OggWriter // ends the stream with its last packet on the EOS page, as opusinfo wants
+	ogg       *oggopus.Writer // ends the stream with its last packet on the EOS page, as opusinfo wants
+	sil       oggopus.Silence
 	enc       *gopus.Encoder
 	lim       limiter
 	lookahead int
@@ -54,7 +54,7 @@ type output struct {
 
 // newOutput writes the stream's headers to a buffer of bufSize bytes on w.
 func newOutput(w io.Writer, bufSize int, opts Options, stats *Stats) (*output, error) {
-	enc, err := gopus.NewEncoder(gopus.EncoderConfig{SampleRate: SampleRate, Channels: 1, Application: gopus.ApplicationVoIP})
+	enc, err := gopus.NewEncoder(gopus.EncoderConfig{SampleRate: oggopus.SampleRate, Channels: 1, Application: gopus.ApplicationVoIP})
 	if err != nil {
 		return nil, fmt.Errorf("new encoder: %w", err)
 	}
@@ -80,10 +80,11 @@ func newOutput(w io.Writer, bufSize int, opts Options, stats *Stats) (*output, e
 		lookahead: enc.Lookahead(),
 		frameSize: FrameSamples,
 		stats:     stats,
+		sil:       oggopus.NewSilence(),
 	}
 	o.preSkip = o.lookahead + limiterDelay
 	o.zeroRun = o.lookahead // the encoder's delay line starts as silence
-	if o.ogg, err = recorder.NewOggWriter(o.w, o.preSkip); err != nil {
+	if o.ogg, err = oggopus.NewWriter(o.w, o.preSkip); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -133,7 +134,7 @@ func (o *output) chunk(pcm []float32, silent bool) error {
 	}
 	var pkt []byte
 	if tz == len(pcm) && o.zeroRun >= o.lookahead && !o.alwaysEncode {
-		pkt = silencePacket(o.pkt[:], len(pcm))
+		pkt, _ = o.sil.Next(int64(len(pcm)))
 		o.stats.FramesSilent++
 		o.idle = true
 	} else {

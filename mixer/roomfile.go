@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/thesyncim/gopus/container/ogg"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 // spanLead widens a Sounding span backwards: speaking turns are placed by
@@ -71,7 +73,7 @@ func spanSamples(spans []Span, hangover time.Duration) [][2]int64 {
 	var out [][2]int64
 	for _, s := range spans {
 		if s.To >= s.From {
-			out = append(out, [2]int64{samplesOf(s.From - spanLead), samplesOf(s.To + hangover)})
+			out = append(out, [2]int64{oggopus.SamplesRounded(s.From - spanLead), oggopus.SamplesRounded(s.To + hangover)})
 		}
 	}
 	slices.SortFunc(out, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
@@ -97,13 +99,13 @@ func (rf *roomFile) advance(upTo, from int64, st *Stats) {
 			case !errors.Is(err, io.EOF):
 				rf.stop(err)
 			case rf.pos < rf.total-120: // Stitch ends files within 60 samples
-				rf.stop(fmt.Errorf("%w at %v", errShortRoom, durationOf(max(0, rf.pos))))
+				rf.stop(fmt.Errorf("%w at %v", errShortRoom, oggopus.Duration(max(0, rf.pos))))
 			}
 			rf.done = true
 			return
 		}
 		p := rf.pkt[:n]
-		samples, err := packetSamples(p)
+		samples, err := oggopus.PacketSamples(p)
 		if err != nil {
 			rf.res.InvalidPackets++
 			continue

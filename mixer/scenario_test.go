@@ -173,7 +173,7 @@ func (sc *scenario) feed(t *testing.T, root *os.Root, m *Mixer, r *simRoom, at t
 		arr := r.arrival(r.next)
 		if r.seg == nil {
 			name := recorder.SegmentName(r.name, 1)
-			in, err := m.Follow(arr)
+			in, err := m.Follow(arr.Add(-recorder.MaxHold))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,9 +3,8 @@ package mixer
 import (
 	"fmt"
 
+	"github.com/samvad/samvad/oggopus"
 	"github.com/thesyncim/gopus"
-
-	"github.com/samvad/samvad/recorder"
 )
 
 // ringSlots is how many mix frames of a track's decoded audio can wait to
@@ -72,12 +71,12 @@ type track struct {
 	dec     *gopus.Decoder
 	active  bool // the last packet was decoded and the room still sounds
 	started bool
-	pcm     [maxPacketSamples]float32
+	pcm     [oggopus.MaxPacketSamples]float32
 	ring    ring
 }
 
 func newTrack() (*track, error) {
-	dec, err := gopus.NewDecoder(gopus.DefaultDecoderConfig(SampleRate, 1))
+	dec, err := gopus.NewDecoder(gopus.DefaultDecoderConfig(oggopus.SampleRate, 1))
 	if err != nil {
 		return nil, fmt.Errorf("new decoder: %w", err)
 	}
@@ -111,8 +110,8 @@ func newTrack() (*track, error) {
 // first frame after the gate opens fades in over its first gateFade
 // samples, and the packet on which it closes is mixed, fading out.
 func (t *track) decode(p []byte, samples int, sounding bool, st *Stats) []float32 {
-	silence := recorder.IsSilence(p)
-	if t.started && !t.active && (!sounding || silence || isConcealment(p)) {
+	silence := oggopus.IsSilence(p)
+	if t.started && !t.active && (!sounding || silence || oggopus.IsConcealment(p)) {
 		st.PacketsSkipped++
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/oggopus"
 	"github.com/thesyncim/gopus"
 )
 
@@ -31,7 +32,7 @@ func TestTrackSkipsWithoutHarm(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref, err := gopus.NewDecoder(gopus.DefaultDecoderConfig(SampleRate, 1))
+			ref, err := gopus.NewDecoder(gopus.DefaultDecoderConfig(oggopus.SampleRate, 1))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +44,7 @@ func TestTrackSkipsWithoutHarm(t *testing.T) {
 			var st Stats
 			hang := 5 // frames of hangover, as Level gives
 			loudUntil := -1
-			buf := make([]float32, maxPacketSamples)
+			buf := make([]float32, oggopus.MaxPacketSamples)
 			for i, p := range pk {
 				n, err := ref.Decode(p, buf)
 				if err != nil {

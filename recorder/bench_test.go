@@ -4,6 +4,8 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 // pushLoop drives a segment with a realistic stream: 20 ms packets, a Tick
@@ -77,7 +79,7 @@ func newPushLoop(tb testing.TB, messy bool, cfg Config) *pushLoop {
 func TestPushAllocatesNothing(t *testing.T) {
 	var frames int
 	for _, messy := range []bool{false, true} {
-		l := newPushLoop(t, messy, Config{Sink: sinkFunc(func(Frame) { frames++ })})
+		l := newPushLoop(t, messy, Config{Sink: sinkFunc(func(oggopus.Frame) { frames++ })})
 		if a := testing.AllocsPerRun(3000, func() {
 			if err := l.step(); err != nil {
 				t.Fatal(err)
@@ -101,7 +103,7 @@ func BenchmarkSegmentPush(b *testing.B) {
 		messy bool
 	}{{"inorder", false}, {"messy", true}} {
 		b.Run(c.name, func(b *testing.B) {
-			l := newPushLoop(b, c.messy, Config{Sink: sinkFunc(func(Frame) {})})
+			l := newPushLoop(b, c.messy, Config{Sink: sinkFunc(func(oggopus.Frame) {})})
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {

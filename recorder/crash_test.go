@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/oggopus"
 )
 
 // TestSegmentFileIsCrashSafe kills the writer (no Close) at several moments
@@ -157,5 +159,48 @@ func TestCreateSegmentFiles(t *testing.T) {
 		if _, err := CreateSegment(root, bad, Config{}); err == nil {
 			t.Errorf("%q: created outside the root", bad)
 		}
+	}
+}
+
+// TestScanOwnSegmentsWithinBound: the densest segment this package
+// writes (a minute of silence, a 120 ms packet per page) with most of its
+// pages destroyed still has its audio after the damage at its true place.
+func TestScanOwnSegmentsWithinBound(t *testing.T) {
+	var buf bytes.Buffer
+	seg, err := NewSegment(&buf, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
+	if err := seg.PushPayload(1, 0, []byte{0xf8, 0xff, 0xfe}, t0); err != nil {
+		t.Fatal(err)
+	}
+	for ms := 100; ms <= 60_000; ms += 100 {
+		if err := seg.Tick(t0.Add(time.Duration(ms) * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := seg.Close(t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	whole, err := oggopus.Scan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := whole.Samples(), int64(60*oggopus.SampleRate); got != want {
+		t.Fatalf("intact segment plays %d samples, want %d", got, want)
+	}
+	clear(data[len(data)/20 : len(data)-len(data)/20]) // 90% of it gone
+	sc, err := oggopus.Scan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.BadGranules != 0 || sc.Samples() != whole.Samples() || sc.MissingPages == 0 {
+		t.Errorf("damaged segment: %d bad granules, %d samples, %d missing pages", sc.BadGranules, sc.Samples(), sc.MissingPages)
+	}
+	last, wantLast := sc.Packets[len(sc.Packets)-1], whole.Packets[len(whole.Packets)-1]
+	if last.Pos != wantLast.Pos {
+		t.Errorf("last packet at %d, want %d", last.Pos, wantLast.Pos)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/samvad/samvad/internal/disktest"
 )
 
 // TestSegmentOnFullTmpfs fills a real file system: a 256 KiB tmpfs holding
@@ -17,21 +19,7 @@ import (
 // healthy disk gets: every burst at its wall-clock place. Needs root (to
 // mount); skipped otherwise.
 func TestSegmentOnFullTmpfs(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("not root: cannot mount a tmpfs to fill")
-	}
-	mnt := filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(mnt, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=256k"); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(mnt, 0); err != nil {
-			t.Errorf("unmount %s: %v", mnt, err)
-		}
-	})
+	mnt := disktest.Tmpfs(t, "256k")
 	root, err := os.OpenRoot(mnt)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +45,7 @@ func TestSegmentOnFullTmpfs(t *testing.T) {
 	end := feed(t, seg, src, time.Unix(1700000000, 0), func(i int) {
 		switch {
 		case i == full:
-			fillUp(t, root)
+			disktest.Fill(t, filepath.Join(mnt, "filler"))
 		case i == full+75: // 1.5 s: past the file's last block, and a retry
 			if err := seg.WriteErr(); !errors.Is(err, syscall.ENOSPC) {
 				t.Fatalf("disk full for 1.5 s: WriteErr %v, want ENOSPC", err)
@@ -95,23 +83,4 @@ func TestSegmentOnFullTmpfs(t *testing.T) {
 	}
 	samePackets(t, cleanScan(t, data), want)
 	verify(t, data, src, straight(src, 0, 0))
-}
-
-// fillUp writes a filler file until the file system has no room left.
-func fillUp(t *testing.T, root *os.Root) {
-	t.Helper()
-	f, err := root.Create("filler")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("filling the disk: %v", err)
-			}
-			return
-		}
-	}
 }

@@ -41,18 +41,15 @@
 // Concurrency: a Segment is not safe for concurrent use. Its owner calls
 // Push, Tick and Close from one goroutine (typically the one
 // reading the RTP track, with a ticker in the same select loop). The package
-// starts no goroutines and has no package-level mutable state; Stitch and
-// ScanOgg may run concurrently with anything.
+// starts no goroutines and has no package-level mutable state; Stitch may
+// run concurrently with anything.
 package recorder
 
 import (
 	"errors"
-	"time"
-)
 
-// SampleRate is the Opus clock: RTP timestamps, Ogg granule positions and
-// every sample count in this package are at 48 kHz.
-const SampleRate = 48000
+	"github.com/samvad/samvad/oggopus"
+)
 
 var (
 	// ErrClosed is returned by a Segment used after Close.
@@ -61,24 +58,17 @@ var (
 	// ErrInvalidRange is returned by Stitch when the recording ends before it
 	// starts.
 	ErrInvalidRange = errors.New("recorder: recording ends before it starts")
-
-	// ErrNotOggOpus means the data has no readable Ogg page carrying an
-	// OpusHead, so nothing of it can be used.
-	ErrNotOggOpus = errors.New("recorder: no readable OpusHead page")
-
-	// ErrInvalidPacket means bytes handed over as an Opus packet do not have
-	// a valid Opus TOC and frame count (RFC 6716 section 3.1).
-	ErrInvalidPacket = errors.New("recorder: invalid Opus packet")
 )
 
-// samplesOf converts a duration to 48 kHz samples, truncating toward zero.
-// Durations up to about 5 years fit without overflow.
-func samplesOf(d time.Duration) int64 {
-	return int64(d) * SampleRate / int64(time.Second)
-}
+// frameQuantum is the granularity of every gap this package fills with
+// silence: the shortest Opus frame.
+const frameQuantum = oggopus.ShortestFrame
 
-// durationOf converts 48 kHz samples to a duration, truncating toward zero,
-// without overflowing before time.Duration itself does (292 years).
-func durationOf(samples int64) time.Duration {
-	return time.Duration(samples/SampleRate)*time.Second + time.Duration(samples%SampleRate*int64(time.Second)/SampleRate)
+// roundQuantum rounds a sample count to the nearest multiple of
+// frameQuantum, halves away from zero.
+func roundQuantum(n int64) int64 {
+	if n < 0 {
+		return -roundQuantum(-n)
+	}
+	return (n + frameQuantum/2) / frameQuantum * frameQuantum
 }

@@ -1,32 +1,10 @@
 package recorder
 
-import "time"
+import (
+	"time"
 
-// FrameKind tells where a frame written to a segment came from.
-type FrameKind uint8
-
-const (
-	// FrameAudio is a received Opus packet, copied unchanged.
-	FrameAudio FrameKind = iota + 1
-	// FramePLC is a TOC-only packet standing in for a lost one; decoders run
-	// packet loss concealment for it.
-	FramePLC
-	// FrameSilence is a CELT silence packet filling DTX, mute, a pause, a
-	// long loss, or a drift correction.
-	FrameSilence
+	"github.com/samvad/samvad/oggopus"
 )
-
-func (k FrameKind) String() string {
-	switch k {
-	case FrameAudio:
-		return "audio"
-	case FramePLC:
-		return "plc"
-	case FrameSilence:
-		return "silence"
-	}
-	return "unknown"
-}
 
 // FrameSink follows what a segment writes, so that a live mixer or a
 // speaking detector sees the exact timeline of the file. Its methods run on
@@ -39,21 +17,7 @@ type FrameSink interface {
 	SegmentStarted(start time.Time)
 	// Frame is called for every frame written, in order. It must not
 	// retain f.Packet.
-	Frame(f Frame)
-}
-
-// Frame is one Opus packet as written to a segment, handed to
-// Config.Sink.
-type Frame struct {
-	// Pos is the frame's first sample, in 48 kHz samples from the segment's
-	// Start (the file's first played sample).
-	Pos int64
-	// Packet is the Opus packet. It aliases the segment's buffers and is
-	// valid only during the callback; copy it to keep it.
-	Packet []byte
-	// Samples is the packet's duration in 48 kHz samples.
-	Samples int
-	Kind    FrameKind
+	Frame(f oggopus.Frame)
 }
 
 // Stats counts what a segment did with what it received.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/oggopus"
 )
 
 // FuzzSegment drives the RTP → segment path with arbitrary packet
@@ -94,9 +95,9 @@ func (d *fuzzDisk) Bytes() []byte { return d.data }
 func fuzzSegment(t *testing.T, src source, data []byte, w interface {
 	io.Writer
 	Bytes() []byte
-}, cfg Config) (*Scan, *Segment) {
+}, cfg Config) (*oggopus.Stream, *Segment) {
 	var written int64
-	cfg.Sink = sinkFunc(func(fr Frame) {
+	cfg.Sink = sinkFunc(func(fr oggopus.Frame) {
 		if fr.Pos != written {
 			t.Fatalf("%v frame at %d, after %d samples written", fr.Kind, fr.Pos, written)
 		}
@@ -162,14 +163,14 @@ func fuzzSegment(t *testing.T, src source, data []byte, w interface {
 	if err := seg.Close(end); err != nil {
 		t.Fatal(err)
 	}
-	sc, err := ScanOgg(w.Bytes())
+	sc, err := oggopus.Scan(w.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := sc.Samples(); got != written || got != seg.Stats().SamplesWritten {
 		t.Fatalf("file plays %d samples, frames written %d, stats %d", got, written, seg.Stats().SamplesWritten)
 	}
-	want, tol := samplesOf(end.Sub(seg.Start())), samplesOf(20*time.Millisecond)
+	want, tol := oggopus.Samples(end.Sub(seg.Start())), oggopus.Samples(20*time.Millisecond)
 	if got := sc.Samples(); got < want-tol || got > want+tol {
 		t.Fatalf("segment plays %d samples for %d of wall time (%v)", got, want, end.Sub(seg.Start()))
 	}
@@ -210,7 +211,7 @@ func FuzzScanOgg(f *testing.F) {
 	f.Add(seed[:len(seed)/2])
 	f.Add(withValidCRCs(forged))
 	f.Add([]byte("OggS"))
-	total := samplesRounded(2 * time.Second)
+	total := oggopus.SamplesRounded(2 * time.Second)
 	segs := []SegmentRef{
 		{Path: "a.ogg", Start: rec.Add(100 * time.Millisecond)},
 		{Path: "b.ogg", Start: rec.Add(1100 * time.Millisecond)},
@@ -229,7 +230,7 @@ func FuzzScanOgg(f *testing.F) {
 
 func scanAndStitch(t *testing.T, data []byte, segs []SegmentRef, total int64, rec time.Time) {
 	t.Helper()
-	sc, err := ScanOgg(data)
+	sc, err := oggopus.Scan(data)
 	if err != nil {
 		return
 	}
@@ -240,11 +241,11 @@ func scanAndStitch(t *testing.T, data []byte, segs []SegmentRef, total int64, re
 	}
 	// The report takes a crashed recording's end from Samples(): no
 	// bytes may claim more audio than bytes can hold.
-	if n := sc.Samples(); n > int64(len(data))*maxSamplesPerByte {
+	if n := sc.Samples(); n > int64(len(data))*oggopus.MaxSamplesPerByte {
 		t.Fatalf("%d bytes claim %d samples", len(data), n)
 	}
 	var out bytes.Buffer
-	res, err := stitch(&out, segs, []*Scan{sc, sc}, make([]SegmentInfo, 2), total, rec)
+	res, err := stitch(&out, segs, []*oggopus.Stream{sc, sc}, make([]SegmentInfo, 2), total, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func scanAndStitch(t *testing.T, data []byte, segs []SegmentRef, total int64, re
 	if d := res.Samples - total; d < -frameQuantum/2 || d > frameQuantum/2 {
 		t.Fatalf("stitched file plays %d samples, want %d", res.Samples, total)
 	}
-	back, err := ScanOgg(out.Bytes())
+	back, err := oggopus.Scan(out.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}

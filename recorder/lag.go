@@ -1,5 +1,7 @@
 package recorder
 
+import "github.com/samvad/samvad/oggopus"
+
 // lagBucket is half the window over which the lag baseline is the minimum.
 // The minimum falls at once when a packet comes faster than any in the
 // window (the file must not run late), but rises only when the whole window
@@ -10,7 +12,7 @@ package recorder
 // time; with a shorter window the baseline followed that, put silence in,
 // and dropped audio to catch up when the delay passed (most of what the
 // 100-room LiveKit bench lost; TestTimelineLoadedReader).
-const lagBucket = 2 * SampleRate
+const lagBucket = 2 * oggopus.SampleRate
 
 // lagTracker estimates how far, in samples, the arrival clock is ahead of the
 // written timeline: lag = arrival-implied position - RTP-implied position.

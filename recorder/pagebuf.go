@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/thesyncim/gopus/container/ogg"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 // pageBuffer holds a segment's Ogg pages until they are on the file. The Ogg
@@ -24,11 +26,11 @@ import (
 // next Flush writes silence pages in their place (same serial, the first of
 // the dropped pages' sequence numbers, ending at the last one's granule
 // position), so the file keeps playing for the wall-clock time it covers and
-// ScanOgg places what follows where it belongs. That silence costs about 117
-// bytes a second of the hold and is capped at half of it (a gap of ten hours
-// for the default MaxHeld); an older part of a longer gap is left out of the
-// stream, which Stitch still places by granule position but a player closes
-// up.
+// oggopus.Scan places what follows where it belongs. That silence costs
+// about 117 bytes a second of the hold and is capped at half of it (a gap of
+// ten hours for the default MaxHeld); an older part of a longer gap is left
+// out of the stream, which Stitch still places by granule position but a
+// player closes up.
 type pageBuffer struct {
 	w io.Writer
 	// buf[off:] is not on the file yet. From off+pin on it is whole pages.
@@ -178,15 +180,15 @@ func (b *pageBuffer) drop(more int) {
 // of the audio it replaces.
 const (
 	gapPacketsPerPage = 255
-	gapPageBytes      = 27 + gapPacketsPerPage*(1+len(silence5760))
-	gapPageSamples    = gapPacketsPerPage * maxPacketSamples
+	gapPageBytes      = 27 + gapPacketsPerPage*(1+oggopus.SilenceLongBytes)
+	gapPageSamples    = gapPacketsPerPage * oggopus.MaxPacketSamples
 )
 
 // gapSamples is how much of the gap fillGap fills: all of it, unless its
 // silence would take more than half the hold (a gap of 10 hours for the
 // default MaxHeld); then only its latest part, and what precedes it is
-// missing from the stream (ScanOgg may then not place what follows by its
-// granule position: see maxSamplesPerByte).
+// missing from the stream (oggopus.Scan may then not place what follows by
+// its granule position: see oggopus.MaxSamplesPerByte).
 func (b *pageBuffer) gapSamples() int64 {
 	return min(b.gap.end-b.gap.start, int64(max(1, b.max/2/gapPageBytes))*gapPageSamples)
 }
@@ -197,12 +199,12 @@ func (b *pageBuffer) gapBytes() int {
 		return 0
 	}
 	rest := b.gapSamples()
-	packets := int(rest / maxPacketSamples)
-	bytes := packets * len(silence5760)
-	rest %= maxPacketSamples
+	packets := int(rest / oggopus.MaxPacketSamples)
+	bytes := packets * oggopus.SilenceLongBytes
+	rest %= oggopus.MaxPacketSamples
 	for _, n := range []int64{960, 480, 240, 120} {
 		packets += int(rest / n)
-		bytes += int(rest/n) * len(silence960)
+		bytes += int(rest/n) * oggopus.SilenceFrameBytes
 		rest %= n
 	}
 	pages := (packets + gapPacketsPerPage - 1) / gapPacketsPerPage
@@ -221,13 +223,13 @@ func (b *pageBuffer) fillGap() {
 	g := b.gap
 	g.start = g.end - b.gapSamples()
 	b.gap = pageGap{}
-	sil := newSilenceSet()
+	sil := oggopus.NewSilence()
 	var out, segs, payload []byte
 	pos := g.start
 	for i := uint32(0); i < g.pages && g.end-pos >= frameQuantum; i++ {
 		segs, payload = segs[:0], payload[:0]
 		for len(segs) < gapPacketsPerPage && g.end-pos >= frameQuantum {
-			pk, n := sil.next(g.end - pos)
+			pk, n := sil.Next(g.end - pos)
 			segs = append(segs, byte(len(pk)))
 			payload = append(payload, pk...)
 			pos += int64(n)
@@ -293,7 +295,7 @@ func pageSamples(pg []byte) int64 {
 		if l == 255 {
 			continue
 		}
-		if n, err := packetSamples(body[start:pos]); err == nil {
+		if n, err := oggopus.PacketSamples(body[start:pos]); err == nil {
 			total += int64(n)
 		}
 		start = pos

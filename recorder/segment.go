@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 const (
@@ -43,7 +45,7 @@ const (
 	// of the stalled audio late (most of what the 100-room LiveKit bench
 	// lost). A sender that stops for good gets its silence from here, or
 	// from Close; one that resumes, from the gap before its next packet.
-	quietFill = maxQueueLag * time.Second / SampleRate
+	quietFill = maxQueueLag * time.Second / oggopus.SampleRate
 	// burstWait: how long, beyond its own duration, a packet late enough to
 	// re-anchor waits for the packet after it, which tells a burst from a
 	// sender whose clock stood still (Segment.queued).
@@ -53,7 +55,7 @@ const (
 	burstFollowers = 3
 	// maxBurstSpacing: RTP spacings up to this are one packet after the
 	// other; beyond, DTX or a jump, which says nothing about a queue.
-	maxBurstSpacing = SampleRate / 5
+	maxBurstSpacing = oggopus.SampleRate / 5
 	// bufferBytes holds several seconds of 32 kb/s audio between flushes.
 	bufferBytes = 32 << 10
 )
@@ -104,7 +106,7 @@ type Segment struct {
 	name string
 	file *os.File // nil when writing to a caller's io.Writer
 	buf  pageBuffer
-	ogg  *OggWriter
+	ogg  *oggopus.Writer
 
 	started  bool
 	first    time.Time // arrival of the first packet
@@ -177,14 +179,14 @@ func newSegment(w io.Writer, name string, cfg Config) (*Segment, error) {
 	}
 	s := &Segment{cfg: cfg, name: name, buf: newPageBuffer(w, bufferBytes, cfg.MaxHeld), ro: newReorder(cfg.Hold)}
 	s.tl = newTimeline(s, &s.stats)
-	ow, err := NewOggWriter(&s.buf, SegmentPreSkip)
+	ow, err := oggopus.NewWriter(&s.buf, SegmentPreSkip)
 	if err != nil {
 		return nil, s.fail(err)
 	}
 	s.ogg = ow
 	s.buf.pinAll() // without its headers the file is nothing
-	warm := s.tl.sil.p480
-	if err := ow.WritePacket(warm[:], SegmentPreSkip); err != nil {
+	warm, n := s.tl.sil.Next(SegmentPreSkip)
+	if err := ow.WritePacket(warm, n); err != nil {
 		return nil, s.fail(err)
 	}
 	s.buf.Flush() // a failure is held and retried like any other
@@ -200,17 +202,17 @@ func (s *Segment) Name() string { return s.name }
 func (s *Segment) Start() time.Time { return s.start }
 
 // Written is how much audio the segment holds so far (its playing time).
-func (s *Segment) Written() time.Duration { return durationOf(s.tl.pos) }
+func (s *Segment) Written() time.Duration { return oggopus.Duration(s.tl.pos) }
 
 // Stats returns a snapshot of the segment's counters.
 func (s *Segment) Stats() Stats {
 	st := s.stats
-	st.SilenceInsertedMs = st.SilenceSamples * 1000 / SampleRate
+	st.SilenceInsertedMs = st.SilenceSamples * 1000 / oggopus.SampleRate
 	st.WriteErrors = s.buf.failures
 	st.WriteRecoveries = s.buf.recoveries
 	st.HeldBytes = int64(s.buf.held() + s.buf.lost)
 	st.DroppedBytes = s.buf.droppedBytes
-	st.DroppedMs = s.buf.droppedSamples * 1000 / SampleRate
+	st.DroppedMs = s.buf.droppedSamples * 1000 / oggopus.SampleRate
 	return st
 }
 
@@ -265,7 +267,7 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 	useq, uts := s.seq.unwrap(seq), s.ts.unwrap(ts)
 	samples := 0
 	if len(payload) > 0 {
-		n, err := packetSamples(payload)
+		n, err := oggopus.PacketSamples(payload)
 		if err != nil || len(payload) > slotBytes {
 			// Not audio we can write; its slot stays missing, so it is
 			// concealed like a lost packet.
@@ -290,7 +292,7 @@ func (s *Segment) PushPayload(seq uint16, ts uint32, payload []byte, arrival tim
 		s.stats.PaddingDropped++
 	case res == duplicate:
 		s.stats.DuplicatesDropped++
-	case res == late && IsSilence(payload):
+	case res == late && oggopus.IsSilence(payload):
 		s.stats.FillerDropped++
 	case res == late:
 		s.stats.LateDropped++
@@ -315,7 +317,7 @@ func (s *Segment) Tick(now time.Time) error {
 		// come, however late, their RTP times say where they go, and
 		// silence written ahead of them would make them late.
 		if s.settled && s.ro.held == 0 && now.Sub(s.lastArr) >= quietFill {
-			target := samplesOf(now.Sub(s.start)-quietFill) - s.tl.lag.base()
+			target := oggopus.Samples(now.Sub(s.start)-quietFill) - s.tl.lag.base()
 			if err := s.tl.fillTo(target); err != nil {
 				return s.fail(err)
 			}
@@ -354,7 +356,7 @@ func (s *Segment) Close(now time.Time) error {
 			// whose place the lag baseline would have to leave free (as
 			// Tick's fill does), and whatever the baseline says, the file
 			// must end when the wall-clock time it covers ends.
-			if err := s.tl.fillTo(samplesOf(now.Sub(s.start)) + frameQuantum/2); err != nil {
+			if err := s.tl.fillTo(oggopus.Samples(now.Sub(s.start)) + frameQuantum/2); err != nil {
 				s.fail(err)
 			}
 		}
@@ -397,7 +399,7 @@ func (s *Segment) fail(err error) error {
 }
 
 // emit writes one frame to the Ogg stream; the timeline calls it.
-func (s *Segment) emit(f Frame) error {
+func (s *Segment) emit(f oggopus.Frame) error {
 	if err := s.ogg.WritePacket(f.Packet, f.Samples); err != nil {
 		return err
 	}
@@ -433,11 +435,11 @@ func (s *Segment) settle() {
 		off := int64(math.MaxInt64)
 		s.ro.eachHeld(func(sl *slot) {
 			if sl.n > 0 {
-				off = min(off, samplesOf(sl.arrival.Sub(s.first))-(sl.uts-ref.uts))
+				off = min(off, oggopus.Samples(sl.arrival.Sub(s.first))-(sl.uts-ref.uts))
 			}
 		})
-		back := max(min(off, 0), -samplesOf(s.cfg.Hold))
-		s.start = s.first.Add(durationOf(back))
+		back := max(min(off, 0), -oggopus.Samples(s.cfg.Hold))
+		s.start = s.first.Add(oggopus.Duration(back))
 		s.tl.firstAt, s.tl.firstTS, s.tl.haveFirstAt = off-back, ref.uts, true
 	}
 	if s.cfg.Sink != nil {
@@ -491,13 +493,13 @@ func (s *Segment) release(now time.Time, force bool) error {
 // burstFollowers of them are waited for, and a drain at more than 4/3 of
 // real time over them is a queue.
 func (s *Segment) queued(sl *slot, now time.Time, force bool) (queued, wait bool) {
-	if sl.n == 0 || !s.tl.wouldReanchor(sl.uts, samplesOf(sl.arrival.Sub(s.start))) {
+	if sl.n == 0 || !s.tl.wouldReanchor(sl.uts, oggopus.Samples(sl.arrival.Sub(s.start))) {
 		return false, false
 	}
-	frame := time.Duration(sl.samples) * time.Second / SampleRate
+	frame := time.Duration(sl.samples) * time.Second / oggopus.SampleRate
 	k, last := 0, sl
 	for nx := s.ro.follower(sl.useq); nx != nil && k < burstFollowers; nx = s.ro.follower(nx.useq) {
-		spacing, gap := nx.uts-last.uts, samplesOf(nx.arrival.Sub(last.arrival))
+		spacing, gap := nx.uts-last.uts, oggopus.Samples(nx.arrival.Sub(last.arrival))
 		if spacing <= 0 || spacing > maxBurstSpacing {
 			// DTX or a jump: what comes after says nothing of a queue.
 			return false, false
@@ -508,7 +510,7 @@ func (s *Segment) queued(sl *slot, now time.Time, force bool) (queued, wait bool
 		k, last = k+1, nx
 	}
 	if k >= 2 {
-		spacing, span := last.uts-sl.uts, samplesOf(last.arrival.Sub(sl.arrival))
+		spacing, span := last.uts-sl.uts, oggopus.Samples(last.arrival.Sub(sl.arrival))
 		if 4*span < 3*spacing {
 			return true, false
 		}
@@ -530,7 +532,7 @@ func (s *Segment) process(sl *slot, queued bool) error {
 	}
 	return s.tl.place(arrivingPacket{
 		uts:     sl.uts,
-		arr:     samplesOf(sl.arrival.Sub(s.start)),
+		arr:     oggopus.Samples(sl.arrival.Sub(s.start)),
 		data:    sl.payload(),
 		samples: sl.samples,
 		lost:    lost,

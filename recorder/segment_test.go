@@ -11,6 +11,7 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/oggopus"
 	"github.com/thesyncim/gopus"
 )
 
@@ -35,10 +36,10 @@ type plan struct {
 }
 
 // sinkFunc is a FrameSink that only looks at frames.
-type sinkFunc func(Frame)
+type sinkFunc func(oggopus.Frame)
 
 func (f sinkFunc) SegmentStarted(time.Time) {}
-func (f sinkFunc) Frame(fr Frame)           { f(fr) }
+func (f sinkFunc) Frame(fr oggopus.Frame)   { f(fr) }
 
 // testStart is the instant run plays a plan's time 0 at.
 func testStart() time.Time { return time.Date(2023, 11, 21, 14, 0, 0, 0, time.FixedZone("IST", 19800)) }
@@ -435,13 +436,13 @@ func TestSegmentDrift(t *testing.T) {
 // threshold, so a packet resuming a paused track always disagrees with its
 // frozen RTP time by enough to be placed by arrival, never dropped as late.
 func TestThresholdOrder(t *testing.T) {
-	if samplesOf(quietFill) <= reanchorLag {
-		t.Fatalf("quietFill (%v) must exceed the re-anchor threshold (%v)", quietFill, durationOf(reanchorLag))
+	if oggopus.Samples(quietFill) <= reanchorLag {
+		t.Fatalf("quietFill (%v) must exceed the re-anchor threshold (%v)", quietFill, oggopus.Duration(reanchorLag))
 	}
 	if MaxHold >= quietFill || DefaultHold > MaxHold {
 		t.Fatalf("hold (default %v, max %v) must stay below quietFill (%v)", DefaultHold, MaxHold, quietFill)
 	}
-	if samplesOf(MaxHold) > int64(reorderSlots*frameQuantum) {
+	if oggopus.Samples(MaxHold) > int64(reorderSlots*frameQuantum) {
 		t.Fatalf("the reorder ring (%d slots) cannot hold %v of 2.5 ms packets", reorderSlots, MaxHold)
 	}
 }
@@ -463,15 +464,15 @@ func TestObserverSeesTheFile(t *testing.T) {
 		}
 	}
 	p.end = p.wall(len(src.packets))
-	var frames []Frame
-	kinds := map[FrameKind]int{}
-	data, seg := run(t, p, true, Config{Sink: sinkFunc(func(f Frame) {
+	var frames []oggopus.Frame
+	kinds := map[oggopus.FrameKind]int{}
+	data, seg := run(t, p, true, Config{Sink: sinkFunc(func(f oggopus.Frame) {
 		f.Packet = bytes.Clone(f.Packet)
 		frames = append(frames, f)
 		kinds[f.Kind]++
 	})})
 	verify(t, data, src, p.startingAt(seg))
-	scan, err := ScanOgg(data)
+	scan, err := oggopus.Scan(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,7 +487,7 @@ func TestObserverSeesTheFile(t *testing.T) {
 		}
 		pos += int64(f.Samples)
 	}
-	if kinds[FrameAudio] == 0 || kinds[FrameSilence] == 0 || kinds[FramePLC] != 1 {
+	if kinds[oggopus.FrameAudio] == 0 || kinds[oggopus.FrameSilence] == 0 || kinds[oggopus.FramePLC] != 1 {
 		t.Errorf("frame kinds %v: want audio, DTX silence and one PLC frame", kinds)
 	}
 	if st := seg.Stats(); st.SamplesWritten != pos || st.FramesConcealed != 1 {
@@ -618,12 +619,12 @@ func TestSegmentCloseEndsOnTheWallClock(t *testing.T) {
 	if err := seg.Close(end); err != nil {
 		t.Fatal(err)
 	}
-	sc, err := ScanOgg(buf.Bytes())
+	sc, err := oggopus.Scan(buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := sc.Samples(), samplesOf(end.Sub(t0)); got < want-frameQuantum/2 || got > want+frameQuantum/2 {
-		t.Errorf("plays %v, wall clock covered %v", durationOf(got), end.Sub(t0))
+	if got, want := sc.Samples(), oggopus.Samples(end.Sub(t0)); got < want-frameQuantum/2 || got > want+frameQuantum/2 {
+		t.Errorf("plays %v, wall clock covered %v", oggopus.Duration(got), end.Sub(t0))
 	}
 }
 
@@ -724,7 +725,7 @@ func TestSegmentStallLongerThanQuietFill(t *testing.T) {
 	// them that are digital silence are filler: no sound lost.
 	var filler int64
 	for _, pk := range src.packets[from : from+over] {
-		if IsSilence(pk) {
+		if oggopus.IsSilence(pk) {
 			filler++
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"path"
 	"slices"
 	"time"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 // MinPreSkip is the smallest pre-skip Stitch writes: libopus' encoder
@@ -42,7 +44,7 @@ type SegmentInfo struct {
 	SkippedBytes   int64 `json:"skipped_bytes"`
 	TruncatedBytes int64 `json:"truncated_bytes"`
 	InvalidPackets int   `json:"invalid_packets"`
-	BadGranules    int   `json:"bad_granules"` // see Scan.BadGranules
+	BadGranules    int   `json:"bad_granules"` // see oggopus.Stream.BadGranules
 
 	// Err is why nothing of the segment could be used (unreadable file, no
 	// OpusHead); the rest of the stitch goes on without it.
@@ -67,7 +69,7 @@ type StitchResult struct {
 // re-encoding, with silence wherever no segment covers. Where segments
 // overlap, the one that started later wins and the earlier is cut at its
 // start. Segments may be given in any order and may be damaged: each is
-// read as far as it can be (see ScanOgg) and what was skipped is reported
+// read as far as it can be (see oggopus.Scan) and what was skipped is reported
 // per segment. An error is returned only when the output cannot be written
 // or the range is invalid; the partial output is then removed.
 //
@@ -78,7 +80,7 @@ func Stitch(root *os.Root, out string, segs []SegmentRef, start, end time.Time) 
 	if end.Before(start) {
 		return nil, fmt.Errorf("recorder: stitch %s: %w", out, ErrInvalidRange)
 	}
-	scans := make([]*Scan, len(segs))
+	scans := make([]*oggopus.Stream, len(segs))
 	infos := make([]SegmentInfo, len(segs))
 	for i, ref := range segs {
 		infos[i] = SegmentInfo{Path: ref.Path, Start: ref.Start}
@@ -86,7 +88,7 @@ func Stitch(root *os.Root, out string, segs []SegmentRef, start, end time.Time) 
 		if err == nil {
 			sum := sha256.Sum256(data)
 			infos[i].Bytes, infos[i].SHA256 = int64(len(data)), hex.EncodeToString(sum[:])
-			scans[i], err = ScanOgg(data)
+			scans[i], err = oggopus.Scan(data)
 		}
 		if err != nil {
 			infos[i].Err, infos[i].Error = err, err.Error()
@@ -105,7 +107,7 @@ func Stitch(root *os.Root, out string, segs []SegmentRef, start, end time.Time) 
 		return nil, fmt.Errorf("recorder: stitch %s: %w", out, err)
 	}
 	bw := bufio.NewWriterSize(f, 64<<10)
-	res, err := stitch(bw, segs, scans, infos, samplesRounded(end.Sub(start)), start)
+	res, err := stitch(bw, segs, scans, infos, oggopus.SamplesRounded(end.Sub(start)), start)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -122,22 +124,13 @@ func Stitch(root *os.Root, out string, segs []SegmentRef, start, end time.Time) 
 	return res, nil
 }
 
-func describe(info *SegmentInfo, sc *Scan) {
+func describe(info *SegmentInfo, sc *oggopus.Stream) {
 	info.Samples = sc.Samples()
-	info.Duration = durationOf(info.Samples)
+	info.Duration = oggopus.Duration(info.Samples)
 	info.Closed = sc.EOS
 	info.CorruptPages, info.MissingPages = sc.CorruptPages, sc.MissingPages
 	info.SkippedBytes, info.TruncatedBytes = sc.SkippedBytes, sc.TruncatedBytes
 	info.InvalidPackets, info.BadGranules = sc.InvalidPackets, sc.BadGranules
-}
-
-// samplesRounded converts a duration to samples, rounding to nearest.
-func samplesRounded(d time.Duration) int64 {
-	half := int64(time.Second) / 2
-	if d < 0 {
-		half = -half
-	}
-	return (int64(d)*SampleRate + half) / int64(time.Second)
 }
 
 // placed is a packet on the recording's timeline: pos is its first played
@@ -150,7 +143,7 @@ type placed struct {
 }
 
 // stitch lays the readable segments out and writes the result to w.
-func stitch(w io.Writer, segs []SegmentRef, scans []*Scan, infos []SegmentInfo, total int64, start time.Time) (*StitchResult, error) {
+func stitch(w io.Writer, segs []SegmentRef, scans []*oggopus.Stream, infos []SegmentInfo, total int64, start time.Time) (*StitchResult, error) {
 	var order []int
 	for i, sc := range scans {
 		if sc != nil {
@@ -161,10 +154,10 @@ func stitch(w io.Writer, segs []SegmentRef, scans []*Scan, infos []SegmentInfo, 
 
 	var all []placed
 	for k, i := range order {
-		offset := samplesRounded(segs[i].Start.Sub(start))
+		offset := oggopus.SamplesRounded(segs[i].Start.Sub(start))
 		cut := total
 		if k+1 < len(order) {
-			cut = min(cut, samplesRounded(segs[order[k+1]].Start.Sub(start)))
+			cut = min(cut, oggopus.SamplesRounded(segs[order[k+1]].Start.Sub(start)))
 		}
 		sc := scans[i]
 		for _, p := range sc.Packets {
@@ -189,15 +182,15 @@ func stitch(w io.Writer, segs []SegmentRef, scans []*Scan, infos []SegmentInfo, 
 		align = all[0].pos
 	}
 	preSkip := MinPreSkip + ((-(MinPreSkip+align))%frameQuantum+frameQuantum)%frameQuantum
-	ow, err := NewOggWriter(w, int(preSkip))
+	ow, err := oggopus.NewWriter(w, int(preSkip))
 	if err != nil {
 		return nil, err
 	}
-	sil := newSilenceSet()
+	sil := oggopus.NewSilence()
 	var at int64 // decoded samples written, pre-skip included
 	fill := func(n int64) error {
 		for n > 0 {
-			pkt, k := sil.next(n)
+			pkt, k := sil.Next(n)
 			if err := ow.WritePacket(pkt, k); err != nil {
 				return err
 			}
@@ -230,7 +223,7 @@ func stitch(w io.Writer, segs []SegmentRef, scans []*Scan, infos []SegmentInfo, 
 	return &StitchResult{
 		PreSkip:  int(preSkip),
 		Samples:  at - preSkip,
-		Duration: durationOf(at - preSkip),
+		Duration: oggopus.Duration(at - preSkip),
 		Segments: infos,
 	}, nil
 }

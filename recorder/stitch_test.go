@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/oggopus"
 	"github.com/thesyncim/gopus"
 	"github.com/thesyncim/gopus/container/ogg"
 )
@@ -226,7 +227,7 @@ func TestStitch(t *testing.T) {
 	if in := byPath[segs[1].name]; in.Samples != int64(len(segs[1].src.packets)*960) || in.Duration != 3*time.Second || !in.Closed {
 		t.Errorf("intact segment: %d samples, %v, closed %v", in.Samples, in.Duration, in.Closed)
 	}
-	if in := byPath["segments/ranchi/0006.ogg"]; !errors.Is(in.Err, ErrNotOggOpus) {
+	if in := byPath["segments/ranchi/0006.ogg"]; !errors.Is(in.Err, oggopus.ErrNotOggOpus) {
 		t.Errorf("garbage segment: err %v", in.Err)
 	}
 	if in := byPath["segments/ranchi/missing.ogg"]; !errors.Is(in.Err, fs.ErrNotExist) || in.Error == "" {
@@ -317,7 +318,7 @@ func TestStitchSampleExact(t *testing.T) {
 		t.Errorf("%d samples, want %d ±60", len(dec.PCM), 5*48000)
 	}
 	for k, st := range starts {
-		exact := samplesRounded(st)
+		exact := oggopus.SamplesRounded(st)
 		best, bestErr := 0, math.Inf(1)
 		for shift := -120; shift <= 120; shift++ {
 			var e float64
@@ -371,18 +372,18 @@ func TestStitchForgedGranule(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "forged.ogg"), forged, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	honest, err := ScanOgg(data)
+	honest, err := oggopus.Scan(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := ScanOgg(forged)
+	sc, err := oggopus.Scan(forged)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sc.BadGranules != 1 || sc.Samples() != honest.Samples() || sc.CorruptPages != 0 {
 		t.Fatalf("forged scan: %d bad granules, %d samples (honest %d), %d corrupt pages", sc.BadGranules, sc.Samples(), honest.Samples(), sc.CorruptPages)
 	}
-	end := rec.Add(durationOf(sc.Samples())) // what the report would take as the end
+	end := rec.Add(oggopus.Duration(sc.Samples())) // what the report would take as the end
 	res, err := Stitch(root, "room.ogg", []SegmentRef{{Path: "forged.ogg", Start: rec}}, rec, end)
 	if err != nil {
 		t.Fatal(err)

@@ -2,36 +2,38 @@ package recorder
 
 import (
 	"github.com/thesyncim/gopus"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 // Thresholds of the placement logic, in 48 kHz samples.
 const (
 	// plcMaxGap is the longest loss filled with concealment; longer gaps
 	// are an outage and get silence rather than a droning extrapolation.
-	plcMaxGap = 60 * SampleRate / 1000
+	plcMaxGap = 60 * oggopus.SampleRate / 1000
 	// reanchorLag: when a packet's arrival disagrees with its RTP time by
 	// more than this (beyond the usual lag), the sender's RTP clock stood
 	// still or jumped (a paused track, a restarted encoder), so the packet
 	// is placed by arrival, if lateBeyondDelay agrees. Smaller
 	// disagreements are jitter, or a short pause that the drift
 	// correction absorbs within its budget.
-	reanchorLag = 250 * SampleRate / 1000
+	reanchorLag = 250 * oggopus.SampleRate / 1000
 	// softDrift: beyond this lag, gaps being filled anyway (DTX, silence)
 	// are lengthened or shortened to follow the wall clock.
-	softDrift = 5 * SampleRate / 1000
+	softDrift = 5 * oggopus.SampleRate / 1000
 	// hardDrift: beyond this lag, correct at once, with silence if behind
 	// (within the budget below) or by dropping the frame at hand if ahead.
-	hardDrift = 10 * SampleRate / 1000
+	hardDrift = 10 * oggopus.SampleRate / 1000
 	// pauseLag: a packet that comes after this long without any, later
 	// than its RTP time says by more than reanchorLag and not in a burst,
 	// resumes a sender whose clock stood still while it paused
 	// (replaceTrack(null), a muted pion sender); a path that held packets
 	// gives itself away by delivering them all at once.
-	pauseLag = 400 * SampleRate / 1000
+	pauseLag = 400 * oggopus.SampleRate / 1000
 	// maxQueueLag: a packet this much later than its RTP time says is not
 	// merely late: no network path or reader holds two seconds of audio
 	// and then carries on. The sender's clock stood still.
-	maxQueueLag = 2 * SampleRate
+	maxQueueLag = 2 * oggopus.SampleRate
 	// driftRate and driftCap bound the hard drift corrections that put
 	// silence into audio because packets come later than their RTP times
 	// say. Real clocks drift by 0.01%; a path whose delay grows and
@@ -43,13 +45,13 @@ const (
 	// (0.2%): real drift is followed, a passing delay costs at most about
 	// driftCap of audio, and gaps (DTX, loss) still absorb any lag without
 	// touching audio.
-	driftRate = 2                             // milli-samples per sample of arrival time
-	driftCap  = 40 * SampleRate / 1000 * 1000 // milli-samples
+	driftRate = 2                                     // milli-samples per sample of arrival time
+	driftCap  = 40 * oggopus.SampleRate / 1000 * 1000 // milli-samples
 )
 
 // emitter receives the frames the timeline writes, in order.
 type emitter interface {
-	emit(f Frame) error
+	emit(f oggopus.Frame) error
 }
 
 // arrivingPacket is a packet released by the reorder buffer.
@@ -80,7 +82,7 @@ type arrivingPacket struct {
 type timeline struct {
 	out   emitter
 	stats *Stats
-	sil   silenceSet
+	sil   oggopus.Silence
 	plc   [1]byte // TOC-only concealment packet matching the last audio
 
 	started, haveTOC    bool
@@ -104,7 +106,7 @@ type timeline struct {
 }
 
 func newTimeline(out emitter, stats *Stats) timeline {
-	return timeline{out: out, stats: stats, sil: newSilenceSet()}
+	return timeline{out: out, stats: stats, sil: oggopus.NewSilence()}
 }
 
 func (t *timeline) place(p arrivingPacket) error {
@@ -184,7 +186,7 @@ func (t *timeline) place(p arrivingPacket) error {
 	switch gap := rtpPos - t.pos; {
 	case gap < 0 && rtpPos+int64(p.samples) <= t.pos:
 		// Its time is already written (e.g. as silence while it was late).
-		if IsSilence(p.data) {
+		if oggopus.IsSilence(p.data) {
 			t.stats.FillerDropped++
 		} else {
 			t.stats.LateDropped++
@@ -221,7 +223,7 @@ func (t *timeline) place(p arrivingPacket) error {
 		// and the file must not run ahead of the wall clock.
 		t.shiftAnchor(-int64(p.samples))
 		t.stats.DriftCorrections++
-		if IsSilence(p.data) {
+		if oggopus.IsSilence(p.data) {
 			t.stats.FillerDropped++
 		} else {
 			t.stats.DriftDropped++
@@ -262,7 +264,7 @@ func (t *timeline) fillGap(gap, lost, base int64) error {
 	if lost > 0 && gap <= plcMaxGap && t.haveTOC {
 		frame := int64(gopus.ParseTOC(t.plc[0]).FrameSize)
 		for ; gap >= frame; gap -= frame {
-			if err := t.write(Frame{Packet: t.plc[:], Samples: int(frame), Kind: FramePLC}); err != nil {
+			if err := t.write(oggopus.Frame{Packet: t.plc[:], Samples: int(frame), Kind: oggopus.FramePLC}); err != nil {
 				return err
 			}
 			t.stats.FramesConcealed++
@@ -294,18 +296,18 @@ func (t *timeline) shiftAnchor(d int64) {
 }
 
 func (t *timeline) audio(p arrivingPacket) error {
-	if err := t.write(Frame{Packet: p.data, Samples: p.samples, Kind: FrameAudio}); err != nil {
+	if err := t.write(oggopus.Frame{Packet: p.data, Samples: p.samples, Kind: oggopus.FrameAudio}); err != nil {
 		return err
 	}
-	t.plc[0], t.haveTOC = plcTOC(p.data[0]), true
+	t.plc[0], t.haveTOC = oggopus.ConcealmentTOC(p.data[0]), true
 	return nil
 }
 
 // silence writes n samples (a multiple of frameQuantum) of silence.
 func (t *timeline) silence(n int64) error {
 	for n > 0 {
-		pkt, k := t.sil.next(n)
-		if err := t.write(Frame{Packet: pkt, Samples: k, Kind: FrameSilence}); err != nil {
+		pkt, k := t.sil.Next(n)
+		if err := t.write(oggopus.Frame{Packet: pkt, Samples: k, Kind: oggopus.FrameSilence}); err != nil {
 			return err
 		}
 		t.stats.SilenceSamples += int64(k)
@@ -314,7 +316,7 @@ func (t *timeline) silence(n int64) error {
 	return nil
 }
 
-func (t *timeline) write(f Frame) error {
+func (t *timeline) write(f oggopus.Frame) error {
 	f.Pos = t.pos
 	if err := t.out.emit(f); err != nil {
 		return err

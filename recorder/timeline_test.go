@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/samvad/samvad/oggopus"
 )
 
 // recEmitter records what a timeline writes.
-type recEmitter struct{ frames []Frame }
+type recEmitter struct{ frames []oggopus.Frame }
 
-func (r *recEmitter) emit(f Frame) error {
+func (r *recEmitter) emit(f oggopus.Frame) error {
 	f.Packet = bytes.Clone(f.Packet)
 	r.frames = append(r.frames, f)
 	return nil
@@ -25,7 +27,7 @@ type tp struct {
 	n     int
 }
 
-func ms(v float64) int64 { return int64(v * SampleRate / 1000) }
+func ms(v float64) int64 { return int64(v * oggopus.SampleRate / 1000) }
 
 // runTimeline feeds packets (identified by their index in the payload) and
 // checks the invariant every test relies on: frames are contiguous.
@@ -64,7 +66,7 @@ func runTimeline(t *testing.T, pkts []tp, hook func(i int, tl *timeline)) (*recE
 func audioAt(rec *recEmitter) map[int]int64 {
 	m := map[int]int64{}
 	for _, f := range rec.frames {
-		if f.Kind == FrameAudio {
+		if f.Kind == oggopus.FrameAudio {
 			m[int(f.Packet[1])<<8|int(f.Packet[2])] = f.Pos
 		}
 	}
@@ -204,7 +206,7 @@ func TestTimelinePlacement(t *testing.T) {
 
 func kinds(rec *recEmitter) string {
 	var b bytes.Buffer
-	var last FrameKind
+	var last oggopus.FrameKind
 	n := 0
 	flush := func() {
 		if n > 0 {
@@ -314,7 +316,7 @@ func TestTimelineShortPauseAbsorbed(t *testing.T) {
 		t.Errorf("%v ms of silence inserted, want the 150 of the pause, less up to 10", float64(st.SilenceSamples)/48)
 	}
 	for _, f := range rec.frames {
-		if f.Kind == FrameSilence && f.Samples > int(ms(40)) {
+		if f.Kind == oggopus.FrameSilence && f.Samples > int(ms(40)) {
 			t.Errorf("%v ms of silence at %v ms: more than the budget at once", float64(f.Samples)/48, float64(f.Pos)/48)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/oggopus"
 	"github.com/thesyncim/gopus"
 	"github.com/thesyncim/gopus/container/ogg"
 )
@@ -79,7 +80,7 @@ type contiguous struct {
 	samples int64
 }
 
-func (c *contiguous) frame(f Frame) {
+func (c *contiguous) frame(f oggopus.Frame) {
 	if f.Pos != c.samples {
 		c.t.Fatalf("%v frame at %d after %d samples", f.Kind, f.Pos, c.samples)
 	}
@@ -87,7 +88,7 @@ func (c *contiguous) frame(f Frame) {
 }
 
 // reference is what a segment on a healthy disk writes for src.
-func reference(t *testing.T, src source) *Scan {
+func reference(t *testing.T, src source) *oggopus.Stream {
 	t.Helper()
 	var buf bytes.Buffer
 	seg, err := NewSegment(&buf, Config{})
@@ -99,7 +100,7 @@ func reference(t *testing.T, src source) *Scan {
 	if err := seg.Close(end); err != nil {
 		t.Fatal(err)
 	}
-	sc, err := ScanOgg(buf.Bytes())
+	sc, err := oggopus.Scan(buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func reference(t *testing.T, src source) *Scan {
 
 // samePackets requires two scans to hold the same packets at the same
 // places.
-func samePackets(t *testing.T, got, want *Scan) {
+func samePackets(t *testing.T, got, want *oggopus.Stream) {
 	t.Helper()
 	if len(got.Packets) != len(want.Packets) {
 		t.Fatalf("%d packets, want %d", len(got.Packets), len(want.Packets))
@@ -123,9 +124,9 @@ func samePackets(t *testing.T, got, want *Scan) {
 
 // cleanScan scans a segment file and requires it to be whole: every page
 // valid and in sequence, nothing skipped or cut off, closed.
-func cleanScan(t *testing.T, data []byte) *Scan {
+func cleanScan(t *testing.T, data []byte) *oggopus.Stream {
 	t.Helper()
-	sc, err := ScanOgg(data)
+	sc, err := oggopus.Scan(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func pagesInOrder(t *testing.T, data []byte) {
 		}
 		silent = k > 2
 		for _, p := range pg.Packets() {
-			silent = silent && (string(p) == silence5760 || string(p) == silence960 || string(p) == silence480 || string(p) == silence240 || string(p) == silence120)
+			silent = silent && oggopus.IsSilence(p)
 		}
 		seq, gran = pg.PageSequence, pg.GranulePos
 		off += n
@@ -355,7 +356,7 @@ func TestSegmentHoldIsBounded(t *testing.T) {
 		t.Fatalf("stats: %+v; want about %v dropped", st, outage-5*time.Second)
 	}
 	pagesInOrder(t, d.data)
-	sc, err := ScanOgg(d.data)
+	sc, err := oggopus.Scan(d.data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,7 +500,7 @@ func TestSegmentFlakyDiskRandom(t *testing.T) {
 				t.Errorf("stats %+v, the disk failed %d writes", st, d.failures)
 			}
 			pagesInOrder(t, d.data)
-			sc, err := ScanOgg(d.data)
+			sc, err := oggopus.Scan(d.data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -526,7 +527,7 @@ func TestSegmentFlakyDiskRandom(t *testing.T) {
 // TestSegmentLongOutageSmallHold: 74 s on a full disk with an 8 KiB hold,
 // whose half holds 30.6 s of the silence standing in for dropped pages. The
 // hold stays bounded, the silence is capped there (the older part of the
-// gap is left out of the stream: a player closes it up), and ScanOgg and
+// gap is left out of the stream: a player closes it up), and oggopus.Scan and
 // Stitch still place the audio after the outage at its wall-clock place by
 // its granule position.
 func TestSegmentLongOutageSmallHold(t *testing.T) {
@@ -562,7 +563,7 @@ func TestSegmentLongOutageSmallHold(t *testing.T) {
 		t.Errorf("%v dropped of a 74 s outage", dropped)
 	}
 	pagesInOrder(t, d.data)
-	sc, err := ScanOgg(d.data)
+	sc, err := oggopus.Scan(d.data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -571,23 +572,23 @@ func TestSegmentLongOutageSmallHold(t *testing.T) {
 	}
 	var silence int64
 	for _, p := range sc.Packets {
-		if string(p.Data) == silence5760 {
+		if oggopus.IsSilence(p.Data) && p.Samples == oggopus.MaxPacketSamples {
 			silence += int64(p.Samples)
 		}
 	}
-	if cap := int64(gapPageSamples); silence > cap || silence < cap-SampleRate {
-		t.Errorf("%v of silence stands in for the dropped pages, want the cap, %v", durationOf(silence), durationOf(cap))
+	if cap := int64(gapPageSamples); silence > cap || silence < cap-oggopus.SampleRate {
+		t.Errorf("%v of silence stands in for the dropped pages, want the cap, %v", oggopus.Duration(silence), oggopus.Duration(cap))
 	}
 	dec, err := audiotest.DecodeOgg(d.data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// ScanOgg places by granule position: as long as the wall clock. A
+	// oggopus.Scan places by granule position: as long as the wall clock. A
 	// player closes up the part of the gap left out: 74 s less the 2.4 s
 	// still held and the 30.6 s of silence.
-	wall, placed, played := end.Sub(t0), durationOf(sc.Samples()), audiotest.Duration(len(dec.PCM))
+	wall, placed, played := end.Sub(t0), oggopus.Duration(sc.Samples()), audiotest.Duration(len(dec.PCM))
 	if placed < wall-tolerance || placed > wall+tolerance || played > wall-30*time.Second || played < wall-50*time.Second {
-		t.Errorf("wall clock %v; ScanOgg places %v, a player plays %v", wall, placed, played)
+		t.Errorf("wall clock %v; oggopus.Scan places %v, a player plays %v", wall, placed, played)
 	}
 
 	dir := t.TempDir()

@@ -5,21 +5,23 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"time"
+
+	"github.com/samvad/samvad/meeting"
 )
 
 // Meeting is the manifest's snapshot of the meeting file: everything but
 // tokens.
 type Meeting struct {
-	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	TitleHi   string    `json:"title_hi,omitempty"`
-	StartsAt  time.Time `json:"starts_at"`
-	LateAfter string    `json:"late_after,omitempty"`
-	// LeftEarlyBefore: gone this long before the end is "left early";
-	// empty means the default, 5m.
-	LeftEarlyBefore string `json:"left_early_before,omitempty"`
+	ID       string    `json:"id"`
+	Title    string    `json:"title"`
+	TitleHi  string    `json:"title_hi,omitempty"`
+	StartsAt time.Time `json:"starts_at"`
+	// LateAfter: a first join later than this after StartsAt is late.
+	LateAfter meeting.Duration `json:"late_after"`
+	// LeftEarlyBefore: gone this long before the end is "left early"; 0
+	// (absent) means meeting.DefaultLeftEarlyBefore.
+	LeftEarlyBefore meeting.Duration `json:"left_early_before,omitempty"`
 	// Media is the engine that carried the audio: "samvad" or "livekit"
 	// (empty in folders from before it was written).
 	Media string `json:"media,omitempty"`
@@ -41,20 +43,6 @@ func (m Meeting) Location() *time.Location {
 		return time.UTC
 	}
 	return m.StartsAt.Location()
-}
-
-// LateAfterDuration parses LateAfter; 0 when unset or bad.
-func (m Meeting) LateAfterDuration() time.Duration {
-	d, _ := time.ParseDuration(m.LateAfter)
-	return d
-}
-
-// LeftEarlyDuration parses LeftEarlyBefore; 5 minutes when unset or bad.
-func (m Meeting) LeftEarlyDuration() time.Duration {
-	if d, err := time.ParseDuration(m.LeftEarlyBefore); err == nil && d > 0 {
-		return d
-	}
-	return 5 * time.Minute
 }
 
 // Room returns the configured room with id.
@@ -141,17 +129,8 @@ func ReadManifest(dir string) (*Manifest, error) {
 	return &m, nil
 }
 
-var (
-	roomIDPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$`)
-	// windowsDevice: names Windows keeps for devices, which no file or
-	// folder there may have, whatever its extension.
-	windowsDevice = regexp.MustCompile(`^(con|prn|aux|nul|com[0-9]|lpt[0-9])$`)
-)
-
 // ValidRoomID reports whether id is safe as a file name on every system
-// (a folder recorded on Linux is opened on Windows too); it is the same
-// rule the meeting file enforces, checked again because a bot may record a
-// server it does not control.
-func ValidRoomID(id string) bool {
-	return roomIDPattern.MatchString(id) && !windowsDevice.MatchString(id)
-}
+// (a folder recorded on Linux is opened on Windows too): the meeting file's
+// rule (meeting.ValidID), checked again because a bot may record a server
+// it does not control.
+func ValidRoomID(id string) bool { return meeting.ValidID(id) }

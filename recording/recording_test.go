@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/samvad/samvad/meeting"
 )
 
 func testMeeting() Meeting {
 	ist := time.FixedZone("+05:30", 5*3600+1800)
 	return Meeting{
-		ID: "jmm-2023-11-21", Title: "Samvad", StartsAt: time.Date(2023, 11, 21, 14, 0, 0, 0, ist), LateAfter: "10m",
+		ID: "jmm-2023-11-21", Title: "Samvad", StartsAt: time.Date(2023, 11, 21, 14, 0, 0, 0, ist), LateAfter: meeting.Duration(10 * time.Minute),
 		Rooms: []Room{{ID: "ranchi", Kind: "district", Name: "Ranchi", NameHi: "रांची"}},
 	}
 }

@@ -13,20 +13,6 @@ import (
 
 const silentLevel = activity.SilentLevel
 
-// RoomState is one room's presence when the bot joined.
-type RoomState struct {
-	Room    string
-	Session string
-	// State is signaling.StateConnected, StateDropped, StateLeft or
-	// StateAbsent.
-	State string
-	// Since is when the room entered State.
-	Since time.Time
-	Muted bool
-	// Name is how a room the meeting file does not know calls itself.
-	Name string
-}
-
 // Presence is one change of a room's presence, with the time it
 // happened.
 type Presence struct {
@@ -173,7 +159,7 @@ func (rc *Live) End(now time.Time) {
 // Sync reconciles the roll call with the rooms' states when the recorder
 // (re)joined. Changes it missed are logged at the time the source gives for
 // them.
-func (rc *Live) Sync(rooms []RoomState, now time.Time) {
+func (rc *Live) Sync(rooms []signaling.RoomState, now time.Time) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for _, item := range rooms {
@@ -275,9 +261,9 @@ func (rc *Live) Tick(now time.Time) {
 	}
 }
 
-// Rooms are the ids of every room the roll call follows: the meeting's,
+// RoomIDs are the ids of every room the roll call follows: the meeting's,
 // and guests that came.
-func (rc *Live) Rooms() []string {
+func (rc *Live) RoomIDs() []string {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	ids := make([]string, 0, len(rc.rooms))

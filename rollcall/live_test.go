@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -43,7 +44,7 @@ func TestSilenceStampedWhenItBegan(t *testing.T) {
 // not by "26565h13m08s".
 func TestLateByInDays(t *testing.T) {
 	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
-	m := recording.Meeting{ID: "m", StartsAt: t0, LateAfter: "10m", Rooms: []recording.Room{{ID: "dumka", Name: "Dumka"}}}
+	m := recording.Meeting{ID: "m", StartsAt: t0, LateAfter: meeting.Duration(10 * time.Minute), Rooms: []recording.Room{{ID: "dumka", Name: "Dumka"}}}
 	var events []recording.Event
 	rc := NewLive(m, 10*time.Second, func(e recording.Event) { events = append(events, e) })
 	at := t0.Add(26565*time.Hour + 13*time.Minute + 8*time.Second)

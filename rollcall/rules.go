@@ -11,12 +11,9 @@ package rollcall
 import (
 	"time"
 
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/recording"
 )
-
-// DefaultLeftEarlyBefore is how long before the end a room must have gone
-// for good to count as having left early, when the meeting does not say.
-const DefaultLeftEarlyBefore = 5 * time.Minute
 
 // Rules are one meeting's attendance rules.
 type Rules struct {
@@ -25,13 +22,13 @@ type Rules struct {
 	// LateAfter: a first join more than this after StartsAt is late.
 	LateAfter time.Duration
 	// LeftEarlyBefore: a room gone for good more than this before the end
-	// left early; 0 means DefaultLeftEarlyBefore.
+	// left early; 0 means meeting.DefaultLeftEarlyBefore.
 	LeftEarlyBefore time.Duration
 }
 
 // RulesOf reads a meeting's rules from its snapshot in meeting.json.
 func RulesOf(m recording.Meeting) Rules {
-	return Rules{StartsAt: m.StartsAt, LateAfter: m.LateAfterDuration(), LeftEarlyBefore: m.LeftEarlyDuration()}
+	return Rules{StartsAt: m.StartsAt, LateAfter: m.LateAfter.D(), LeftEarlyBefore: m.LeftEarlyBefore.D()}
 }
 
 // LateAt is the instant after which a first join is late (zero when the
@@ -58,7 +55,7 @@ func (r Rules) Late(firstJoin time.Time) (by time.Duration, late bool) {
 func (r Rules) LeftEarly(lastLeft, end time.Time, connectedAtEnd bool) bool {
 	before := r.LeftEarlyBefore
 	if before <= 0 {
-		before = DefaultLeftEarlyBefore
+		before = meeting.DefaultLeftEarlyBefore
 	}
 	return !connectedAtEnd && !lastLeft.IsZero() && end.Sub(lastLeft) > before
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -12,7 +13,7 @@ func TestRules(t *testing.T) {
 	ist := time.FixedZone("IST", 19800)
 	start := time.Date(2023, 11, 21, 14, 0, 0, 0, ist)
 	end := start.Add(time.Hour)
-	r := RulesOf(recording.Meeting{StartsAt: start, LateAfter: "10m", LeftEarlyBefore: "5m"})
+	r := RulesOf(recording.Meeting{StartsAt: start, LateAfter: meeting.Duration(10 * time.Minute), LeftEarlyBefore: meeting.Duration(5 * time.Minute)})
 	for _, c := range []struct {
 		name   string
 		join   time.Time

@@ -2,6 +2,8 @@ package signaling
 
 import (
 	"time"
+
+	"github.com/samvad/samvad/recording"
 )
 
 // Granter gives rooms their media elsewhere than on the server's own relay
@@ -30,13 +32,20 @@ type MediaGrant struct {
 // their media; see Granter.
 func WithGranter(g Granter) Option { return func(s *Server) { s.granter = g } }
 
-// RoomState is one room's presence as the media engine sees it.
+// RoomState is one room's presence at a moment, as a media engine or the
+// server tells it: what Server.SyncRooms and the recorder's roll call
+// (rollcall.Live.Sync) set themselves to.
 type RoomState struct {
 	Room    string
 	Session string
-	State   string // StateConnected, or anything else for not connected
-	Since   time.Time
-	Muted   bool
+	// State is StateConnected, StateDropped, StateLeft or StateAbsent
+	// (SyncRooms reads anything but StateConnected as not connected).
+	State string
+	// Since is when the room entered State; zero: unknown.
+	Since time.Time
+	Muted bool
+	// Name is how a room the meeting file does not know calls itself.
+	Name string
 }
 
 // Presence applies a room's change of presence reported by the media
@@ -52,20 +61,20 @@ func (s *Server) Presence(room, session, event string, at time.Time) {
 	}
 	at = at.In(s.file.Location())
 	switch event {
-	case EventJoined:
+	case recording.EventJoined:
 		if e.state == StateConnected && e.session == session {
 			return
 		}
 		s.roomJoinedLocked(room, session, at)
-	case EventLeft, EventDropped:
+	case recording.EventLeft, recording.EventDropped:
 		if e.state != StateConnected || (session != "" && e.session != "" && e.session != session) {
 			return // an old connection, already replaced
 		}
 		s.roomGoneLocked(room, session, event, at)
-	case EventReplaced:
-		s.broadcastLocked(Message{Type: TypePresence, Event: EventReplaced, Room: room, Session: session, At: Timestamp(at)})
-	case EventMuted, EventUnmuted:
-		muted := event == EventMuted
+	case recording.EventReplaced:
+		s.broadcastLocked(Message{Type: TypePresence, Event: recording.EventReplaced, Room: room, Session: session, At: Timestamp(at)})
+	case recording.EventMuted, recording.EventUnmuted:
+		muted := event == recording.EventMuted
 		if e.state != StateConnected || e.muted == muted {
 			return
 		}
@@ -96,16 +105,16 @@ func (s *Server) SyncRooms(rooms []RoomState, now time.Time) {
 		}
 		if e := s.roster[r.Room]; e.muted != r.Muted {
 			e.muted = r.Muted
-			ev := EventUnmuted
+			ev := recording.EventUnmuted
 			if r.Muted {
-				ev = EventMuted
+				ev = recording.EventMuted
 			}
 			s.broadcastLocked(Message{Type: TypePresence, Event: ev, Room: r.Room, Session: r.Session, At: Timestamp(now)})
 		}
 	}
 	for id, e := range s.roster {
 		if e.state == StateConnected && !seen[id] {
-			s.roomGoneLocked(id, e.session, EventDropped, now.In(s.file.Location()))
+			s.roomGoneLocked(id, e.session, recording.EventDropped, now.In(s.file.Location()))
 		}
 	}
 }

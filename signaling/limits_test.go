@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/recording"
 )
 
 func joinErr(t *testing.T, ts *testServer, join Message) *JoinError {
@@ -30,7 +31,7 @@ func joinErr(t *testing.T, ts *testServer, join Message) *JoinError {
 func stillFine(t *testing.T, host, room *Client) {
 	t.Helper()
 	room.Send(Message{Type: TypeMute, Muted: boolPtr(true)})
-	if m := next(t, host, TypePresence); m.Event != EventMuted {
+	if m := next(t, host, TypePresence); m.Event != recording.EventMuted {
 		t.Fatalf("got %+v, want the room's mute", m)
 	}
 	room.Send(Message{Type: TypeMute, Muted: boolPtr(false)})
@@ -86,7 +87,7 @@ func TestRateLimit(t *testing.T) {
 	// The flood and its drop reach the host as presence, nothing more.
 	for {
 		m := next(t, host, TypePresence)
-		if m.Room == "dumka" && m.Event == EventDropped {
+		if m.Room == "dumka" && m.Event == recording.EventDropped {
 			break
 		}
 	}
@@ -130,12 +131,12 @@ func TestFailedJoinsLockOut(t *testing.T) {
 	if d := time.Since(start); d < 900*time.Millisecond {
 		t.Errorf("a join from a locked-out address was answered in %v: want a second", d)
 	}
-	if m := next(t, host, TypePresence); m.Event != EventJoined || m.Room != "ranchi" {
+	if m := next(t, host, TypePresence); m.Event != recording.EventJoined || m.Room != "ranchi" {
 		t.Errorf("host got %+v, want ranchi joined", m)
 	}
 	// The room already in the meeting is not disturbed.
 	host.Send(Message{Type: TypeMute, Muted: boolPtr(true)})
-	if m := next(t, host, TypePresence); m.Event != EventMuted {
+	if m := next(t, host, TypePresence); m.Event != recording.EventMuted {
 		t.Errorf("host got %+v", m)
 	}
 }

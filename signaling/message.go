@@ -56,16 +56,6 @@ const (
 	RoleStaff    = "staff"
 )
 
-// Presence events.
-const (
-	EventJoined   = "joined"
-	EventLeft     = "left"
-	EventDropped  = "dropped"
-	EventReplaced = "replaced"
-	EventMuted    = "muted"
-	EventUnmuted  = "unmuted"
-)
-
 // Roster states.
 const (
 	StateAbsent    = "absent"
@@ -125,7 +115,9 @@ type Message struct {
 	// relay (LiveKit); see PROTOCOL.md.
 	Media *MediaGrant `json:"media,omitempty"`
 
-	// presence
+	// presence: recording.EventJoined, EventLeft, EventDropped,
+	// EventReplaced, EventMuted or EventUnmuted, the words events.jsonl
+	// records them by
 	Event string `json:"event,omitempty"`
 	At    string `json:"at,omitempty"`
 

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/recording"
 )
 
 const testMeetingYAML = `
@@ -157,13 +158,13 @@ func TestJoinWelcomeAndPresence(t *testing.T) {
 	if states["ranchi"] != StateConnected || states["dumka"] != StateAbsent {
 		t.Errorf("roster states %v", states)
 	}
-	if m := next(t, ranchi, TypePresence); m.Event != EventJoined || m.Room != "ranchi" {
+	if m := next(t, ranchi, TypePresence); m.Event != recording.EventJoined || m.Room != "ranchi" {
 		t.Errorf("own presence %+v", m)
 	}
 
 	dumka := joinRoom(t, ts, "dumka")
 	m := next(t, ranchi, TypePresence)
-	if m.Event != EventJoined || m.Room != "dumka" || m.Session != dumka.Welcome.Session {
+	if m.Event != recording.EventJoined || m.Room != "dumka" || m.Session != dumka.Welcome.Session {
 		t.Errorf("presence %+v", m)
 	}
 	at, err := time.Parse(time.RFC3339, m.At)
@@ -172,11 +173,11 @@ func TestJoinWelcomeAndPresence(t *testing.T) {
 	}
 
 	dumka.Send(Message{Type: TypeMute, Muted: boolPtr(true)})
-	if m := next(t, ranchi, TypePresence); m.Event != EventMuted || m.Room != "dumka" {
+	if m := next(t, ranchi, TypePresence); m.Event != recording.EventMuted || m.Room != "dumka" {
 		t.Errorf("want dumka muted, got %+v", m)
 	}
 	dumka.Send(Message{Type: TypeMute, Muted: boolPtr(false)})
-	if m := next(t, ranchi, TypePresence); m.Event != EventUnmuted || m.Room != "dumka" {
+	if m := next(t, ranchi, TypePresence); m.Event != recording.EventUnmuted || m.Room != "dumka" {
 		t.Errorf("want dumka unmuted, got %+v", m)
 	}
 
@@ -225,7 +226,7 @@ func TestJoinRefused(t *testing.T) {
 			}
 		})
 	}
-	if got := ts.Rooms()["ranchi"]; got != StateAbsent {
+	if got := ts.Roster()["ranchi"]; got != StateAbsent {
 		t.Errorf("ranchi is %s after refused joins", got)
 	}
 }
@@ -319,16 +320,16 @@ func TestRejoinReplaces(t *testing.T) {
 		t.Fatal("replaced session not closed")
 	}
 	m = next(t, host, TypePresence)
-	if m.Event != EventReplaced || m.Room != "ranchi" || m.Session != first.Welcome.Session {
+	if m.Event != recording.EventReplaced || m.Room != "ranchi" || m.Session != first.Welcome.Session {
 		t.Errorf("want replaced for the old session, got %+v", m)
 	}
 	m = next(t, host, TypePresence)
-	if m.Event != EventJoined || m.Session != second.Welcome.Session {
+	if m.Event != recording.EventJoined || m.Session != second.Welcome.Session {
 		t.Errorf("want joined for the new session, got %+v", m)
 	}
 	// The old connection going away must not mark the room dropped.
 	time.Sleep(100 * time.Millisecond)
-	if got := ts.Rooms()["ranchi"]; got != StateConnected {
+	if got := ts.Roster()["ranchi"]; got != StateConnected {
 		t.Errorf("ranchi is %s, want connected", got)
 	}
 }
@@ -341,17 +342,17 @@ func TestLeaveAndDrop(t *testing.T) {
 	ranchi := joinRoom(t, ts, "ranchi")
 	next(t, host, TypePresence)
 	ranchi.Leave()
-	if m := next(t, host, TypePresence); m.Event != EventLeft || m.Room != "ranchi" {
+	if m := next(t, host, TypePresence); m.Event != recording.EventLeft || m.Room != "ranchi" {
 		t.Errorf("want left, got %+v", m)
 	}
 
 	dumka := joinRoom(t, ts, "dumka")
 	next(t, host, TypePresence)
 	dumka.Close() // no leave: the connection is just gone
-	if m := next(t, host, TypePresence); m.Event != EventDropped || m.Room != "dumka" {
+	if m := next(t, host, TypePresence); m.Event != recording.EventDropped || m.Room != "dumka" {
 		t.Errorf("want dropped, got %+v", m)
 	}
-	rooms := ts.Rooms()
+	rooms := ts.Roster()
 	if rooms["ranchi"] != StateLeft || rooms["dumka"] != StateDropped {
 		t.Errorf("rooms = %v", rooms)
 	}
@@ -374,10 +375,10 @@ func TestSilentPeerIsDropped(t *testing.T) {
 	// A client that joins and then never reads answers no pings.
 	ws := rawDial(t, ts)
 	ws.WriteJSON(Message{Type: TypeJoin, Meeting: "test", Role: RoleRoom, Room: "ranchi", Token: "t-ranchi"})
-	if m := next(t, host, TypePresence); m.Event != EventJoined {
+	if m := next(t, host, TypePresence); m.Event != recording.EventJoined {
 		t.Fatalf("got %+v", m)
 	}
-	if m := next(t, host, TypePresence); m.Event != EventDropped || m.Room != "ranchi" {
+	if m := next(t, host, TypePresence); m.Event != recording.EventDropped || m.Room != "ranchi" {
 		t.Errorf("want the silent peer dropped, got %+v", m)
 	}
 }
@@ -407,7 +408,7 @@ func TestNonReaderDoesNotStallOthers(t *testing.T) {
 	}
 	defer ws.Close()
 	ws.WriteJSON(Message{Type: TypeJoin, Meeting: "test", Role: RoleRoom, Room: "dumka", Token: "t-dumka"})
-	if m := next(t, host, TypePresence); m.Room != "dumka" || m.Event != EventJoined {
+	if m := next(t, host, TypePresence); m.Room != "dumka" || m.Event != recording.EventJoined {
 		t.Fatalf("got %+v", m)
 	}
 
@@ -434,7 +435,7 @@ func TestNonReaderDoesNotStallOthers(t *testing.T) {
 			switch {
 			case m.Type == TypePresence && m.Room == "ranchi":
 				n++
-			case m.Type == TypePresence && m.Room == "dumka" && m.Event == EventDropped:
+			case m.Type == TypePresence && m.Room == "dumka" && m.Event == recording.EventDropped:
 				dumkaDropped = true
 			}
 		case <-timeout:

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/relay"
 )
 
@@ -47,7 +48,7 @@ func (c *conn) handle(m Message) bool {
 		}
 	case TypeLeave:
 		c.s.mu.Lock()
-		c.ending = EventLeft
+		c.ending = recording.EventLeft
 		c.s.mu.Unlock()
 		c.closeNormally()
 		return false
@@ -119,9 +120,9 @@ func (c *conn) join(m Message) bool {
 	var grant *MediaGrant
 	if c.role == RoleRoom {
 		if old := s.rooms[c.room]; old != nil {
-			old.ending = EventReplaced
+			old.ending = recording.EventReplaced
 			if s.granter == nil {
-				s.broadcastLocked(Message{Type: TypePresence, Event: EventReplaced, Room: c.room, Session: old.session, At: Timestamp(now)})
+				s.broadcastLocked(Message{Type: TypePresence, Event: recording.EventReplaced, Room: c.room, Session: old.session, At: Timestamp(now)})
 			}
 			old.fatal(CodeReplaced, "this room joined again from another connection")
 		}
@@ -152,7 +153,7 @@ func (c *conn) join(m Message) bool {
 		c.sendMsg(Message{Type: TypeStatus, Status: s.status})
 	}
 	if c.role == RoleRoom && s.granter == nil {
-		s.broadcastLocked(Message{Type: TypePresence, Event: EventJoined, Room: c.room, Session: c.session, At: Timestamp(now)})
+		s.broadcastLocked(Message{Type: TypePresence, Event: recording.EventJoined, Room: c.room, Session: c.session, At: Timestamp(now)})
 	}
 	if c.role == RoleRecorder {
 		wasRecording := s.recordingLocked()
@@ -275,7 +276,7 @@ func (s *Server) welcomeLocked(c *conn) Message {
 			Title:     f.Meeting.Title,
 			TitleHi:   f.Meeting.TitleHi,
 			StartsAt:  f.Meeting.StartsAt.Format("2006-01-02T15:04:05Z07:00"),
-			LateAfter: f.Meeting.LateAfter.D().String(),
+			LateAfter: f.Meeting.LateAfter.String(),
 		},
 		Roster:    roster,
 		Recording: boolPtr(s.recordingLocked()),
@@ -308,7 +309,7 @@ func (s *Server) roomJoinedLocked(room, session string, at time.Time) {
 	}
 	s.roster[room] = &rosterEntry{state: StateConnected, session: session, since: at, first: first, drops: e.drops}
 	if s.granter != nil {
-		s.broadcastLocked(Message{Type: TypePresence, Event: EventJoined, Room: room, Session: session, At: Timestamp(at)})
+		s.broadcastLocked(Message{Type: TypePresence, Event: recording.EventJoined, Room: room, Session: session, At: Timestamp(at)})
 	}
 }
 
@@ -316,7 +317,7 @@ func (s *Server) roomJoinedLocked(room, session string, at time.Time) {
 // and tells everyone.
 func (s *Server) roomGoneLocked(room, session, event string, at time.Time) {
 	state := StateDropped
-	if event == EventLeft {
+	if event == recording.EventLeft {
 		state = StateLeft
 	}
 	e := s.roster[room]
@@ -346,9 +347,9 @@ func (s *Server) setMuted(c *conn, muted bool) {
 	}
 	c.muted = muted
 	s.roster[c.room].muted = muted
-	ev := EventUnmuted
+	ev := recording.EventUnmuted
 	if muted {
-		ev = EventMuted
+		ev = recording.EventMuted
 	}
 	s.broadcastLocked(Message{Type: TypePresence, Event: ev, Room: c.room, Session: c.session, At: Timestamp(s.now())})
 }
@@ -407,9 +408,9 @@ func (c *conn) finish() {
 		case RoleRoom:
 			if s.rooms[c.room] == c {
 				delete(s.rooms, c.room)
-				ev := EventDropped
-				if c.ending == EventLeft {
-					ev = EventLeft
+				ev := recording.EventDropped
+				if c.ending == recording.EventLeft {
+					ev = recording.EventLeft
 				}
 				if s.granter == nil {
 					s.roomGoneLocked(c.room, c.session, ev, now)
@@ -436,8 +437,9 @@ func (c *conn) finish() {
 	}
 }
 
-// Rooms reports each configured room's state, for tests and the roll call.
-func (s *Server) Rooms() map[string]string {
+// Roster reports each configured room's state (StateConnected, ...) by
+// room id, for the metrics and tests.
+func (s *Server) Roster() map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[string]string, len(s.roster))

@@ -94,13 +94,12 @@ func runBot(ctx context.Context, args []string, e *env) error {
 	fmt.Fprintf(e.stdout, "samvad bot: recording meeting %q from %s (Ctrl-C ends it)\n", *meetingID, *url)
 	if *metricsAddr != "" {
 		botMetrics(reg, b)
-		mctx, stop := context.WithCancel(context.Background())
-		defer stop()
-		at, err := serveMetrics(mctx, *metricsAddr, f, reg, log)
+		ms, err := serveMetrics(*metricsAddr, f, reg, log)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "samvad bot: metrics at %s\n", at)
+		defer ms.Close()
+		fmt.Fprintf(e.stdout, "samvad bot: metrics at %s\n", ms.url)
 	}
 	folder, err := b.Run(ctx)
 	return finishRecording(folder, f, err, e, log)

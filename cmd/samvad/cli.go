@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
+
+	"github.com/samvad/samvad/meeting"
 )
 
 // env is what a subcommand may use of the process.
@@ -95,6 +98,39 @@ func newFlags(name string, e *env) *flag.FlagSet {
 		}
 	}
 	return fs
+}
+
+// meetingFlags are the flags of the commands that hold a meeting, serve and
+// run: its file and the log's verbosity.
+type meetingFlags struct {
+	*flag.FlagSet
+	config  *string
+	verbose *bool
+}
+
+func newMeetingFlags(name string, e *env) meetingFlags {
+	fs := newFlags(name, e)
+	return meetingFlags{
+		FlagSet: fs,
+		config:  fs.String("config", "", "meeting file (YAML)"),
+		verbose: fs.Bool("v", false, "debug logging"),
+	}
+}
+
+// load parses args and loads the meeting file; note is what rehearse says
+// of the meeting now ("" on the day).
+func (mf meetingFlags) load(args []string, e *env) (f *meeting.File, log *slog.Logger, note string, err error) {
+	if err := mf.Parse(args); err != nil {
+		return nil, nil, "", err
+	}
+	if *mf.config == "" {
+		mf.Usage()
+		return nil, nil, "", fmt.Errorf("%s needs --config", strings.TrimPrefix(mf.Name(), "samvad "))
+	}
+	if f, err = meeting.Load(*mf.config); err != nil {
+		return nil, nil, "", err
+	}
+	return f, newLogger(e, *mf.verbose), rehearse(f, time.Now()), nil
 }
 
 // newLogger is the process's structured log on stderr.

@@ -8,8 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -219,12 +217,11 @@ func (d *demoMeeting) finish(res botResult, simErr error, e *env, log *slog.Logg
 	}
 	ctx, stop := untilHard(e)
 	defer stop()
-	if rerr := buildReport(ctx, res.folder, e, log); rerr != nil {
+	report, rerr := buildReport(ctx, res.folder, e, log)
+	if rerr != nil {
 		return errors.Join(err, rerr)
 	}
-	if serr := printSummary(e.stdout, res.folder, d.note); serr != nil {
-		err = errors.Join(err, serr)
-	}
+	printSummary(e.stdout, report, d.note)
 	// A rehearsal hands the folder over too, if the file says so.
 	err = errors.Join(err, handOff(ctx, res.folder, d.file, e, log))
 	fmt.Fprintln(e.stdout, res.folder)
@@ -275,30 +272,10 @@ func (d *demoMeeting) schedule(s simulate.Script) {
 	}
 }
 
-// printSummary says, from the folder alone (meeting.json and
-// events.jsonl), who came, who was late or absent, and how much was
-// recorded.
-func printSummary(w io.Writer, folder, note string) error {
-	man, err := recording.ReadManifest(folder)
-	if err != nil {
-		return fmt.Errorf("summary: %w", err)
-	}
-	ef, err := os.Open(filepath.Join(folder, recording.EventsFile))
-	if err != nil {
-		return fmt.Errorf("summary: %w", err)
-	}
-	defer ef.Close()
-	events, _, err := recording.ReadEvents(ef)
-	if err != nil {
-		return fmt.Errorf("summary: %s: %w", recording.EventsFile, err)
-	}
-	sum := minutes.Summarize(man.Meeting, man.StartedAt(), man.EndedAt(), events)
-	silent := map[string]bool{}
-	for _, ev := range events {
-		if ev.Event == recording.EventAudioStopped && ev.Reason == "digital_silence" {
-			silent[ev.Room] = true
-		}
-	}
+// printSummary says who came, who was late or absent, and how much was
+// recorded, as the report just built has it.
+func printSummary(w io.Writer, report *minutes.Result, note string) {
+	sum := report.Summary
 	var present, late, absent, dropped, quiet []string
 	for _, r := range sum.Rooms {
 		if !r.Configured {
@@ -316,8 +293,11 @@ func printSummary(w io.Writer, folder, note string) error {
 		if n := len(r.Drops); n > 0 {
 			dropped = append(dropped, fmt.Sprintf("%s (%d×)", r.Name, n))
 		}
-		if silent[r.ID] {
-			quiet = append(quiet, r.Name)
+		for _, s := range r.Silent {
+			if s.Reason == "digital_silence" {
+				quiet = append(quiet, r.Name)
+				break
+			}
 		}
 	}
 	configured := len(present) + len(late) + len(absent)
@@ -333,11 +313,10 @@ func printSummary(w io.Writer, folder, note string) error {
 	line("absent", absent)
 	line("dropped", dropped)
 	line("silent", quiet)
-	fmt.Fprintf(w, "  recorded: %s (%.1f minutes), %d room files\n", fmtSeconds(rec), rec.Minutes(), len(man.Rooms))
+	fmt.Fprintf(w, "  recorded: %s (%.1f minutes), %d room files\n", fmtSeconds(rec), rec.Minutes(), len(report.Rooms))
 	if note != "" {
 		fmt.Fprintf(w, "  (demo: %s)\n", note)
 	}
-	return nil
 }
 
 func fmtSeconds(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/livekittest"
+	"github.com/samvad/samvad/internal/recordingtest"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -125,7 +126,7 @@ func checkDemo(t *testing.T, config string, liveKit bool) {
 	if wall < 10*time.Second || wall > 15*time.Second {
 		t.Errorf("recorded %v for a 10 s demo", wall)
 	}
-	events := readEvents(t, folder)
+	events := eventsByRoom(t, folder)
 
 	joined := func(late bool) func(*testing.T, []recording.Event) {
 		return func(t *testing.T, evs []recording.Event) {
@@ -208,20 +209,11 @@ func checkDemo(t *testing.T, config string, liveKit bool) {
 	checkAttendance(t, folder, stories)
 }
 
-// readEvents is events.jsonl by room, which must be whole.
-func readEvents(t *testing.T, folder string) map[string][]recording.Event {
+// eventsByRoom is events.jsonl by room, which must be whole.
+func eventsByRoom(t *testing.T, folder string) map[string][]recording.Event {
 	t.Helper()
-	f, err := os.Open(filepath.Join(folder, recording.EventsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	evs, skipped, err := recording.ReadEvents(f)
-	if err != nil || len(skipped) > 0 {
-		t.Fatalf("events.jsonl: %v; skipped %v", err, skipped)
-	}
 	by := map[string][]recording.Event{}
-	for _, e := range evs {
+	for _, e := range recordingtest.Events(t, folder) {
 		by[e.Room] = append(by[e.Room], e)
 	}
 	return by

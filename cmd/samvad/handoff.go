@@ -58,7 +58,7 @@ func reportAndHandOff(ctx context.Context, folder, config string, e *env, log *s
 		return fmt.Errorf("%s has no recording.on_finished: nothing to hand over", config)
 	}
 	if _, err := os.Stat(filepath.Join(folder, minutes.PageFile)); err != nil {
-		if err := buildReport(ctx, folder, e, log); err != nil {
+		if _, err := buildReport(ctx, folder, e, log); err != nil {
 			return err
 		}
 	}

@@ -152,7 +152,7 @@ func TestMeetingHandsOff(t *testing.T) {
 		}
 	}
 	done := map[string]bool{}
-	for _, e := range readEvents(t, folder)[""] {
+	for _, e := range eventsByRoom(t, folder)[""] {
 		if e.Event == recording.EventHandoffDone && e.At.After(man.EndedAt()) {
 			done[e.Target] = true
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,7 +21,7 @@ import (
 func serverMetrics(reg prometheus.Registerer, sig *signaling.Server) {
 	metrics.GaugeFunc(reg, "rooms_connected", "Rooms of the meeting connected to the server now.", func() float64 {
 		n := 0
-		for _, state := range sig.Rooms() {
+		for _, state := range sig.Roster() {
 			if state == signaling.StateConnected {
 				n++
 			}
@@ -42,25 +41,41 @@ func botMetrics(reg prometheus.Registerer, b *bot.Bot) {
 		func() float64 { return b.Status().SecondsWritten })
 }
 
-// serveMetrics serves /metrics on addr until ctx ends (samvad bot
-// --metrics), to requests naming an IP address, localhost or a host the
-// meeting file f (if any) allows: a DNS rebinding page gets nothing.
-func serveMetrics(ctx context.Context, addr string, f *meeting.File, g prometheus.Gatherer, log *slog.Logger) (string, error) {
+// metricsServer serves /metrics (samvad bot --metrics) until Close.
+type metricsServer struct {
+	url  string
+	srv  *http.Server
+	done chan struct{} // closed when Serve has returned
+}
+
+// serveMetrics serves /metrics on addr to requests naming an IP address,
+// localhost or a host the meeting file f (if any) allows: a DNS rebinding
+// page gets nothing.
+func serveMetrics(addr string, f *meeting.File, g prometheus.Gatherer, log *slog.Logger) (*metricsServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", fmt.Errorf("--metrics %s: %w", addr, err)
+		return nil, fmt.Errorf("--metrics %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", metrics.Handler(g))
-	srv := &http.Server{Handler: newHostGuard(f, mux, log), ReadHeaderTimeout: 10 * time.Second}
+	m := &metricsServer{
+		url:  "http://" + ln.Addr().String() + "/metrics",
+		srv:  &http.Server{Handler: newHostGuard(f, mux, log), ReadHeaderTimeout: 10 * time.Second},
+		done: make(chan struct{}),
+	}
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		defer close(m.done)
+		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("metrics server", "err", err)
 		}
 	}()
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	return "http://" + ln.Addr().String() + "/metrics", nil
+	return m, nil
+}
+
+// Close stops serving, closing the connections open, and waits until the
+// server's goroutine has ended.
+func (m *metricsServer) Close() error {
+	err := m.srv.Close()
+	<-m.done
+	return err
 }

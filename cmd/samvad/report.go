@@ -26,26 +26,27 @@ func runReport(ctx context.Context, args []string, e *env) error {
 	}
 	log := newLogger(e, *verbose)
 	if !*handOver {
-		return buildReport(ctx, dirs[0], e, log)
+		_, err := buildReport(ctx, dirs[0], e, log)
+		return err
 	}
 	return reportAndHandOff(ctx, dirs[0], *config, e, log)
 }
 
 // buildReport makes the minutes folder and says what it made; ctx ending
 // stops it.
-func buildReport(ctx context.Context, dir string, e *env, log *slog.Logger) error {
+func buildReport(ctx context.Context, dir string, e *env, log *slog.Logger) (*minutes.Result, error) {
 	res, err := minutes.Build(dir, minutes.Options{Logger: log, Progress: newProgressBar(e.stderr), Context: ctx})
 	if errors.Is(err, recording.ErrFileInUse) {
-		return fmt.Errorf("report: %w; close it and run `samvad report %s` again", err, dir)
+		return nil, fmt.Errorf("report: %w; close it and run `samvad report %s` again", err, dir)
 	}
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "samvad: %s: %d room files, %s recorded\n", res.Folder, len(res.Rooms), res.End.Sub(res.Start).Round(1e9))
 	for _, s := range res.Skipped {
 		fmt.Fprintf(e.stdout, "  skipped: %s\n", s)
 	}
-	return nil
+	return res, nil
 }
 
 // finishRecording builds the report after a recording ended, unless it was
@@ -65,7 +66,7 @@ func finishRecording(folder string, f *meeting.File, runErr error, e *env, log *
 	// stopped by the second, which stops everything at once.
 	ctx, stop := untilHard(e)
 	defer stop()
-	if err := buildReport(ctx, folder, e, log); err != nil {
+	if _, err := buildReport(ctx, folder, e, log); err != nil {
 		return errors.Join(runErr, err)
 	}
 	err := handOff(ctx, folder, f, e, log)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,23 +12,12 @@ import (
 )
 
 func runRun(ctx context.Context, args []string, e *env) error {
-	fs := newFlags("run", e)
-	config := fs.String("config", "", "meeting file (YAML)")
-	verbose := fs.Bool("v", false, "debug logging")
+	fs := newMeetingFlags("run", e)
 	links := fs.Bool("links", false, "print the join links with their tokens even when standard output is not a terminal")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *config == "" {
-		fs.Usage()
-		return errors.New("run needs --config")
-	}
-	f, err := meeting.Load(*config)
+	f, log, note, err := fs.load(args, e)
 	if err != nil {
 		return err
 	}
-	log := newLogger(e, *verbose)
-	note := rehearse(f, time.Now())
 	secret := rand.Text()
 	srv, err := startServer(f, f.Server.Listen, log, serverOptions{recorderSecret: secret})
 	if err != nil {

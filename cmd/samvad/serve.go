@@ -24,22 +24,10 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, e *env) error {
-	fs := newFlags("serve", e)
-	config := fs.String("config", "", "meeting file (YAML)")
-	verbose := fs.Bool("v", false, "debug logging")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *config == "" {
-		fs.Usage()
-		return errors.New("serve needs --config")
-	}
-	f, err := meeting.Load(*config)
+	f, log, note, err := newMeetingFlags("serve", e).load(args, e)
 	if err != nil {
 		return err
 	}
-	log := newLogger(e, *verbose)
-	note := rehearse(f, time.Now())
 	srv, err := startServer(f, f.Server.Listen, log, serverOptions{})
 	if err != nil {
 		return err

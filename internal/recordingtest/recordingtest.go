@@ -5,10 +5,12 @@
 package recordingtest
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
@@ -23,7 +25,7 @@ func Meeting() recording.Meeting {
 	return recording.Meeting{
 		ID: "jmm-2023-11-21", Title: "Online samvad with district committees",
 		TitleHi:  "जिला समितियों के साथ ऑनलाइन संवाद",
-		StartsAt: time.Date(2023, 11, 21, 14, 0, 0, 0, IST), LateAfter: "10m",
+		StartsAt: time.Date(2023, 11, 21, 14, 0, 0, 0, IST), LateAfter: meeting.Duration(10 * time.Minute),
 		Rooms: []recording.Room{
 			{ID: "ranchi", Kind: "district", Name: "Ranchi", NameHi: "रांची", Location: "Samargarh Resort, Hazaribagh Road"},
 			{ID: "dumka", Kind: "district", Name: "Dumka", NameHi: "दुमका"},
@@ -68,7 +70,9 @@ func Finished(t testing.TB, parent string) string {
 			f.Events.Append(recording.Event{At: start.Add(at), Event: recording.EventSpeakingStarted, Room: id})
 			f.Events.Append(recording.Event{At: start.Add(at + Turn), Event: recording.EventSpeakingStopped, Room: id})
 		}
-		writeSegment(t, f, id, start, audiotest.Render(Length, bursts))
+		// 96 kb/s rather than a browser's 32: room files of a few hundred
+		// kilobytes, which an upload or a download cannot take in one gulp.
+		WriteSegment(t, f, id, start, start.Add(Length), audiotest.Render(Length, bursts), audiotest.EncodeConfig{Bitrate: 96000})
 		f.Events.Append(recording.Event{At: start.Add(Length), Event: recording.EventLeft, Room: id, Session: id + "-1"})
 	}
 	room("ranchi", ToneHz["ranchi"], Turns["ranchi"]...)
@@ -88,13 +92,13 @@ func Finished(t testing.TB, parent string) string {
 	return f.Path
 }
 
-// writeSegment records pcm as one connection of room from start, packets
-// arriving every 20 ms, as the bot does, and logs its segment_opened.
-func writeSegment(t testing.TB, f *recording.Folder, room string, start time.Time, pcm []float32) {
+// WriteSegment records pcm, encoded with cfg, as one connection of room
+// from start, packets arriving every 20 ms, as the bot does: a segment
+// written by the recorder, closed at end, and its segment_opened logged.
+// It returns the segment's path.
+func WriteSegment(t testing.TB, f *recording.Folder, room string, start, end time.Time, pcm []float32, cfg audiotest.EncodeConfig) string {
 	t.Helper()
-	// 96 kb/s rather than a browser's 32: room files of a few hundred
-	// kilobytes, which an upload or a download cannot take in one gulp.
-	pkts, err := audiotest.Encode(pcm, audiotest.EncodeConfig{Bitrate: 96000})
+	pkts, err := audiotest.Encode(pcm, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,8 +117,9 @@ func writeSegment(t testing.TB, f *recording.Folder, room string, start time.Tim
 			t.Fatal(err)
 		}
 	}
-	if err := seg.Close(start.Add(Length)); err != nil {
+	if err := seg.Close(end); err != nil {
 		t.Fatal(err)
 	}
 	f.Events.Append(recording.Event{At: start, Event: recording.EventSegmentOpened, Room: room, Segment: name})
+	return filepath.Join(f.Path, name)
 }

@@ -1,4 +1,4 @@
-package recorder
+package oggopus
 
 import (
 	"fmt"
@@ -7,34 +7,38 @@ import (
 	"github.com/thesyncim/gopus/container/ogg"
 )
 
-// OggWriter is gopus' Ogg Opus writer with one change: the stream's last
+// heldCap holds any packet a WebRTC track delivers (an Ethernet MTU), so
+// the receive path's writes allocate nothing.
+const heldCap = 1500
+
+// Writer is gopus' Ogg Opus writer with one change: the stream's last
 // packet is held back and written on the end-of-stream page. gopus closes a
 // stream with an empty end-of-stream page that still carries a granule
 // position, which RFC 3533 reserves for pages where a packet ends, and which
 // opusinfo warns about. Holding one packet costs one frame of latency on disk
 // (20 ms, well inside the flush interval).
-type OggWriter struct {
+type Writer struct {
 	w    io.Writer
 	ogg  *ogg.Writer
 	held []byte
 	n    int // samples of the held packet; 0: none held
 }
 
-// NewOggWriter writes the OpusHead and OpusTags pages of a mono 48 kHz
+// NewWriter writes the OpusHead and OpusTags pages of a mono 48 kHz
 // stream with the given pre-skip.
-func NewOggWriter(w io.Writer, preSkip int) (*OggWriter, error) {
+func NewWriter(w io.Writer, preSkip int) (*Writer, error) {
 	ow, err := ogg.NewWriterWithConfig(w, ogg.WriterConfig{
 		SampleRate: SampleRate, Channels: 1, PreSkip: uint16(preSkip), StreamCount: 1,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ogg headers: %w", err)
 	}
-	return &OggWriter{w: w, ogg: ow, held: make([]byte, 0, slotBytes)}, nil
+	return &Writer{w: w, ogg: ow, held: make([]byte, 0, heldCap)}, nil
 }
 
 // WritePacket queues an Opus packet of samples 48 kHz samples: the one
 // queued before it goes to the stream.
-func (o *OggWriter) WritePacket(pkt []byte, samples int) error {
+func (o *Writer) WritePacket(pkt []byte, samples int) error {
 	if o.n > 0 {
 		if err := o.ogg.WritePacket(o.held, o.n); err != nil {
 			return err
@@ -46,10 +50,10 @@ func (o *OggWriter) WritePacket(pkt []byte, samples int) error {
 }
 
 // Samples is the decoded length queued so far, pre-skip included.
-func (o *OggWriter) Samples() int64 { return int64(o.ogg.GranulePos()) + int64(o.n) }
+func (o *Writer) Samples() int64 { return int64(o.ogg.GranulePos()) + int64(o.n) }
 
 // Close writes the held packet on the end-of-stream page.
-func (o *OggWriter) Close() error {
+func (o *Writer) Close() error {
 	if o.n == 0 {
 		return o.ogg.Close()
 	}

@@ -1,4 +1,4 @@
-package recorder
+package oggopus
 
 // Silence packets are CELT-only, fullband, mono, one frame each, whose frame
 // is the two bytes 0xFF 0xFE: the range coder then decodes the silence flag
@@ -14,6 +14,12 @@ const (
 	silence480  = "\xf0\xff\xfe"
 	silence960  = "\xf8\xff\xfe"
 	silence5760 = "\xfb\x06\xff\xfe\xff\xfe\xff\xfe\xff\xfe\xff\xfe\xff\xfe"
+)
+
+// The sizes of the silence packets, for budgeting what a gap costs on disk.
+const (
+	SilenceFrameBytes = len(silence960)  // each one-frame packet, 2.5 to 20 ms
+	SilenceLongBytes  = len(silence5760) // the 120 ms packet
 )
 
 // IsSilence reports whether p is a CELT packet all of whose frames are the
@@ -54,20 +60,22 @@ func IsSilence(p []byte) bool {
 	return true
 }
 
-// frameQuantum is the shortest Opus frame (2.5 ms). Every packet lasts a
-// multiple of it, so it is the granularity of any gap we can fill.
-const frameQuantum = 120
+// ShortestFrame is the shortest Opus frame, 2.5 ms, in samples. Every packet
+// lasts a multiple of it, so it is the granularity of any gap silence can
+// fill.
+const ShortestFrame = 120
 
-// silenceSet holds the silence packets as arrays owned by one writer, so the
-// packets handed to the Ogg writer and to observers are never shared
+// Silence holds the silence packets as arrays owned by one writer, so the
+// packets handed to an Ogg writer and to observers are never shared
 // mutable package state, and picking one allocates nothing.
-type silenceSet struct {
+type Silence struct {
 	p120, p240, p480, p960 [3]byte
 	p5760                  [14]byte
 }
 
-func newSilenceSet() silenceSet {
-	var s silenceSet
+// NewSilence returns a writer's own set of silence packets.
+func NewSilence() Silence {
+	var s Silence
 	copy(s.p120[:], silence120)
 	copy(s.p240[:], silence240)
 	copy(s.p480[:], silence480)
@@ -76,9 +84,10 @@ func newSilenceSet() silenceSet {
 	return s
 }
 
-// next returns the longest silence packet not longer than remaining (which
-// must be at least frameQuantum) and its duration in samples.
-func (s *silenceSet) next(remaining int64) ([]byte, int) {
+// Next returns the longest silence packet not longer than remaining (which
+// must be at least ShortestFrame) and its duration in samples. The packet
+// belongs to s: it stays valid until s changes hands.
+func (s *Silence) Next(remaining int64) ([]byte, int) {
 	switch {
 	case remaining >= 5760:
 		return s.p5760[:], 5760
@@ -91,13 +100,4 @@ func (s *silenceSet) next(remaining int64) ([]byte, int) {
 	default:
 		return s.p120[:], 120
 	}
-}
-
-// roundQuantum rounds a sample count to the nearest multiple of
-// frameQuantum, halves away from zero.
-func roundQuantum(n int64) int64 {
-	if n < 0 {
-		return -roundQuantum(-n)
-	}
-	return (n + frameQuantum/2) / frameQuantum * frameQuantum
 }

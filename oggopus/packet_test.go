@@ -1,4 +1,4 @@
-package recorder
+package oggopus
 
 import (
 	"errors"
@@ -42,7 +42,7 @@ func TestPacketSamplesAgreesWithGopus(t *testing.T) {
 		if err != nil {
 			t.Fatalf("packet %d (% x): gopus: %v", i, p[:min(len(p), 4)], err)
 		}
-		got, err := packetSamples(p)
+		got, err := PacketSamples(p)
 		if err != nil {
 			t.Fatalf("packet %d: %v", i, err)
 		}
@@ -88,9 +88,9 @@ func TestPacketSamplesFramingAgreesWithGopus(t *testing.T) {
 			p[1] = p[1]&0xC0 | byte(1+rng.IntN(6)) // a plausible frame count
 		}
 		info, gerr := gopus.ParsePacket(p)
-		got, err := packetSamples(p)
+		got, err := PacketSamples(p)
 		if (gerr == nil) != (err == nil) {
-			t.Fatalf("packet %d (%d bytes, % x...): gopus %v, packetSamples %v", i, n, p[:min(n, 8)], gerr, err)
+			t.Fatalf("packet %d (%d bytes, % x...): gopus %v, PacketSamples %v", i, n, p[:min(n, 8)], gerr, err)
 		}
 		if err == nil {
 			accepted[p[0]&3]++
@@ -125,7 +125,7 @@ func TestPacketSamplesRejects(t *testing.T) {
 		"code 3 padding":     {0xFB, 0x41, 9, 1},
 		"code 3 VBR lengths": {0xFB, 0x83, 1, 5, 0, 0},
 	} {
-		if _, err := packetSamples(p); !errors.Is(err, ErrInvalidPacket) {
+		if _, err := PacketSamples(p); !errors.Is(err, ErrInvalidPacket) {
 			t.Errorf("%s: err %v, want ErrInvalidPacket", name, err)
 		}
 	}
@@ -135,14 +135,14 @@ func TestPacketSamplesRejects(t *testing.T) {
 // each packet lasts what it claims and decodes to exact zeros, and gopus'
 // encoder produces the same 20 ms packet for digital silence.
 func TestSilencePacketsDecodeToZeros(t *testing.T) {
-	set := newSilenceSet()
+	set := NewSilence()
 	for _, want := range []int{120, 240, 480, 960, 5760} {
-		pkt, n := set.next(int64(want))
+		pkt, n := set.Next(int64(want))
 		if n != want {
-			t.Fatalf("next(%d) gave %d samples", want, n)
+			t.Fatalf("Next(%d) gave %d samples", want, n)
 		}
-		if got, err := packetSamples(pkt); err != nil || got != n {
-			t.Fatalf("silence %d: packetSamples %d, %v", n, got, err)
+		if got, err := PacketSamples(pkt); err != nil || got != n {
+			t.Fatalf("silence %d: PacketSamples %d, %v", n, got, err)
 		}
 		dec, err := gopus.NewDecoder(gopus.DefaultDecoderConfig(48000, 1))
 		if err != nil {
@@ -194,7 +194,7 @@ func TestPLCPacketConceals(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	plc := []byte{plcTOC(packets[len(packets)-1][0])}
+	plc := []byte{ConcealmentTOC(packets[len(packets)-1][0])}
 	k, err := dec.Decode(plc, out)
 	if err != nil || k != 960 {
 		t.Fatalf("PLC packet decoded %d samples, %v", k, err)

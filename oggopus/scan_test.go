@@ -1,4 +1,4 @@
-package recorder
+package oggopus
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/thesyncim/gopus/container/ogg"
 )
 
@@ -15,7 +16,7 @@ func page(serial, seq uint32, flags byte, granule uint64, segs []byte, payload .
 	return p.Encode()
 }
 
-func TestScanOggPagesAndPackets(t *testing.T) {
+func TestScanPagesAndPackets(t *testing.T) {
 	head := ogg.DefaultOpusHead(48000, 1)
 	head.PreSkip = 312
 	big := append([]byte{0xF8}, bytes.Repeat([]byte{0x5A}, 599)...) // 600 bytes, spans two pages
@@ -31,7 +32,7 @@ func TestScanOggPagesAndPackets(t *testing.T) {
 
 	t.Run("intact with noise", func(t *testing.T) {
 		data := bytes.Join([][]byte{hp, tp, p2, garbage, other, p3, p4}, nil)
-		sc, err := ScanOgg(data)
+		sc, err := Scan(data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +46,7 @@ func TestScanOggPagesAndPackets(t *testing.T) {
 		}
 	})
 	t.Run("lost page with the start of a spanning packet", func(t *testing.T) {
-		sc, err := ScanOgg(bytes.Join([][]byte{hp, tp, p3, p4}, nil))
+		sc, err := Scan(bytes.Join([][]byte{hp, tp, p3, p4}, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +59,7 @@ func TestScanOggPagesAndPackets(t *testing.T) {
 		bad := bytes.Clone(p2)
 		bad[len(bad)-1] ^= 1
 		data := bytes.Join([][]byte{hp, tp, bad, p3, p4[:len(p4)-1]}, nil)
-		sc, err := ScanOgg(data)
+		sc, err := Scan(data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,14 +73,14 @@ func TestScanOggPagesAndPackets(t *testing.T) {
 	})
 	t.Run("not Opus", func(t *testing.T) {
 		for _, data := range [][]byte{nil, []byte("hello"), tp, hp[:20]} {
-			if _, err := ScanOgg(data); !errors.Is(err, ErrNotOggOpus) {
+			if _, err := Scan(data); !errors.Is(err, ErrNotOggOpus) {
 				t.Errorf("% x...: err %v", data[:min(len(data), 8)], err)
 			}
 		}
 	})
 }
 
-func checkPackets(t *testing.T, sc *Scan, want []Packet) {
+func checkPackets(t *testing.T, sc *Stream, want []Packet) {
 	t.Helper()
 	if len(sc.Packets) != len(want) {
 		t.Fatalf("%d packets, want %d: %+v", len(sc.Packets), len(want), sc.Packets)
@@ -92,16 +93,23 @@ func checkPackets(t *testing.T, sc *Scan, want []Packet) {
 	}
 }
 
-// TestScanOggMatchesGopusReader reads a stream gopus wrote with gopus' own
-// reader and with ScanOgg: same packets, same granule positions.
-func TestScanOggMatchesGopusReader(t *testing.T) {
-	src := fourSecondsFrames(t, false, 480)
+// TestScanMatchesGopusReader reads a stream gopus wrote with gopus' own
+// reader and with Scan: same packets, same granule positions.
+func TestScanMatchesGopusReader(t *testing.T) {
+	var bursts []audiotest.Burst
+	for k := range 6 {
+		bursts = append(bursts, audiotest.Burst{At: time.Duration(300+600*k) * time.Millisecond, Dur: 200 * time.Millisecond, Freq: float64(400 + 200*k)})
+	}
+	packets, err := audiotest.Encode(audiotest.Render(4*time.Second, bursts), audiotest.EncodeConfig{FrameSamples: 480})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
 	w, err := ogg.NewWriter(&buf, 48000, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, p := range src.packets {
+	for i, p := range packets {
 		if i%7 == 3 {
 			if err := w.WritePacket([]byte(silence5760), 5760); err != nil {
 				t.Fatal(err)
@@ -114,7 +122,7 @@ func TestScanOggMatchesGopusReader(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	sc, err := ScanOgg(buf.Bytes())
+	sc, err := Scan(buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +134,7 @@ func TestScanOggMatchesGopusReader(t *testing.T) {
 		p, granule, err := r.ReadPacket()
 		if err == io.EOF {
 			if i != len(sc.Packets) {
-				t.Fatalf("gopus read %d packets, ScanOgg %d", i, len(sc.Packets))
+				t.Fatalf("gopus read %d packets, Scan %d", i, len(sc.Packets))
 			}
 			break
 		}
@@ -135,17 +143,17 @@ func TestScanOggMatchesGopusReader(t *testing.T) {
 		}
 		g := sc.Packets[i]
 		if !bytes.Equal(p, g.Data) || int64(granule) != g.Pos+int64(g.Samples) {
-			t.Fatalf("packet %d: gopus %d bytes ending %d, ScanOgg %d bytes ending %d", i, len(p), granule, len(g.Data), g.Pos+int64(g.Samples))
+			t.Fatalf("packet %d: gopus %d bytes ending %d, Scan %d bytes ending %d", i, len(p), granule, len(g.Data), g.Pos+int64(g.Samples))
 		}
 	}
 }
 
-// TestScanOggBoundsGranuleJumps: a page whose granule position is further
+// TestScanBoundsGranuleJumps: a page whose granule position is further
 // ahead than the bytes since the previous packet could hold (forged, or a
 // writer gone wrong: the checksum is valid) continues from the previous
 // packet, so a damaged segment cannot make a report fill hours of silence;
 // a jump the skipped bytes can explain is lost audio and keeps its place.
-func TestScanOggBoundsGranuleJumps(t *testing.T) {
+func TestScanBoundsGranuleJumps(t *testing.T) {
 	head := ogg.DefaultOpusHead(48000, 1)
 	head.PreSkip = 312
 	hp := page(7, 0, ogg.PageFlagBOS, 0, []byte{19}, head.Encode())
@@ -158,7 +166,7 @@ func TestScanOggBoundsGranuleJumps(t *testing.T) {
 		forged := page(7, 3, 0, g, []byte{3}, a)
 		p4 := page(7, 4, ogg.PageFlagEOS, g+960, []byte{3}, a)
 		data := bytes.Join([][]byte{hp, tp, p2, forged, p4}, nil)
-		sc, err := ScanOgg(data)
+		sc, err := Scan(data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +185,7 @@ func TestScanOggBoundsGranuleJumps(t *testing.T) {
 		bad   int
 	}{{167 - len(p4), 0}, {166 - len(p4), 1}} {
 		data := bytes.Join([][]byte{hp, tp, p2, make([]byte, c.zeros), p4}, nil)
-		sc, err := ScanOgg(data)
+		sc, err := Scan(data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,50 +200,7 @@ func TestScanOggBoundsGranuleJumps(t *testing.T) {
 	}
 }
 
-// TestScanOggOwnSegmentsWithinBound: the densest segment this package
-// writes (a minute of silence, a 120 ms packet per page) with most of its
-// pages destroyed still has its audio after the damage at its true place.
-func TestScanOggOwnSegmentsWithinBound(t *testing.T) {
-	var buf bytes.Buffer
-	seg, err := NewSegment(&buf, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
-	if err := seg.PushPayload(1, 0, []byte(silence960), t0); err != nil {
-		t.Fatal(err)
-	}
-	for ms := 100; ms <= 60_000; ms += 100 {
-		if err := seg.Tick(t0.Add(time.Duration(ms) * time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := seg.Close(t0.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	data := buf.Bytes()
-	whole, err := ScanOgg(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := whole.Samples(), int64(60*SampleRate); got != want {
-		t.Fatalf("intact segment plays %d samples, want %d", got, want)
-	}
-	clear(data[len(data)/20 : len(data)-len(data)/20]) // 90% of it gone
-	sc, err := ScanOgg(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sc.BadGranules != 0 || sc.Samples() != whole.Samples() || sc.MissingPages == 0 {
-		t.Errorf("damaged segment: %d bad granules, %d samples, %d missing pages", sc.BadGranules, sc.Samples(), sc.MissingPages)
-	}
-	last, wantLast := sc.Packets[len(sc.Packets)-1], whole.Packets[len(whole.Packets)-1]
-	if last.Pos != wantLast.Pos {
-		t.Errorf("last packet at %d, want %d", last.Pos, wantLast.Pos)
-	}
-}
-
-func TestDurationOf(t *testing.T) {
+func TestDuration(t *testing.T) {
 	for _, c := range []struct {
 		samples int64
 		want    time.Duration
@@ -244,8 +209,8 @@ func TestDurationOf(t *testing.T) {
 		{100 * 3600 * 48000, 100 * time.Hour}, // 4.8e9 samples times 1e9 overflows int64
 		{2880 << 32, 257698037760000000},      // 2880 samples per byte of a 4 GiB file: 8 years
 	} {
-		if got := durationOf(c.samples); got != c.want {
-			t.Errorf("durationOf(%d) = %v, want %v", c.samples, got, c.want)
+		if got := Duration(c.samples); got != c.want {
+			t.Errorf("Duration(%d) = %v, want %v", c.samples, got, c.want)
 		}
 	}
 }

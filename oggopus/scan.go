@@ -1,4 +1,4 @@
-package recorder
+package oggopus
 
 import (
 	"bytes"
@@ -15,8 +15,8 @@ type Packet struct {
 	Samples int    // duration in 48 kHz samples
 }
 
-// Scan is what ScanOgg recovered from an Ogg Opus stream.
-type Scan struct {
+// Stream is what Scan recovered from an Ogg Opus stream.
+type Stream struct {
 	PreSkip  int
 	Channels int
 	Packets  []Packet
@@ -36,27 +36,27 @@ type Scan struct {
 	InvalidPackets int
 	// BadGranules counts pages whose granule position was negative (other
 	// than -1, "none") or put their packets further after the previous ones
-	// than the bytes in between could have held (see maxSamplesPerByte);
+	// than the bytes in between could have held (see MaxSamplesPerByte);
 	// their packets were placed right after the previous ones instead, so a
 	// damaged or forged granule position cannot make the stream seem hours
 	// long: Samples() never exceeds 2880 per byte of the stream.
 	BadGranules int
 }
 
-// maxSamplesPerByte bounds the audio any bytes of an Ogg Opus stream can
+// MaxSamplesPerByte bounds the audio any bytes of an Ogg Opus stream can
 // hold: an Opus packet takes at least one byte for 120 ms (a code 1 TOC
 // alone: two empty 60 ms frames) and an Ogg lacing value, and every page
 // has a 27-byte header, so no valid stream carries more than 5760 samples
 // per 2 bytes. A granule position further ahead of the previous packet's end
 // than the bytes in between (skipped, corrupt or other pages, and the page
-// itself) could hold is damage, not lost audio. The segments this package
-// writes hold at most 137 samples per byte (a 120 ms silence packet on a
-// 42-byte page).
-const maxSamplesPerByte = maxPacketSamples / 2
+// itself) could hold is damage, not lost audio. The live capture's segments
+// hold at most 137 samples per byte (a 120 ms silence packet on a 42-byte
+// page).
+const MaxSamplesPerByte = MaxPacketSamples / 2
 
 // Samples is the stream's played length: the end of the last packet, less
 // the pre-skip.
-func (s *Scan) Samples() int64 {
+func (s *Stream) Samples() int64 {
 	if len(s.Packets) == 0 {
 		return 0
 	}
@@ -64,19 +64,20 @@ func (s *Scan) Samples() int64 {
 	return max(0, last.Pos+int64(last.Samples)-int64(s.PreSkip))
 }
 
-var capture = []byte("OggS")
+// capturePattern starts every Ogg page (RFC 3533 section 6).
+var capturePattern = []byte("OggS")
 
-// ScanOgg reads every Opus packet it can from an Ogg Opus stream, with the
+// Scan reads every Opus packet it can from an Ogg Opus stream, with the
 // position granule positions give it. Unlike a player, which stops at the
 // first bad page, it resynchronises on the next "OggS" capture pattern
 // after a corrupt page (RFC 3533 section 6 makes the pattern and the page
 // checksum exist for exactly this) and reports what it skipped. Positions
 // come from each page's granule position, so the audio after a lost page
 // stays where it belongs, unless the position is more than the bytes before
-// it could hold (Scan.BadGranules). Only a stream whose OpusHead cannot be
+// it could hold (Stream.BadGranules). Only a stream whose OpusHead cannot be
 // found is an error (ErrNotOggOpus).
-func ScanOgg(data []byte) (*Scan, error) {
-	sc := &Scan{}
+func Scan(data []byte) (*Stream, error) {
+	sc := &Stream{}
 	var (
 		serial    uint32
 		haveHead  bool
@@ -88,7 +89,7 @@ func ScanOgg(data []byte) (*Scan, error) {
 		done      []Packet // packets completed on the current page
 	)
 	for off := 0; off < len(data); {
-		i := bytes.Index(data[off:], capture)
+		i := bytes.Index(data[off:], capturePattern)
 		if i < 0 {
 			sc.SkippedBytes += int64(len(data) - off)
 			break
@@ -97,7 +98,7 @@ func ScanOgg(data []byte) (*Scan, error) {
 		off += i
 		page, n, err := ogg.ParsePage(data[off:])
 		if err != nil {
-			if errors.Is(err, ogg.ErrInvalidPage) && bytes.Index(data[off+1:], capture) < 0 {
+			if errors.Is(err, ogg.ErrInvalidPage) && bytes.Index(data[off+1:], capturePattern) < 0 {
 				sc.TruncatedBytes = int64(len(data) - off)
 				break
 			}
@@ -161,7 +162,7 @@ func ScanOgg(data []byte) (*Scan, error) {
 			if len(body) == 0 {
 				continue
 			}
-			ns, err := packetSamples(body)
+			ns, err := PacketSamples(body)
 			if err != nil {
 				sc.InvalidPackets++
 				continue
@@ -182,7 +183,7 @@ func ScanOgg(data []byte) (*Scan, error) {
 			sc.EOS = true
 		}
 		if len(done) > 0 {
-			sc.place(done, page.GranulePos, int64(off-placedEnd)*maxSamplesPerByte)
+			sc.place(done, page.GranulePos, int64(off-placedEnd)*MaxSamplesPerByte)
 			placedEnd = off
 		}
 	}
@@ -197,7 +198,7 @@ func ScanOgg(data []byte) (*Scan, error) {
 // page without one (-1), or whose granule position lies further ahead of the
 // previous packet's end than budget samples, continues from the previous
 // packet.
-func (sc *Scan) place(done []Packet, granule uint64, budget int64) {
+func (sc *Stream) place(done []Packet, granule uint64, budget int64) {
 	var total int64
 	for _, p := range done {
 		total += int64(p.Samples)
@@ -214,7 +215,7 @@ func (sc *Scan) place(done []Packet, granule uint64, budget int64) {
 		sc.BadGranules++
 	case g >= total:
 		// next and budget are far below 2^63 (a stream's bytes times
-		// maxSamplesPerByte), so nothing overflows.
+		// MaxSamplesPerByte), so nothing overflows.
 		if g-next <= budget {
 			pos = g - total
 		} else {
