@@ -13,10 +13,10 @@ type Burst struct {
 	// N counts the room's bursts, from 0.
 	N    int
 	Freq float64
-	// Captured is the wall-clock instant the burst's first packet left
-	// the microphone, before the path's loss and delay: the instant its
-	// first sample was captured, as a recorder placing audio on its
-	// arrival over a path without delay would have it. The decoded tone
+	// Captured is the wall-clock instant the burst's first packet was due
+	// to leave the microphone, before the path's loss and delay: the
+	// instant its first sample was captured, as a recorder placing audio
+	// on its arrival over a path without delay would have it. The decoded tone
 	// starts the Opus encoder's lookahead (6.5 ms) after it.
 	Captured time.Time
 	// SinceJoin is how long the room's connection had been up then: a
@@ -65,7 +65,11 @@ func (rr *roomRun) probeFrame(tick int) frame {
 	if tick >= first {
 		if i := (tick - first) % every; i < rr.probeTone.Len() {
 			if i == 0 {
-				rr.burst = Burst{Room: rr.room.ID, N: rr.bursts, Freq: p.Freq, Captured: time.Now(), SinceJoin: time.Since(rr.connectedAt)}
+				// Captured on the tick's deadline, the microphone's clock,
+				// which the packet's RTP time follows: a tick the
+				// simulator itself ran late is a delay on the way.
+				at := rr.r.start.Add(time.Duration(tick) * voice.FrameDuration)
+				rr.burst = Burst{Room: rr.room.ID, N: rr.bursts, Freq: p.Freq, Captured: at, SinceJoin: at.Sub(rr.connectedAt)}
 				rr.bursts++
 			}
 			return frame{pkt: rr.probeTone.Packet(i), burst: i == 0}
