@@ -45,9 +45,9 @@ func probe(rooms []Room, joining []int) {
 	every := time.Duration(len(joining)) * probeSlot
 	for n, i := range joining {
 		r := &rooms[i]
-		slot := time.Duration(n) * probeSlot
+		slot := probeLead + time.Duration(n)*probeSlot
 		if !r.Late {
-			r.Join = slot
+			r.Join = slot - probeLead
 		}
 		first := slot
 		for first < r.Join+probeLead {

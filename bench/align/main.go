@@ -8,11 +8,14 @@
 //
 //	align --probe FILE --rec DIR [--tolerance 20ms] [-v]
 //
-// A burst's capture instant is when its first packet left the simulated
-// microphone; the decoded tone starts the encoder's lookahead (6.5 ms)
-// later, and the detector finds it a little after that: align decodes the
-// burst's packets itself to learn by how much, and adds it. A burst whose first packet was lost may start a
-// frame later: it is allowed one more frame of lateness.
+// A burst's capture instant is when its first packet was due to leave the
+// simulated microphone; the decoded tone starts the encoder's lookahead
+// (6.5 ms) later, and the detector finds it a little after that: align
+// decodes the burst's packets itself to learn by how much, and adds it. A
+// burst whose first packet was lost starts a frame later, where the next
+// packet brings it, and CELT's energy then takes a moment to come back:
+// such a burst is allowed one more frame of lateness, and the "intact"
+// lines leave them out.
 package main
 
 import (
@@ -239,6 +242,8 @@ func report(w io.Writer, what string, ms []measured, tol time.Duration, verbose 
 	}
 	line("all", func(measured) bool { return true })
 	line("first10s", func(m measured) bool { return m.b.SinceJoin < firstSeconds })
+	line("intact", func(m measured) bool { return !m.b.FirstLost })
+	line("firstlost", func(m measured) bool { return m.b.FirstLost })
 	if !verbose {
 		return
 	}
