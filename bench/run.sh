@@ -6,6 +6,8 @@
 #   bench/run.sh soak [N] [DURATION]  N rooms (default 50) for DURATION (default 30m): RSS and goroutines over time
 #   bench/run.sh cluster [M] [N]      M meetings (default 2) of N rooms (default 25) at once on two livekit-server
 #                                     nodes sharing a redis-server, each meeting with its own samvad server and bot
+#   bench/run.sh align [N ...]        samvad run (server + bot) and N probing rooms (default 4 25 100) over impaired
+#                                     paths: where each room's tone bursts land in its file and in mix.ogg
 #
 # ENGINE=livekit puts the meeting's media on a livekit-server the script
 # starts (built as .ci/run does: $SAMVAD_LIVEKIT_SERVER, or the cache): the
@@ -14,7 +16,14 @@
 # baseline recorder (it speaks only samvad's protocol), and LiveKit's own
 # CPU is reported beside the server's.
 #
-# Environment: DURATION (load/forward run length, default 3m), BENCH_DIR (work
+# Align measures onsets from outside: `samvad simulate --probe` logs when
+# each burst was captured, bench/align decodes rooms/*.ogg and mix.ogg and
+# prints the onset errors (median, p99, worst; all, and each room's first
+# 10 s). Its paths lose LOSS (default 0.03) of the packets, delay each by up
+# to DELAY (default 30ms) and make REORDER (default 0.01) arrive after the
+# next; LOSS=0 DELAY=0 REORDER=0 is a clean path.
+#
+# Environment: DURATION (load/forward/align run length, default 3m), BENCH_DIR (work
 # folder, default /tmp/samvad-bench), PORT (first of three ports, default
 # 18480), LISTEN (forward: rooms that listen, default all), BASELINE=0 (load:
 # no baseline recorder), BOT=0 (no recorder bot), BOT_ENV and BASELINE_ENV
@@ -39,6 +48,7 @@ HZ=$(getconf CLK_TCK)
 
 go build -o "$W/samvad" ./cmd/samvad
 go build -o "$W/baseline" ./bench/baseline
+go build -o "$W/align" ./bench/align
 
 pids=()
 cleanup() {
@@ -451,6 +461,29 @@ EOF
 	sleep 1
 }
 
+# align N: samvad run with N probing rooms, then bench/align on its recording.
+align() {
+	local n=$1 tag=align-$1
+	run=$W/$tag
+	rm -rf "$run"
+	mkdir -p "$run"
+	meeting "$n" 0 "$run/meeting.yaml"
+	sed -i "s#dir: $W/rec,#dir: $run/rec,#" "$run/meeting.yaml"
+	"$W/samvad" run --config "$run/meeting.yaml" >"$run/run.log" 2>&1 &
+	spid=$!
+	pids+=("$spid")
+	wait_for 20 curl -fsS "$SERVER/healthz" || { echo "samvad run did not start: $run/run.log" >&2; exit 1; }
+	wait_for 20 metric_ge "$SERVER/metrics" samvad_signaling_joins_total 1 || { echo "the bot did not join: $run/run.log" >&2; exit 1; }
+	"$W/samvad" simulate --url "ws://127.0.0.1:$PORT/ws" --config "$run/meeting.yaml" --rooms "$n" --duration "$DURATION" \
+		--probe "$run/bursts.jsonl" --loss "${LOSS:-0.03}" --delay "${DELAY:-30ms}" --reorder "${REORDER:-0.01}" --jitter 0 \
+		--late none --absent none --silent none --pause none --drop none >"$run/simulate.log" 2>&1 || true
+	kill -INT "$spid" 2>/dev/null || true
+	for _ in $(seq 1 240); do kill -0 "$spid" 2>/dev/null || break; sleep 0.5; done
+	pids=()
+	echo "align: $n rooms, $DURATION, loss ${LOSS:-0.03} delay ${DELAY:-30ms} reorder ${REORDER:-0.01}" | tee -a "$W/results.txt"
+	"$W/align" --probe "$run/bursts.jsonl" --rec "$run/rec" ${ALIGN_FLAGS:-} | tee -a "$W/results.txt"
+}
+
 echo "# $(date -u +%FT%TZ) $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores; git $(git rev-parse --short HEAD); engine $ENGINE; bot env: ${BOT_ENV:-none}, baseline env: ${BASELINE_ENV:-none}" | tee -a "$W/results.txt"
 case $mode in
 load)
@@ -460,8 +493,12 @@ load)
 forward) forward "${1:-200}" ;;
 soak) soak "${1:-50}" "${2:-30m}" ;;
 cluster) cluster "${1:-2}" "${2:-25}" ;;
+align)
+	[ $# -eq 0 ] && set -- 4 25 100
+	for n in "$@"; do align "$n"; done
+	;;
 *)
-	sed -n '2,20p' "$0"
+	sed -n '2,37p' "$0"
 	exit 2
 	;;
 esac

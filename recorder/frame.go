@@ -12,8 +12,8 @@ import (
 type FrameSink interface {
 	// SegmentStarted is called once, before the first frame, with the
 	// segment's start (Segment.Start): the instant of Frame.Pos 0. It comes
-	// Config.Hold after the first packet (see Segment), so the start may be
-	// up to that much, plus the hold, before the call.
+	// 300 ms (MaxHold) after the first packet (see Segment), and the start
+	// may be up to Config.Hold before the first packet.
 	SegmentStarted(start time.Time)
 	// Frame is called for every frame written, in order. It must not
 	// retain f.Packet.

@@ -21,6 +21,14 @@ const (
 	// MaxHold caps Config.Hold: a longer wait would let Tick's silence
 	// (after quietFill) overtake packets still held.
 	MaxHold = 300 * time.Millisecond
+	// settleAfter is how long after its first packet a segment settles
+	// on its start, whatever its Hold: the fastest of the packets seen by
+	// then sets it, and the more there are (15 of 20 ms), the nearer it
+	// comes to the path's least delay. Settled on fewer, a room's file
+	// stayed a few milliseconds late all meeting: less than a frame, which
+	// no correction can take out of audio once written (issue 17). It is
+	// within the live mix's wait for a room (mixer.Options.Latency).
+	settleAfter = MaxHold
 	// DefaultFlushInterval is how often buffered pages reach the file.
 	DefaultFlushInterval = 500 * time.Millisecond
 	// DefaultMaxHeld bounds the pages a segment holds in memory while its
@@ -87,7 +95,7 @@ type Config struct {
 // flushes), and Close when the connection ends. A Segment is not safe for
 // concurrent use; see the package documentation.
 //
-// The segment settles Config.Hold after its first packet: it has seen the
+// The segment settles 300 ms after its first packet: it has seen the
 // first few packets by then, and places them on the path's least delay, not
 // on the first one's arrival. A first packet that came late (a network path
 // still waking up, an SFU subscribing) would otherwise put the segment's
@@ -460,7 +468,7 @@ func (s *Segment) advance(now time.Time) error {
 // up on all missing packets (draining).
 func (s *Segment) release(now time.Time, force bool) error {
 	if !s.settled {
-		if !force && now.Sub(s.first) < s.cfg.Hold {
+		if !force && now.Sub(s.first) < settleAfter {
 			return nil
 		}
 		s.settle()

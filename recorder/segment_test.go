@@ -766,6 +766,25 @@ func TestSettlesOnLeastDelay(t *testing.T) {
 	}
 }
 
+// TestSettlesOnTheFastestOfItsFirstPackets: over a path where every
+// packet takes 9 ms but one, 240 ms in, that takes 1 ms, the segment
+// settles on that one: it is the path's least delay. Settling on the
+// first 120 ms alone put the whole file 8 ms late, which nothing corrects
+// later (less than a frame; issue 17's rooms a few ms late in every run).
+func TestSettlesOnTheFastestOfItsFirstPackets(t *testing.T) {
+	src := fourSeconds(t, false)
+	p := straight(src, 100, 100)
+	for i := range p.events {
+		p.events[i].at += 9 * time.Millisecond
+	}
+	p.events[12].at -= 8 * time.Millisecond
+	data, seg := run(t, p, true, Config{})
+	if got, want := seg.Start(), testStart().Add(time.Millisecond); got.Sub(want).Abs() > time.Millisecond/10 {
+		t.Errorf("start %v, want %v: the fastest packet's place", got.Sub(testStart()), want.Sub(testStart()))
+	}
+	verify(t, data, src, p.startingAt(seg))
+}
+
 // TestSFUFillerAtTrackEnd: when a track ends LiveKit sends a blank frame
 // (a CELT silence frame, f8 ff fe padded with zeros to 80 bytes) with a
 // sequence number of its own and the last packet's RTP time again, 20 to

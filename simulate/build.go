@@ -30,6 +30,17 @@ type Options struct {
 	// this long (at most MaxJitter).
 	Jitter time.Duration
 
+	// Delay: every packet takes a random 0 to Delay on the way, in order
+	// (at most MaxDelay); Reorder is the fraction that arrive after the
+	// next one.
+	Delay   time.Duration
+	Reorder float64
+
+	// Probe: the rooms send tone bursts, one room after another, instead
+	// of speaking, and join one after another at the same pace; see
+	// Room.Probe.
+	Probe bool
+
 	// Late joins a third of the way into the meeting.
 	Late string
 	// Absent never joins. Auto picks a district only when every room takes
@@ -101,6 +112,12 @@ func Build(f *meeting.File, o Options) (Script, error) {
 	if o.Jitter < 0 || o.Jitter > MaxJitter {
 		return Script{}, fmt.Errorf("simulate: jitter %v: want 0 to %v", o.Jitter, MaxJitter)
 	}
+	if o.Delay < 0 || o.Delay > MaxDelay {
+		return Script{}, fmt.Errorf("simulate: delay %v: want 0 to %v", o.Delay, MaxDelay)
+	}
+	if o.Reorder < 0 || o.Reorder >= 1 {
+		return Script{}, fmt.Errorf("simulate: reorder %v: want 0 to 1", o.Reorder)
+	}
 	selected, err := selectRooms(f, o.Rooms)
 	if err != nil {
 		return Script{}, err
@@ -123,7 +140,7 @@ func Build(f *meeting.File, o Options) (Script, error) {
 				unknown = append(unknown, fmt.Sprintf("%q (%s)", mr.ID, mr.Name))
 			}
 			r.Token = secret
-			r.Loss, r.Jitter = o.Loss, o.Jitter
+			r.Loss, r.Jitter, r.Delay, r.Reorder = o.Loss, o.Jitter, o.Delay, o.Reorder
 			joining = append(joining, i)
 		}
 		s.Rooms = append(s.Rooms, r)
@@ -177,6 +194,11 @@ func Build(f *meeting.File, o Options) (Script, error) {
 	}
 	if r := room(parts.drop); r != nil {
 		r.Drops = []Span{{At: frac(dropAt), For: min(o.DropFor, frac(reportsTo-dropAt))}}
+	}
+
+	if o.Probe {
+		probe(s.Rooms, joining)
+		return s, s.Validate()
 	}
 
 	// The chair opens and closes; everyone else who can speak reports.

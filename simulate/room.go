@@ -40,6 +40,13 @@ type roomRun struct {
 	paused   int
 	retryAt  int // tick of the next join after a failure; 0: none
 	fatal    error
+
+	// connectedAt is when the room's present connection was welcomed.
+	connectedAt time.Time
+	// A probe's burst, its tone and the one being captured.
+	probeTone voice.Utterance
+	bursts    int
+	burst     Burst
 }
 
 // run plays the room's plan from t0 until its end or ctx, and leaves.
@@ -66,17 +73,8 @@ func (rr *roomRun) run(ctx context.Context, t0 time.Time) {
 			tick = max(tick, wake)
 		}
 		deadline := t0.Add(time.Duration(tick) * voice.FrameDuration)
-		if d := time.Until(deadline); d > 0 {
-			timer.Reset(d)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				return
-			}
-		} else if ctx.Err() != nil {
+		if !rr.waitUntil(ctx, timer, deadline) {
 			return
-		} else if -d > lateBy {
-			rr.stats.late.Add(1)
 		}
 		wasAway := rr.p == nil
 		for next < len(rr.plan.actions) && rr.plan.actions[next].tick <= tick {
@@ -104,6 +102,52 @@ func (rr *roomRun) run(ctx context.Context, t0 time.Time) {
 			rr.send(tick)
 		}
 	}
+}
+
+// waitUntil waits for deadline, delivering meanwhile the packets in
+// flight that arrive before it; false if ctx ended first.
+func (rr *roomRun) waitUntil(ctx context.Context, timer *time.Timer, deadline time.Time) bool {
+	for {
+		wake := deadline
+		if due, ok := rr.imp.next(); ok && due.Before(wake) {
+			wake = due
+		}
+		d := time.Until(wake)
+		if d > 0 {
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return false
+			}
+		} else if ctx.Err() != nil {
+			return false
+		}
+		rr.arrive(false)
+		if wake.Equal(deadline) {
+			if -d > lateBy {
+				rr.stats.late.Add(1)
+			}
+			return true
+		}
+	}
+}
+
+// arrive sends the packets in flight whose delay is over (all, with force).
+func (rr *roomRun) arrive(force bool) {
+	rr.imp.arrive(time.Now(), force, func(d delayed) {
+		if rr.p == nil {
+			return
+		}
+		if err := rr.p.Mic().SendStamped(d.seq, d.ts, d.pkt.Opus, d.pkt.Level); err != nil {
+			rr.stats.sendErrors.Add(1)
+			return
+		}
+		rr.stats.sent.Add(1)
+		if d.reorder {
+			rr.stats.reordered.Add(1)
+		}
+	})
 }
 
 // sending reports whether the microphone is live this tick.
@@ -173,6 +217,7 @@ func (rr *roomRun) join(ctx context.Context, tick int, what string) {
 		return
 	}
 	rr.p = p
+	rr.connectedAt = time.Now()
 	rr.stats.joined.CompareAndSwap(0, time.Now().UnixNano())
 	rr.stats.joins.Add(1)
 	rr.r.step(Step{At: at, Room: rr.room.ID, What: what})
@@ -222,6 +267,7 @@ func (rr *roomRun) checkAlive(tick int) {
 	rr.p.Close()
 	rr.p = nil
 	rr.imp.release(tick, true) // those packets died with the connection
+	rr.imp.drop()
 	rr.stats.failures.Add(1)
 	rr.retryAt = tick + tickOf(retryAfter)
 	rr.r.step(Step{At: time.Duration(tick) * voice.FrameDuration, Room: rr.room.ID,
@@ -231,39 +277,55 @@ func (rr *roomRun) checkAlive(tick int) {
 // send puts this tick's packet on the wire, or holds it back.
 func (rr *roomRun) send(tick int) {
 	rr.flush(tick, false)
-	var pkt voice.Packet
+	f := frame{}
 	switch {
 	case rr.room.Silent:
-		pkt = rr.silent.Packet(0)
+		f.pkt = rr.silent.Packet(0)
+	case rr.room.Probe != nil:
+		f = rr.probeFrame(tick)
 	case rr.player != nil:
-		pkt = rr.player.Next()
+		f.pkt = rr.player.Next()
 	default:
-		pkt = rr.tone.Packet(tick % rr.tone.Len())
+		f.pkt = rr.tone.Packet(tick % rr.tone.Len())
 	}
-	if rr.imp.hold(tick, pkt) {
+	if rr.imp.hold(tick, f) {
 		rr.stats.held.Add(1)
 		return
 	}
-	rr.transmit(pkt)
+	rr.transmit(f)
 }
 
-// flush sends the packets jitter held back, once due (or now, with force).
+// flush sends the packets jitter held back, once due (or now, with force),
+// and with force those still on the way too.
 func (rr *roomRun) flush(tick int, force bool) {
-	for _, pkt := range rr.imp.release(tick, force) {
+	for _, f := range rr.imp.release(tick, force) {
 		if rr.p != nil {
-			rr.transmit(pkt)
+			rr.transmit(f)
 		}
+	}
+	if force {
+		rr.arrive(true)
 	}
 }
 
-func (rr *roomRun) transmit(pkt voice.Packet) {
+func (rr *roomRun) transmit(f frame) {
 	mic := rr.p.Mic()
-	if rr.imp.lost() {
+	lost := rr.imp.lost()
+	if f.burst {
+		rr.captured(lost)
+	}
+	if lost {
 		mic.Skip(voice.FrameSamples)
 		rr.stats.lost.Add(1)
 		return
 	}
-	if err := mic.Send(pkt.Opus, voice.FrameSamples, pkt.Level); err != nil {
+	if rr.imp.delays() {
+		seq, ts := mic.Stamp(voice.FrameSamples)
+		rr.imp.send(time.Now(), seq, ts, f.pkt)
+		rr.arrive(false) // one with no delay drawn goes now
+		return
+	}
+	if err := mic.Send(f.pkt.Opus, voice.FrameSamples, f.pkt.Level); err != nil {
 		rr.stats.sendErrors.Add(1)
 		return
 	}

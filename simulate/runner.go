@@ -38,6 +38,9 @@ type Config struct {
 	// turn, a drop...). It is called from the rooms' goroutines, one at a
 	// time, and should return quickly.
 	OnStep func(Step)
+	// OnBurst, when set, is told every tone burst a probing room (see
+	// Room.Probe) sends, when its first packet goes out; as OnStep.
+	OnBurst func(Burst)
 	// Join, when set, joins a room some other way than samvad's own
 	// signalling and relay at URL: a meeting whose media runs on LiveKit.
 	// listen, when not nil, wants every track the room hears.
@@ -73,6 +76,8 @@ type RoomStats struct {
 	// Late counts ticks that went out more than 40 ms after their deadline:
 	// the simulator itself could not keep up.
 	Late int64
+	// Reordered counts packets the path made arrive after the next one.
+	Reordered int64
 	// SendErrors counts packets the microphone refused.
 	SendErrors int64
 	// Received counts packets of other rooms a listening room got.
@@ -89,6 +94,7 @@ type RoomStats struct {
 type roomCounters struct {
 	joins, drops, failures             atomic.Int64
 	sent, lost, held, late, sendErrors atomic.Int64
+	reordered                          atomic.Int64
 	received                           atomic.Int64
 	joinStarted, joined                atomic.Int64 // unix ns of the first join
 }
@@ -136,6 +142,9 @@ func Start(ctx context.Context, s Script, cfg Config) (*Runner, error) {
 		}
 		if !room.Absent && !room.Silent {
 			rr.speech = speech(room.ID)
+		}
+		if room.Probe != nil {
+			rr.probeTone = ProbeTone(room.Probe.Freq)
 		}
 		r.rooms = append(r.rooms, rr)
 	}
@@ -205,7 +214,7 @@ func (r *Runner) Stats() []RoomStats {
 		c := rr.stats
 		out[i] = RoomStats{
 			Room: rr.room.ID, Joins: int(c.joins.Load()), Drops: int(c.drops.Load()), Failures: int(c.failures.Load()),
-			Sent: c.sent.Load(), Lost: c.lost.Load(), Held: c.held.Load(), Late: c.late.Load(), SendErrors: c.sendErrors.Load(),
+			Sent: c.sent.Load(), Lost: c.lost.Load(), Held: c.held.Load(), Late: c.late.Load(), SendErrors: c.sendErrors.Load(), Reordered: c.reordered.Load(),
 			Received: c.received.Load(), Listen: rr.room.Listen,
 			JoinStarted: unixTime(c.joinStarted.Load()), Joined: unixTime(c.joined.Load()),
 		}

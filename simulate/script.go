@@ -71,9 +71,32 @@ type Room struct {
 	// Jitter, when set, now and then holds the room's packets for up to
 	// this long and then sends them at once, timestamps unchanged.
 	Jitter time.Duration
+	// Delay, when set, makes every packet take a random 0 to Delay on the
+	// way, in order, as over a path with that much jitter.
+	Delay time.Duration
+	// Reorder is the fraction of packets that arrive after the next one.
+	Reorder float64
 	// Seed makes the room's loss and jitter reproducible.
 	Seed uint64
+
+	// Probe, when set, makes the room send tone bursts at known instants
+	// instead of speaking, for a measurement of where a recording puts
+	// them (Config.OnBurst tells when each was captured).
+	Probe *Probe
 }
+
+// Probe is a room's schedule of tone bursts.
+type Probe struct {
+	// Freq of the room's tone, in Hz.
+	Freq float64
+	// First is the script time of the first burst, Every the time from
+	// one to the next. A burst due while the room is away is not sent.
+	First, Every time.Duration
+}
+
+// probeLen is how long a probe's burst lasts: short enough that the rooms'
+// bursts follow each other in the mix without overlapping.
+const probeLen = 160 * time.Millisecond
 
 // MaxJitter bounds Room.Jitter: the held packets live in a fixed buffer.
 const MaxJitter = holdFrames * voice.FrameDuration
@@ -113,6 +136,15 @@ func (s Script) Validate() error {
 		}
 		if r.Jitter < 0 || r.Jitter > MaxJitter {
 			bad("jitter %v: want 0 to %v", r.Jitter, MaxJitter)
+		}
+		if r.Delay < 0 || r.Delay > MaxDelay {
+			bad("delay %v: want 0 to %v", r.Delay, MaxDelay)
+		}
+		if r.Reorder < 0 || r.Reorder >= 1 {
+			bad("reorder %v: want 0 <= reorder < 1", r.Reorder)
+		}
+		if p := r.Probe; p != nil && (p.Freq <= 0 || p.Freq >= voice.SampleRate/2 || p.First < 0 || p.Every < 2*probeLen) {
+			bad("probe %+v: want a frequency Opus carries, a first burst after the start, and bursts at least %v apart", *p, 2*probeLen)
 		}
 		for _, d := range r.Drops {
 			if d.At < r.Join || d.For <= 0 {

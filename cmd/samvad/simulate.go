@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -24,6 +26,7 @@ func runSimulate(ctx context.Context, args []string, e *env) error {
 	sf := addScriptFlags(fs, simulate.DefaultDuration, simulate.DefaultPauseFor)
 	listen := fs.Int("listen", 0, "how many rooms hear the meeting (the host first; -1: all); the others only send")
 	report := fs.String("report", "", "after the run, read the recording in DIR (the bot's --out folder or one recording in it) and report, per room, packets sent, received by the recorder and lost on the way to its files, and join times")
+	probe := fs.String("probe", "", "the rooms send tone bursts, one room after another, instead of speaking, and log when each burst was captured to FILE (JSON lines); bench/align compares them with the recording")
 	nodes := fs.String("livekit-url", "", "with a LiveKit meeting: LiveKit nodes the rooms join through, url,url,... (default: the one the server grants); the rooms spread over them, and one that joins again takes the next")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
@@ -46,6 +49,7 @@ func runSimulate(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	opts.Listen = *listen
+	opts.Probe = *probe != ""
 	script, err := simulate.Build(f, opts)
 	if err != nil {
 		return err
@@ -67,6 +71,19 @@ func runSimulate(ctx context.Context, args []string, e *env) error {
 			urls = strings.Split(*nodes, ",")
 		}
 		cfg.Join = liveKitRooms(u, f.Meeting.ID, nil, urls, log)
+	}
+	if *probe != "" {
+		bursts, err := os.Create(*probe)
+		if err != nil {
+			return fmt.Errorf("--probe: %w", err)
+		}
+		defer bursts.Close()
+		enc := json.NewEncoder(bursts)
+		cfg.OnBurst = func(b simulate.Burst) {
+			if err := enc.Encode(b); err != nil {
+				log.Error("probe log", "err", err)
+			}
+		}
 	}
 	r, err := simulate.Start(ctx, script, cfg)
 	if err != nil {
@@ -113,7 +130,8 @@ type scriptFlags struct {
 	rooms                     *string
 	duration                  *time.Duration
 	loss                      *float64
-	jitter                    *time.Duration
+	jitter, delay             *time.Duration
+	reorder                   *float64
 	late, silent, pause, drop *string
 	absent                    *string
 	pauseFor, dropFor         *time.Duration
@@ -127,6 +145,8 @@ func addScriptFlags(fs *flag.FlagSet, duration, pauseFor time.Duration) *scriptF
 		duration: fs.Duration("duration", duration, "length of the simulated meeting"),
 		loss:     fs.Float64("loss", 0.01, "fraction of every room's packets lost on the way"),
 		jitter:   fs.Duration("jitter", 80*time.Millisecond, fmt.Sprintf("now and then hold a room's packets back up to this long (max %s)", simulate.MaxJitter)),
+		delay:    fs.Duration("delay", 0, fmt.Sprintf("every packet takes a random 0 to this long on the way, in order (max %s)", simulate.MaxDelay)),
+		reorder:  fs.Float64("reorder", 0, "fraction of every room's packets that arrive after the next one"),
 		late:     fs.String("late", simulate.Auto, "room that joins a third of the way in"+pick),
 		absent:   fs.String("absent", simulate.Auto, "rooms that never join: id,id,..."+pick),
 		silent:   fs.String("silent", simulate.Auto, "room that is connected but sends only silence"+pick),
@@ -153,7 +173,7 @@ func (sf *scriptFlags) options(f *meeting.File) (simulate.Options, error) {
 		return simulate.Options{}, err
 	}
 	o := simulate.Options{
-		Rooms: rooms, Duration: *sf.duration, Loss: *sf.loss, Jitter: *sf.jitter,
+		Rooms: rooms, Duration: *sf.duration, Loss: *sf.loss, Jitter: *sf.jitter, Delay: *sf.delay, Reorder: *sf.reorder,
 		Late: *sf.late, Silent: *sf.silent, Pause: *sf.pause, Drop: *sf.drop,
 		PauseFor: *sf.pauseFor, DropFor: *sf.dropFor, Seed: *sf.seed,
 	}
@@ -227,6 +247,9 @@ func printPlan(w io.Writer, s simulate.Script) {
 	if len(s.Rooms) > 0 {
 		if r := s.Rooms[0]; r.Loss > 0 || r.Jitter > 0 {
 			fmt.Fprintf(w, "  plan: every room loses %.1f%% of its packets and now and then holds them up to %s\n", 100*r.Loss, r.Jitter)
+		}
+		if r := s.Rooms[0]; r.Delay > 0 || r.Reorder > 0 {
+			fmt.Fprintf(w, "  plan: every packet takes 0 to %s on the way, %.1f%% arrive after the next\n", r.Delay, 100*r.Reorder)
 		}
 	}
 }
