@@ -102,7 +102,7 @@ type Config struct {
 // start, and everything after it, that much late, and the drift correction
 // would then drop audio to catch up when the punctual packets behind it
 // came. Start is the fastest of those packets' arrivals, mapped back by its
-// RTP time to the first packet's place, at most Hold before the first
+// RTP time to the first packet's place, at most 300 ms before the first
 // packet's arrival; nothing is written before the segment settles.
 //
 // A failed write (disk full, an I/O error, a short write) costs no audio that
@@ -446,7 +446,7 @@ func (s *Segment) settle() {
 				off = min(off, oggopus.Samples(sl.arrival.Sub(s.first))-(sl.uts-ref.uts))
 			}
 		})
-		back := max(min(off, 0), -oggopus.Samples(s.cfg.Hold))
+		back := max(min(off, 0), -oggopus.Samples(settleAfter))
 		s.start = s.first.Add(oggopus.Duration(back))
 		s.tl.firstAt, s.tl.firstTS, s.tl.haveFirstAt = off-back, ref.uts, true
 	}

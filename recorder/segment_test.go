@@ -177,8 +177,8 @@ func run(t *testing.T, p plan, tick bool, cfg Config) ([]byte, *Segment) {
 	if err := seg.Close(t0.Add(p.end)); err != nil {
 		t.Fatal(err)
 	}
-	if first, got := t0.Add(ev[0].at), seg.Start(); got.After(first) || got.Before(first.Add(-DefaultHold)) {
-		t.Errorf("segment start %v, want the first arrival %v or up to %v before", got, first, DefaultHold)
+	if first, got := t0.Add(ev[0].at), seg.Start(); got.After(first) || got.Before(first.Add(-settleAfter)) {
+		t.Errorf("segment start %v, want the first arrival %v or up to %v before", got, first, settleAfter)
 	}
 	return buf.Bytes(), seg
 }
@@ -740,10 +740,10 @@ func TestSegmentStallLongerThanQuietFill(t *testing.T) {
 // TestSettlesOnLeastDelay: a connection's first packet comes late (an SFU
 // subscribing, a path waking up) and the rest on time. The segment starts
 // where the first packet would have come on the path's least delay, up to
-// Hold earlier than it came, and drops nothing to catch up.
+// settleAfter earlier than it came, and drops nothing to catch up.
 func TestSettlesOnLeastDelay(t *testing.T) {
 	src := fourSeconds(t, false)
-	for _, late := range []time.Duration{0, 17 * time.Millisecond, 60 * time.Millisecond, 110 * time.Millisecond, 200 * time.Millisecond} {
+	for _, late := range []time.Duration{0, 17 * time.Millisecond, 60 * time.Millisecond, 110 * time.Millisecond, 200 * time.Millisecond, 240 * time.Millisecond} {
 		t.Run(late.String(), func(t *testing.T) {
 			p := straight(src, 100, 100)
 			p.events[0].at = late
@@ -754,11 +754,11 @@ func TestSettlesOnLeastDelay(t *testing.T) {
 				}
 			}
 			data, seg := run(t, p, true, Config{})
-			back := min(late, DefaultHold)
+			back := min(late, settleAfter)
 			if got, want := seg.Start(), testStart().Add(late-back); got.Sub(want).Abs() > time.Millisecond/10 {
 				t.Errorf("start %v, want %v (the first arrival less %v)", got, want, back)
 			}
-			if st := seg.Stats(); late <= DefaultHold && (st.DriftDropped != 0 || st.SilenceSamples != 0 || st.LateDropped != 0) {
+			if st := seg.Stats(); late <= settleAfter && (st.DriftDropped != 0 || st.SilenceSamples != 0 || st.LateDropped != 0) {
 				t.Errorf("stats %+v: audio dropped or silence added", st)
 			}
 			verify(t, data, src, p.startingAt(seg))
