@@ -60,7 +60,7 @@ const (
 	burstWait = 40 * time.Millisecond
 	// burstFollowers: how many packets after a late one Segment.queued
 	// looks at to tell a draining queue from a sender resuming.
-	burstFollowers = 3
+	burstFollowers = 10
 	// maxBurstSpacing: RTP spacings up to this are one packet after the
 	// other; beyond, DTX or a jump, which says nothing about a queue.
 	maxBurstSpacing = oggopus.SampleRate / 5
@@ -498,35 +498,36 @@ func (s *Segment) release(now time.Time, force bool) error {
 // loaded SFU catching up, a few milliseconds apart; a sender whose clock
 // stood still sends its next packets one frame apart. One follower that
 // came within a quarter of the RTP spacing settles it; otherwise up to
-// burstFollowers of them are waited for, and a drain at more than 4/3 of
-// real time over them is a queue.
+// burstFollowers of them are waited for (as long as they keep coming), and
+// arrivals that took less than 85% of their RTP span are a queue: over 200
+// ms of packets, a sender's jitter rarely shortens the span by 30 ms, and a
+// drain at even 1.2 times real time does.
 func (s *Segment) queued(sl *slot, now time.Time, force bool) (queued, wait bool) {
 	if sl.n == 0 || !s.tl.wouldReanchor(sl.uts, oggopus.Samples(sl.arrival.Sub(s.start))) {
 		return false, false
 	}
 	frame := time.Duration(sl.samples) * time.Second / oggopus.SampleRate
-	k, last := 0, sl
+	k, last, ended := 0, sl, false
 	for nx := s.ro.follower(sl.useq); nx != nil && k < burstFollowers; nx = s.ro.follower(nx.useq) {
 		spacing, gap := nx.uts-last.uts, oggopus.Samples(nx.arrival.Sub(last.arrival))
 		if spacing <= 0 || spacing > maxBurstSpacing {
 			// DTX or a jump: what comes after says nothing of a queue.
-			return false, false
+			ended = true
+			break
 		}
 		if k == 0 && 4*gap < spacing {
 			return true, false
 		}
 		k, last = k+1, nx
 	}
-	if k >= 2 {
-		spacing, span := last.uts-sl.uts, oggopus.Samples(last.arrival.Sub(sl.arrival))
-		if 4*span < 3*spacing {
-			return true, false
-		}
-	}
-	if k < burstFollowers && !force && now.Sub(sl.arrival) < time.Duration(k+1)*frame+burstWait {
+	if !ended && k < burstFollowers && !force && now.Sub(sl.arrival) < time.Duration(k+1)*frame+burstWait {
 		return false, true
 	}
-	return false, false
+	if k < 2 {
+		return false, false
+	}
+	spacing, span := last.uts-sl.uts, oggopus.Samples(last.arrival.Sub(sl.arrival))
+	return 20*span < 17*spacing, false
 }
 
 func (s *Segment) process(sl *slot, queued bool) error {

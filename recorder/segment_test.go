@@ -321,8 +321,11 @@ func TestSegmentScenarios(t *testing.T) {
 	// quietFill): no ticks either, then every queued packet at once.
 	add(scenario{name: "reader stall, then a burst", plan: stalled(src, 100, 135, 11)})
 	// A starved sender or a loaded SFU catching up: what it held comes
-	// 7 ms a packet, faster than real time but no burst.
+	// 7 ms a packet, faster than real time but no burst; or 16 ms a
+	// packet, 1.25 times real time, which only 200 ms of packets tell
+	// from a sender resuming with jitter.
 	add(scenario{name: "network stall, then a drain", plan: draining(src, 40, 90, 13, 7*time.Millisecond), tick: true})
+	add(scenario{name: "network stall, then a slower drain", plan: draining(src, 40, 63, 13, 16*time.Millisecond), tick: true})
 
 	jump := straight(src, 5, 5)
 	for i := 100; i < n; i++ {
