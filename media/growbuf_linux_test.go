@@ -2,9 +2,6 @@ package media
 
 import (
 	"net"
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 )
@@ -12,14 +9,7 @@ import (
 // TestGrowUDPBuffers grows a socket someone else opened with a small
 // buffer, leaves one already large enough alone, and does not touch TCP.
 func TestGrowUDPBuffers(t *testing.T) {
-	b, err := os.ReadFile("/proc/sys/net/core/rmem_max")
-	if err != nil {
-		t.Skip(err)
-	}
-	limit, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	limit := rmemMax(t)
 	want := min(limit, SocketBuffer)
 	if want < 2*minBuffer {
 		t.Skipf("net.core.rmem_max is %d: too small to tell grown from not", limit)

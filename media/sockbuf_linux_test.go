@@ -11,14 +11,7 @@ import (
 // TestBufferedNet opens real sockets: they get the buffer asked for up to
 // the kernel's limit, and a limit below it is reported once.
 func TestBufferedNet(t *testing.T) {
-	b, err := os.ReadFile("/proc/sys/net/core/rmem_max")
-	if err != nil {
-		t.Skip(err)
-	}
-	limit, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	limit := rmemMax(t)
 	listen := func(size int) (grants []int, warned [][2]int) {
 		n, err := BufferedNet(size, func(g, a int) { warned = append(warned, [2]int{g, a}) })
 		if err != nil {
@@ -45,4 +38,19 @@ func TestBufferedNet(t *testing.T) {
 	if msg := BufferWarning(limit, limit*4); !strings.Contains(msg, "net.core.rmem_max="+strconv.Itoa(limit*4)) {
 		t.Errorf("warning does not say what to do: %s", msg)
 	}
+}
+
+// rmemMax is the kernel's limit on a socket's receive buffer; the test is
+// skipped where it cannot be read.
+func rmemMax(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/sys/net/core/rmem_max")
+	if err != nil {
+		t.Skip(err)
+	}
+	limit, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return limit
 }
