@@ -245,8 +245,11 @@ func printPlan(w io.Writer, s simulate.Script) {
 		fmt.Fprintf(w, "  plan: absent       %s\n", strings.Join(absent, ", "))
 	}
 	if len(s.Rooms) > 0 {
-		if r := s.Rooms[0]; r.Loss > 0 || r.Jitter > 0 {
+		if r := s.Rooms[0]; r.Jitter > 0 {
 			fmt.Fprintf(w, "  plan: every room loses %.1f%% of its packets and now and then holds them up to %s\n", 100*r.Loss, r.Jitter)
+		}
+		if r := s.Rooms[0]; r.Jitter == 0 && r.Loss > 0 {
+			fmt.Fprintf(w, "  plan: every room loses %.1f%% of its packets\n", 100*r.Loss)
 		}
 		if r := s.Rooms[0]; r.Delay > 0 || r.Reorder > 0 {
 			fmt.Fprintf(w, "  plan: every packet takes 0 to %s on the way, %.1f%% arrive after the next\n", r.Delay, 100*r.Reorder)
