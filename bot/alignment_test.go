@@ -133,7 +133,7 @@ func TestAlignmentAtMeetingSize(t *testing.T) {
 		what string
 		errs []time.Duration
 	}{{"room files", fileErrs}, {"mix", mixErrs}} {
-		med, p99, worst := spread(m.errs)
+		med, p99, worst := audiotest.Spread(m.errs)
 		t.Logf("%s: %d bursts, onset error median %v, p99 %v, worst %v", m.what, len(m.errs), med, p99, worst)
 		if med < -5*time.Millisecond || med > 5*time.Millisecond {
 			t.Errorf("%s: median onset error %v, want within ±5 ms", m.what, med)
@@ -187,17 +187,4 @@ func nearest(onsets []audiotest.Onset, want time.Duration) (time.Duration, bool)
 		}
 	}
 	return best, ok
-}
-
-// spread is the median, 99th percentile (by absolute value) and worst of
-// errs.
-func spread(errs []time.Duration) (med, p99, worst time.Duration) {
-	if len(errs) == 0 {
-		return 0, 0, 0
-	}
-	s := slices.Clone(errs)
-	slices.Sort(s)
-	med = s[len(s)/2]
-	slices.SortFunc(s, func(a, b time.Duration) int { return int(a.Abs() - b.Abs()) })
-	return med, s[min(len(s)-1, len(s)*99/100)], s[len(s)-1]
 }

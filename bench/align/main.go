@@ -28,7 +28,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"time"
 
@@ -241,7 +240,7 @@ func report(w io.Writer, what string, ms []measured, tol time.Duration, verbose 
 				outside++
 			}
 		}
-		med, p99, worst := spread(errs)
+		med, p99, worst := audiotest.Spread(errs)
 		fmt.Fprintf(w, "align: %s %s bursts=%d missing=%d outside=%d median_ms=%.1f p99_ms=%.1f worst_ms=%.1f\n",
 			what, label, len(errs), missing, outside, ms1(med), ms1(p99), ms1(worst))
 	}
@@ -264,16 +263,3 @@ func report(w io.Writer, what string, ms []measured, tol time.Duration, verbose 
 }
 
 func ms1(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// spread is the median, the 99th percentile by absolute value and the
-// worst of errs.
-func spread(errs []time.Duration) (med, p99, worst time.Duration) {
-	if len(errs) == 0 {
-		return 0, 0, 0
-	}
-	s := slices.Clone(errs)
-	slices.Sort(s)
-	med = s[len(s)/2]
-	slices.SortFunc(s, func(a, b time.Duration) int { return int(a.Abs() - b.Abs()) })
-	return med, s[min(len(s)-1, len(s)*99/100)], s[len(s)-1]
-}
