@@ -8,6 +8,7 @@ import (
 
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/recorder"
+	"github.com/samvad/samvad/stitch"
 )
 
 // t0 is the recording's start in every scenario.
@@ -104,7 +105,7 @@ type scenario struct {
 	// during is called after every mixer tick with the simulated time.
 	during func(at time.Duration, m *Mixer)
 	// segs collects each room's segments for stitching.
-	segs map[string][]recorder.SegmentRef
+	segs map[string][]stitch.SegmentRef
 }
 
 func (sc *scenario) run(t *testing.T, root *os.Root, mixName string) *Mixer {
@@ -120,7 +121,7 @@ func (sc *scenario) run(t *testing.T, root *os.Root, mixName string) *Mixer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc.segs = map[string][]recorder.SegmentRef{}
+	sc.segs = map[string][]stitch.SegmentRef{}
 	const step = 20 * time.Millisecond
 	last := sc.end
 	if sc.stop > 0 {
@@ -183,7 +184,7 @@ func (sc *scenario) feed(t *testing.T, root *os.Root, m *Mixer, r *simRoom, at t
 			}
 			r.seg, r.in = seg, in
 			r.ref = len(sc.segs[r.name])
-			sc.segs[r.name] = append(sc.segs[r.name], recorder.SegmentRef{Path: name})
+			sc.segs[r.name] = append(sc.segs[r.name], stitch.SegmentRef{Path: name})
 		}
 		if !r.noLvl {
 			r.in.Level(arr, r.level[r.next])
