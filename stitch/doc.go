@@ -1,5 +1,5 @@
 // Package stitch lays a room's segments, the files the live capture
-// (package recorder) wrote for each of its connections, out on the
+// (package capture) wrote for each of its connections, out on the
 // meeting's timeline: one Ogg Opus file whose first played sample is the
 // recording's start and whose length is the recording's length, with
 // silence wherever no segment covers and the later segment winning where

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/internal/audiotest"
-	"github.com/samvad/samvad/recorder"
 )
 
 // tolerance is how far a burst may be found from its place.
@@ -31,7 +31,7 @@ func newSource(t testing.TB, total time.Duration, bursts []audiotest.Burst) sour
 // packet: the file holds what the last flush wrote.
 func writeSegment(t testing.TB, root *os.Root, name string, start time.Time, src source, crash bool) {
 	t.Helper()
-	seg, err := recorder.CreateSegment(root, name, recorder.Config{})
+	seg, err := capture.CreateSegment(root, name, capture.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ const MinPreSkip = 312
 // SegmentRef names a segment to stitch and when it started.
 type SegmentRef struct {
 	Path  string    // slash-separated, relative to the root given to Room
-	Start time.Time // instant of the segment's first played sample (recorder.Segment.Start)
+	Start time.Time // instant of the segment's first played sample (capture.Segment.Start)
 }
 
 // SegmentInfo is what Room found in one segment, for the manifest.

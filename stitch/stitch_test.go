@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/oggopus"
-	"github.com/samvad/samvad/recorder"
 	"github.com/thesyncim/gopus"
 	"github.com/thesyncim/gopus/container/ogg"
 )
@@ -242,7 +242,7 @@ func TestStitchSampleExact(t *testing.T) {
 	var pcms [][]float32
 	for k, st := range starts {
 		src := newSource(t, time.Second, []audiotest.Burst{burst(200, 500, 500+200*float64(k))})
-		name := recorder.SegmentName("dumka", k+1)
+		name := capture.SegmentName("dumka", k+1)
 		writeSegment(t, root, name, rec.Add(st), src, false)
 		dec, err := audiotest.DecodeOggFile(filepath.Join(dir, name))
 		if err != nil {

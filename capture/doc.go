@@ -1,7 +1,7 @@
-// Package recorder is the live capture: it writes what a meeting bot
-// receives from each district room into Ogg Opus files whose playing time
-// equals wall-clock time (package stitch later lays a room's files out on
-// the meeting's timeline).
+// Package capture writes what a meeting bot receives from each district
+// room, as it arrives, into Ogg Opus files whose playing time equals
+// wall-clock time (package stitch later lays a room's files out on the
+// meeting's timeline).
 //
 // A Segment is one room connection written live: received Opus packets are
 // copied into the file unchanged (never re-encoded), reordered, de-duplicated,
@@ -34,7 +34,7 @@
 // Push, Tick and Close from one goroutine (typically the one
 // reading the RTP track, with a ticker in the same select loop). The package
 // starts no goroutines and has no package-level mutable state.
-package recorder
+package capture
 
 import (
 	"errors"
@@ -43,7 +43,7 @@ import (
 )
 
 // ErrClosed is returned by a Segment used after Close.
-var ErrClosed = errors.New("recorder: segment closed")
+var ErrClosed = errors.New("capture: segment closed")
 
 // frameQuantum is the granularity of every gap this package fills with
 // silence: the shortest Opus frame.
