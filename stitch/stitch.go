@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"slices"
 	"time"
 
+	"github.com/samvad/samvad/internal/newfile"
 	"github.com/samvad/samvad/oggopus"
 )
 
@@ -101,28 +101,17 @@ func Room(root *os.Root, out string, segs []SegmentRef, start, end time.Time) (*
 		describe(&infos[i], scans[i])
 	}
 
-	if dir := path.Dir(out); dir != "." {
-		if err := root.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("stitch %s: %w", out, err)
+	var res *Result
+	err := newfile.Write(root, out, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		var err error
+		if res, err = layOut(bw, segs, scans, infos, oggopus.SamplesRounded(end.Sub(start)), start); err != nil {
+			return err
 		}
-	}
-	f, err := root.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+		return bw.Flush()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("stitch %s: %w", out, err)
-	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	res, err := layOut(bw, segs, scans, infos, oggopus.SamplesRounded(end.Sub(start)), start)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("stitch %s: %w", out, err), root.Remove(out))
 	}
 	res.Path = out
 	return res, nil
