@@ -17,7 +17,7 @@ import (
 type Room struct {
 	// Path is the room's stitched file (rooms/<room>.ogg), slash-separated
 	// and relative to the root given to MixFiles. Its first played sample
-	// must be the recording's start, as stitch.Stitch makes it.
+	// must be the recording's start, as stitch.Room makes it.
 	Path string
 	// Sounding, if not nil, lists when the room may be heard: its speaking
 	// turns from events.jsonl, say. Each span is widened by 200 ms before
