@@ -100,7 +100,7 @@ func TestAlignmentAtMeetingSize(t *testing.T) {
 		}
 		onsets := audiotest.DetectBursts(dec.PCM, audiotest.DetectConfig{})
 		for k, bu := range s.bursts {
-			d, ok := nearest(onsets, capture(bu))
+			_, d, ok := audiotest.Nearest(onsets, capture(bu), 100*time.Millisecond)
 			if !ok {
 				t.Errorf("%s: burst %d (%v) not found in its file: %v", s.id, k, capture(bu), onsets)
 				continue
@@ -118,7 +118,7 @@ func TestAlignmentAtMeetingSize(t *testing.T) {
 	onsets := audiotest.DetectBursts(dec.PCM, audiotest.DetectConfig{})
 	for _, s := range speakers {
 		for k, bu := range s.bursts {
-			d, ok := nearest(onsets, capture(bu))
+			_, d, ok := audiotest.Nearest(onsets, capture(bu), 100*time.Millisecond)
 			if !ok {
 				t.Errorf("%s: burst %d (%v) not found in the mix", s.id, k, capture(bu))
 				continue
@@ -175,16 +175,4 @@ func (s *speaker) impaired(mic interface {
 		time.Sleep(time.Until(p.at))
 		mic.SendStamped(p.seq, p.ts, s.packets[p.k], s.levels[p.k])
 	}
-}
-
-// nearest is the onset closest to want, as an error (onset less want), if
-// one is within 100 ms.
-func nearest(onsets []audiotest.Onset, want time.Duration) (time.Duration, bool) {
-	best, ok := time.Duration(0), false
-	for _, o := range onsets {
-		if d := o.At - want; d > -100*time.Millisecond && d < 100*time.Millisecond && (!ok || d.Abs() < best.Abs()) {
-			best, ok = d, true
-		}
-	}
-	return best, ok
 }

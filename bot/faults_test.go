@@ -289,13 +289,7 @@ func checkBursts(t *testing.T, folder, room string, t0 time.Time, bursts []audio
 	onsets := audiotest.DetectBursts(dec.PCM, audiotest.DetectConfig{})
 	for _, b := range bursts {
 		want := t0.Add(b.At).Sub(man.StartedAt())
-		found := false
-		for _, o := range onsets {
-			if d := o.At - want; d > -20*time.Millisecond && d < 20*time.Millisecond {
-				found = true
-			}
-		}
-		if !found {
+		if _, _, ok := audiotest.Nearest(onsets, want, 20*time.Millisecond); !ok {
 			t.Errorf("%s: no burst within ±20 ms of %v; found %v", room, want, onsets)
 		}
 	}

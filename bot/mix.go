@@ -5,8 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/mixer"
-	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -67,12 +67,12 @@ func (lm *liveMix) fail(now time.Time, err error) {
 
 // follow adds a room connection whose first packet arrived at first (see
 // mixer.Mixer.Follow: its segment may settle on a start up to
-// recorder.MaxHold earlier); nil when the mix has failed.
+// capture.MaxHold earlier); nil when the mix has failed.
 func (lm *liveMix) follow(first time.Time) *mixer.Input {
 	if lm == nil {
 		return nil
 	}
-	in, err := lm.m.Follow(first.Add(-recorder.MaxHold))
+	in, err := lm.m.Follow(first.Add(-capture.MaxHold))
 	if err != nil {
 		lm.log.Debug("mix input", "err", err)
 		return nil

@@ -12,10 +12,10 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/samvad/samvad/activity"
+	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/metrics"
 	"github.com/samvad/samvad/mixer"
 	"github.com/samvad/samvad/oggopus"
-	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -110,7 +110,7 @@ type trackRecorder struct {
 
 	meter       levelMeter
 	mixIn       *mixer.Input
-	seg         *recorder.Segment
+	seg         *capture.Segment
 	pkt         rtp.Packet
 	lastTick    time.Time
 	written     time.Duration
@@ -186,7 +186,7 @@ func (t *trackRecorder) tick(now time.Time) {
 
 // checkWrites reports a segment file that stops or starts taking writes
 // again: on a full disk the recorder holds the audio in memory (up to
-// recorder.DefaultMaxHeld) and writes it out when space returns.
+// capture.DefaultMaxHeld) and writes it out when space returns.
 func (t *trackRecorder) checkWrites(now time.Time) {
 	err := t.seg.WriteErr()
 	switch {
@@ -262,7 +262,7 @@ func (t *trackRecorder) openSegment(now time.Time) {
 		return
 	}
 	t.mixIn = b.mix.follow(now)
-	seg, err := recorder.CreateSegment(root, name, recorder.Config{Sink: t})
+	seg, err := capture.CreateSegment(root, name, capture.Config{Sink: t})
 	if err != nil {
 		t.failed = true
 		if t.mixIn != nil {
@@ -278,7 +278,7 @@ func (t *trackRecorder) openSegment(now time.Time) {
 	t.m.SegmentOpened()
 }
 
-// SegmentStarted is the segment telling its start (recorder.FrameSink).
+// SegmentStarted is the segment telling its start (capture.FrameSink).
 func (t *trackRecorder) SegmentStarted(start time.Time) {
 	if t.mixIn != nil {
 		t.mixIn.SegmentStarted(start)
@@ -286,7 +286,7 @@ func (t *trackRecorder) SegmentStarted(start time.Time) {
 	t.b.emit(recording.Event{At: start, Event: recording.EventSegmentOpened, Room: t.room, Session: t.session, Segment: t.segmentPath})
 }
 
-// Frame is a frame the segment wrote (recorder.FrameSink).
+// Frame is a frame the segment wrote (capture.FrameSink).
 func (t *trackRecorder) Frame(f oggopus.Frame) {
 	switch f.Kind {
 	case oggopus.FrameAudio:

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/oggopus"
-	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/stitch"
 )
 
 // Progress is told how far Build has come, for a progress bar.
@@ -161,21 +161,21 @@ func readEvents(f *recording.Folder) ([]recording.Event, []string, error) {
 // collectSegments finds every room's segments and their wall-clock starts:
 // from segment_opened events, which the bot writes (synced) when a segment
 // has settled on its start, before it writes any audio.
-func collectSegments(f *recording.Folder, events []recording.Event) map[string][]recorder.SegmentRef {
+func collectSegments(f *recording.Folder, events []recording.Event) map[string][]stitch.SegmentRef {
 	start := map[string]time.Time{}
 	for _, e := range events {
 		if e.Event == recording.EventSegmentOpened && e.Segment != "" {
 			start[e.Segment] = e.At
 		}
 	}
-	out := map[string][]recorder.SegmentRef{}
+	out := map[string][]stitch.SegmentRef{}
 	for _, room := range f.SegmentRooms() {
 		for _, p := range f.Segments(room) {
 			t, ok := start[p]
 			if !ok {
 				continue // created but never given a packet: nothing to place
 			}
-			out[room] = append(out[room], recorder.SegmentRef{Path: p, Start: t})
+			out[room] = append(out[room], stitch.SegmentRef{Path: p, Start: t})
 		}
 	}
 	return out
@@ -183,7 +183,7 @@ func collectSegments(f *recording.Folder, events []recording.Event) map[string][
 
 // recordingEnd is recording_ended_at, or for a recording cut short by a
 // crash the last moment anything shows it was alive.
-func recordingEnd(f *recording.Folder, events []recording.Event, segs map[string][]recorder.SegmentRef) time.Time {
+func recordingEnd(f *recording.Folder, events []recording.Event, segs map[string][]stitch.SegmentRef) time.Time {
 	if t := f.Manifest.EndedAt(); !t.IsZero() {
 		return t
 	}
@@ -211,7 +211,7 @@ func recordingEnd(f *recording.Folder, events []recording.Event, segs map[string
 	return end
 }
 
-func roomIDs(f *recording.Folder, segs map[string][]recorder.SegmentRef) []string {
+func roomIDs(f *recording.Folder, segs map[string][]stitch.SegmentRef) []string {
 	seen := map[string]bool{}
 	var ids []string
 	for _, r := range f.Manifest.Meeting.Rooms {
@@ -232,14 +232,14 @@ func roomIDs(f *recording.Folder, segs map[string][]recorder.SegmentRef) []strin
 
 // stitchRoom writes rooms/<room>.ogg through a temporary file, so that a
 // rebuild replaces the old file only once the new one is whole.
-func stitchRoom(f *recording.Folder, room string, segs []recorder.SegmentRef, start, end time.Time) (*recording.RoomFile, []recorder.SegmentInfo, error) {
+func stitchRoom(f *recording.Folder, room string, segs []stitch.SegmentRef, start, end time.Time) (*recording.RoomFile, []stitch.SegmentInfo, error) {
 	if err := f.Root.MkdirAll(recording.RoomsDir, recording.DirMode); err != nil {
 		return nil, nil, fmt.Errorf("rooms folder: %w", err)
 	}
 	final := path.Join(recording.RoomsDir, room+".ogg")
 	tmp := final + ".tmp"
 	f.Root.Remove(tmp)
-	res, err := recorder.Stitch(f.Root, tmp, segs, start, end)
+	res, err := stitch.Room(f.Root, tmp, segs, start, end)
 	if err != nil {
 		return nil, nil, fmt.Errorf("stitch %s: %w", room, err)
 	}
@@ -272,7 +272,7 @@ func fileSHA256(f *recording.Folder, name string) (string, int64, error) {
 }
 
 // damage says in words what of a segment could not be used.
-func damage(in recorder.SegmentInfo) string {
+func damage(in stitch.SegmentInfo) string {
 	switch {
 	case in.Err != nil:
 		return "unreadable: " + in.Err.Error()

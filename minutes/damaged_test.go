@@ -70,13 +70,7 @@ func TestReportOnDamagedInput(t *testing.T) {
 		}
 		onsets := audiotest.DetectBursts(dec.PCM, audiotest.DetectConfig{})
 		for _, w := range want {
-			ok := false
-			for _, o := range onsets {
-				if d := o.At - w; d > -20*time.Millisecond && d < 20*time.Millisecond {
-					ok = true
-				}
-			}
-			if !ok {
+			if _, _, ok := audiotest.Nearest(onsets, w, 20*time.Millisecond); !ok {
 				t.Errorf("%s: no burst at %v; found %v", room, w, onsets)
 			}
 		}

@@ -12,8 +12,8 @@
 // There are two ways to make it (Check tells whether an existing one is
 // complete):
 //
-//   - Mixer, live in the bot: each room connection (a recorder.Segment) feeds
-//     an Input (its recorder.FrameSink), and a ticker calls Mixer.Tick, which
+//   - Mixer, live in the bot: each room connection (a capture.Segment) feeds
+//     an Input (its capture.FrameSink), and a ticker calls Mixer.Tick, which
 //     mixes and writes what every room has delivered (or what is older than
 //     Options.Latency, so one stalled room never stalls the mix) and flushes
 //     the file at least every Options.FlushInterval. A process killed with -9

@@ -8,8 +8,8 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/mixer"
-	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/voice"
 )
 
@@ -57,14 +57,14 @@ func Example_bot() {
 	arrival := func(k int) time.Time { return recStart.Add(time.Duration(k) * 20 * time.Millisecond) }
 
 	// In a track's goroutine, when the connection's first packet arrives:
-	in, err := mix.Follow(arrival(0).Add(-recorder.MaxHold)) // arrival: what the first Push gets
+	in, err := mix.Follow(arrival(0).Add(-capture.MaxHold)) // arrival: what the first Push gets
 	if err != nil {
 		log.Fatal(err)
 	}
 	// The input follows the segment: placed on the timeline when the
 	// segment settles on its start, fed every frame it writes (both inside
 	// Push, Tick and Close below).
-	seg, err := recorder.CreateSegment(root, recorder.SegmentName("ranchi", 1), recorder.Config{Sink: in})
+	seg, err := capture.CreateSegment(root, capture.SegmentName("ranchi", 1), capture.Config{Sink: in})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -2,14 +2,14 @@ package mixer
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/samvad/samvad/internal/newfile"
 	"github.com/samvad/samvad/oggopus"
 )
 
@@ -17,7 +17,7 @@ import (
 type Room struct {
 	// Path is the room's stitched file (rooms/<room>.ogg), slash-separated
 	// and relative to the root given to MixFiles. Its first played sample
-	// must be the recording's start, as recorder.Stitch makes it.
+	// must be the recording's start, as stitch.Room makes it.
 	Path string
 	// Sounding, if not nil, lists when the room may be heard: its speaking
 	// turns from events.jsonl, say. Each span is widened by 200 ms before
@@ -99,32 +99,21 @@ func MixFiles(root *os.Root, out string, rooms []Room, length time.Duration, opt
 		files[i] = rf
 	}
 
-	if dir := path.Dir(out); dir != "." {
-		if err := root.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("mixer: %s: %w", out, err)
+	var outStats Stats
+	var o *output
+	err := newfile.Write(root, out, func(w io.Writer) error {
+		// A big buffer: nothing to be crash-safe for here, so fewer writes.
+		var err error
+		if o, err = newOutput(w, 256<<10, opts, &outStats); err != nil {
+			return err
 		}
-	}
-	f, err := root.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+		if err := mixFiles(opts.Context, files, max(0, oggopus.SamplesRounded(length)), o, &res.Stats); err != nil {
+			return err
+		}
+		return o.flush()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("mixer: %s: %w", out, err)
-	}
-	var outStats Stats
-	// A big buffer: nothing to be crash-safe for here, so fewer writes.
-	o, err := newOutput(f, 256<<10, opts, &outStats)
-	if err == nil {
-		err = mixFiles(opts.Context, files, max(0, oggopus.SamplesRounded(length)), o, &res.Stats)
-	}
-	if err == nil {
-		err = o.flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("mixer: %s: %w", out, err), root.Remove(out))
 	}
 	addOutputStats(&res.Stats, &outStats)
 	res.PreSkip, res.Samples = o.preSkip, o.samples()

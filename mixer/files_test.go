@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
-	"github.com/samvad/samvad/recorder"
+	"github.com/samvad/samvad/stitch"
 )
 
 // stitchMeeting runs the meeting live (writing its segments), stitches each
@@ -23,7 +23,7 @@ func stitchMeeting(t *testing.T) (*scenario, []Room, string) {
 	var rooms []Room
 	for _, r := range sc.rooms {
 		out := "rooms/" + r.name + ".ogg"
-		if _, err := recorder.Stitch(root, out, sc.segs[r.name], t0, t0.Add(sc.end)); err != nil {
+		if _, err := stitch.Room(root, out, sc.segs[r.name], t0, t0.Add(sc.end)); err != nil {
 			t.Fatal(err)
 		}
 		rooms = append(rooms, Room{Path: out})

@@ -92,7 +92,7 @@ func newMixer(w io.Writer, name string, start time.Time, opts Options) (*Mixer, 
 	return m, nil
 }
 
-// Input is one room connection feeding the mix: one recorder.Segment. It is
+// Input is one room connection feeding the mix: one capture.Segment. It is
 // used by the goroutine that owns the segment; see Open.
 type Input struct {
 	m          *Mixer
@@ -107,7 +107,7 @@ type Input struct {
 	closed bool
 }
 
-// Open adds a room connection whose segment (a recorder.Segment) starts at
+// Open adds a room connection whose segment (a capture.Segment) starts at
 // start: Follow with the start known. Hand every frame of the segment to
 // Input.Frame.
 func (m *Mixer) Open(start time.Time) (*Input, error) {
@@ -121,8 +121,8 @@ func (m *Mixer) Open(start time.Time) (*Input, error) {
 
 // Follow adds a room connection whose segment has not settled on its start
 // yet; earliest is the earliest start it can settle on (for a
-// recorder.Segment, its first packet's arrival less recorder.MaxHold). The
-// Input is the segment's recorder.FrameSink: give it as the segment's
+// capture.Segment, its first packet's arrival less capture.MaxHold). The
+// Input is the segment's capture.FrameSink: give it as the segment's
 // Config.Sink, and it takes its place on the timeline when the segment
 // starts. Until then the mix waits for it from earliest, and afterwards
 // until it delivers frames or is closed; at most Options.Latency behind the
@@ -165,7 +165,7 @@ func (in *Input) Level(arrival time.Time, level int) {
 	}
 }
 
-// Frame takes one frame of the segment, as its recorder.FrameSink. It decodes the frame if the room is sounding (on the calling
+// Frame takes one frame of the segment, as its capture.FrameSink. It decodes the frame if the room is sounding (on the calling
 // goroutine) and hands the audio to the mix. f.Packet is not retained.
 func (in *Input) Frame(f oggopus.Frame) {
 	pos := in.offset + f.Pos

@@ -98,7 +98,7 @@ func (rf *roomFile) advance(upTo, from int64, st *Stats) {
 			switch {
 			case !errors.Is(err, io.EOF):
 				rf.stop(err)
-			case rf.pos < rf.total-120: // Stitch ends files within 60 samples
+			case rf.pos < rf.total-120: // stitch.Room ends files within 60 samples
 				rf.stop(fmt.Errorf("%w at %v", errShortRoom, oggopus.Duration(max(0, rf.pos))))
 			}
 			rf.done = true

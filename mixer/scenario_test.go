@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/internal/audiotest"
-	"github.com/samvad/samvad/recorder"
+	"github.com/samvad/samvad/stitch"
 )
 
 // t0 is the recording's start in every scenario.
@@ -31,7 +32,7 @@ type simRoom struct {
 
 	packets [][]byte
 	level   []int
-	seg     *recorder.Segment
+	seg     *capture.Segment
 	in      *Input
 	ref     int // index of its segment in scenario.segs
 	next    int
@@ -91,7 +92,7 @@ func (r *simRoom) stalled(at time.Duration) bool {
 
 // scenario runs rooms against a live mixer on a simulated clock, in 20 ms
 // steps, as the bot would: each room's goroutine pushes its packets (with
-// their arrival times) to its own recorder.Segment, whose Sink is the
+// their arrival times) to its own capture.Segment, whose Sink is the
 // room's Input, and ticks it; a ticker ticks the mixer. Segments are written
 // as files under root so that the same meeting can be stitched and mixed
 // offline. stop, if not zero, ends the run there without closing anything
@@ -104,7 +105,7 @@ type scenario struct {
 	// during is called after every mixer tick with the simulated time.
 	during func(at time.Duration, m *Mixer)
 	// segs collects each room's segments for stitching.
-	segs map[string][]recorder.SegmentRef
+	segs map[string][]stitch.SegmentRef
 }
 
 func (sc *scenario) run(t *testing.T, root *os.Root, mixName string) *Mixer {
@@ -120,7 +121,7 @@ func (sc *scenario) run(t *testing.T, root *os.Root, mixName string) *Mixer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc.segs = map[string][]recorder.SegmentRef{}
+	sc.segs = map[string][]stitch.SegmentRef{}
 	const step = 20 * time.Millisecond
 	last := sc.end
 	if sc.stop > 0 {
@@ -172,18 +173,18 @@ func (sc *scenario) feed(t *testing.T, root *os.Root, m *Mixer, r *simRoom, at t
 	for r.next < len(r.packets) && !r.arrival(r.next).After(now) {
 		arr := r.arrival(r.next)
 		if r.seg == nil {
-			name := recorder.SegmentName(r.name, 1)
-			in, err := m.Follow(arr.Add(-recorder.MaxHold))
+			name := capture.SegmentName(r.name, 1)
+			in, err := m.Follow(arr.Add(-capture.MaxHold))
 			if err != nil {
 				t.Fatal(err)
 			}
-			seg, err := recorder.CreateSegment(root, name, recorder.Config{Sink: in})
+			seg, err := capture.CreateSegment(root, name, capture.Config{Sink: in})
 			if err != nil {
 				t.Fatal(err)
 			}
 			r.seg, r.in = seg, in
 			r.ref = len(sc.segs[r.name])
-			sc.segs[r.name] = append(sc.segs[r.name], recorder.SegmentRef{Path: name})
+			sc.segs[r.name] = append(sc.segs[r.name], stitch.SegmentRef{Path: name})
 		}
 		if !r.noLvl {
 			r.in.Level(arr, r.level[r.next])

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
-	"github.com/samvad/samvad/recorder"
+	"github.com/samvad/samvad/stitch"
 )
 
 // noiseAt is a deterministic white-noise burst: broadband, so that cross-
@@ -62,7 +62,7 @@ func TestTimelineIsSampleExact(t *testing.T) {
 		},
 	}}}
 	sc.run(t, root, "live.ogg")
-	if _, err := recorder.Stitch(root, "rooms/ranchi.ogg", sc.segs["ranchi"], t0, t0.Add(sc.end)); err != nil {
+	if _, err := stitch.Room(root, "rooms/ranchi.ogg", sc.segs["ranchi"], t0, t0.Add(sc.end)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := MixFiles(root, "files.ogg", []Room{{Path: "rooms/ranchi.ogg"}}, sc.end, Options{}); err != nil {

@@ -6,7 +6,7 @@
 // TOC-only packet a decoder conceals as lost (ConcealmentTOC).
 //
 // It knows nothing of rooms, meetings or wall clocks: the live capture
-// (recorder), stitching, the mixer and the minutes build on it. Every
+// (capture), stitching (stitch), the mixer and the minutes build on it. Every
 // sample count is at 48 kHz, the Opus clock (SampleRate).
 //
 // The package starts no goroutines and has no package-level mutable state.

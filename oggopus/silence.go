@@ -101,3 +101,12 @@ func (s *Silence) Next(remaining int64) ([]byte, int) {
 		return s.p120[:], 120
 	}
 }
+
+// Quantize rounds a sample count to the nearest multiple of ShortestFrame,
+// halves away from zero: the finest step in which silence can fill a gap.
+func Quantize(n int64) int64 {
+	if n < 0 {
+		return -Quantize(-n)
+	}
+	return (n + ShortestFrame/2) / ShortestFrame * ShortestFrame
+}

@@ -21,7 +21,7 @@ func Synth(seed int64, d time.Duration) Utterance {
 	pcm := make([]float32, framesFor(d)*FrameSamples)
 	newSynth(seed).render(pcm)
 	fadeOut(pcm, SampleRate/100)
-	normalize(pcm, synthPeak)
+	Normalize(pcm, synthPeak)
 	return mustEncode(pcm, speechProfile)
 }
 
@@ -189,8 +189,8 @@ func fadeOut(pcm []float32, n int) {
 	}
 }
 
-// normalize scales pcm so that its peak is peak; silence stays silence.
-func normalize(pcm []float32, peak float32) {
+// Normalize scales pcm so that its peak is peak; silence stays silence.
+func Normalize(pcm []float32, peak float32) {
 	var top float32
 	for _, v := range pcm {
 		top = max(top, v, -v)

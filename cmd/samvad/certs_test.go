@@ -208,6 +208,7 @@ func TestHSTS(t *testing.T) {
 		t.Fatal(err)
 	}
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: caCfg}}
+	defer hc.CloseIdleConnections()
 	for _, path := range []string{"/", "/join/host", "/healthz", "/assets/join.js"} {
 		resp, err := hc.Get(srv.baseURL + path)
 		if err != nil {

@@ -227,7 +227,9 @@ func checkRecordingsServed(t *testing.T, config, folder string) {
 	if res.StatusCode != http.StatusPartialContent || len(body) != 100 || string(body[:4]) != "OggS" || res.Header.Get("Content-Type") != "audio/ogg" {
 		t.Errorf("range request of a room file: %s, %d bytes", res.Status, len(body))
 	}
-	if res := get("/recordings", ""); res.StatusCode != http.StatusOK {
+	res = get("/recordings", "")
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
 		t.Errorf("the recordings page: %s", res.Status)
 	}
 	for _, s := range []string{"demo-staff", "demo-secretary"} {

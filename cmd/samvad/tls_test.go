@@ -82,6 +82,7 @@ func TestTLS(t *testing.T) {
 
 	// https for the pages and health, with the private CA.
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: caCfg}}
+	defer hc.CloseIdleConnections()
 	resp, err := hc.Get(srv.baseURL + "/healthz")
 	if err != nil {
 		t.Fatalf("healthz over https: %v", err)

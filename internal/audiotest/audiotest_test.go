@@ -169,3 +169,23 @@ func TestEncoderLookahead(t *testing.T) {
 		}
 	}
 }
+
+func TestNearest(t *testing.T) {
+	ms := time.Millisecond
+	onsets := []Onset{{At: 100 * ms}, {At: 190 * ms}, {At: 400 * ms}}
+	for _, c := range []struct {
+		at, tol time.Duration
+		ok      bool
+		want    time.Duration
+	}{
+		{180 * ms, 20 * ms, true, 190 * ms},
+		{140 * ms, 50 * ms, true, 100 * ms},
+		{300 * ms, 20 * ms, false, 0},
+		{420 * ms, 20 * ms, true, 400 * ms},
+	} {
+		o, off, ok := Nearest(onsets, c.at, c.tol)
+		if ok != c.ok || (ok && (o.At != c.want || off != c.want-c.at)) {
+			t.Errorf("Nearest(%v, ±%v) = %v, %v, %v; want %v", c.at, c.tol, o.At, off, ok, c.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"testing"
 
 	"github.com/thesyncim/gopus"
 	"github.com/thesyncim/gopus/container/ogg"
@@ -190,4 +191,20 @@ func DecodeOgg(data []byte) (*Decoded, error) {
 		out.PCM = []float32{}
 	}
 	return out, nil
+}
+
+// PageOffsets lists where each Ogg page of data starts; data must be whole
+// pages.
+func PageOffsets(t testing.TB, data []byte) []int {
+	t.Helper()
+	var offs []int
+	for off := 0; off < len(data); {
+		_, n, err := ogg.ParsePage(data[off:])
+		if err != nil {
+			t.Fatalf("page at %d: %v", off, err)
+		}
+		offs = append(offs, off)
+		off += n
+	}
+	return offs
 }

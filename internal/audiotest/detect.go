@@ -131,3 +131,14 @@ func DetectBursts(pcm []float32, cfg DetectConfig) []Onset {
 	}
 	return out
 }
+
+// Nearest is the onset closest to at and how far from at it starts (onset
+// minus at); ok is false when none starts within tol of at.
+func Nearest(onsets []Onset, at, tol time.Duration) (o Onset, off time.Duration, ok bool) {
+	for _, c := range onsets {
+		if d := c.At - at; d.Abs() <= tol && (!ok || d.Abs() < off.Abs()) {
+			o, off, ok = c, d, true
+		}
+	}
+	return o, off, ok
+}

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
-	"github.com/samvad/samvad/recorder"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -106,7 +106,7 @@ func WriteSegment(t testing.TB, f *recording.Folder, room string, start, end tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	seg, err := recorder.CreateSegment(f.Root, name, recorder.Config{})
+	seg, err := capture.CreateSegment(f.Root, name, capture.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,9 @@ func makeClip(espeak, lang string, r room, path string) (int, float64, error) {
 	if len(pcm) == 0 {
 		return 0, 0, fmt.Errorf("espeak-ng said nothing for %q", r.text)
 	}
-	normalize(pcm, clipPeak)
+	// Every room speaks at the same loudness whatever espeak-ng made of
+	// its words.
+	voice.Normalize(pcm, clipPeak)
 	u, err := voice.Encode(resample(pcm, rate, voice.SampleRate))
 	if err != nil {
 		return 0, 0, fmt.Errorf("encode: %w", err)

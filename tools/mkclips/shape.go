@@ -26,19 +26,3 @@ func trim(pcm []float32, rate int) []float32 {
 	pad := int(edgePad * float64(rate))
 	return pcm[max(first-pad, 0):min(last+pad+1, len(pcm))]
 }
-
-// normalize scales pcm so that its peak is peak: every room speaks at the
-// same loudness whatever espeak-ng made of its words.
-func normalize(pcm []float32, peak float32) {
-	var top float32
-	for _, v := range pcm {
-		top = max(top, v, -v)
-	}
-	if top == 0 {
-		return
-	}
-	g := peak / top
-	for i := range pcm {
-		pcm[i] *= g
-	}
-}

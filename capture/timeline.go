@@ -1,4 +1,4 @@
-package recorder
+package capture
 
 import (
 	"github.com/thesyncim/gopus"
@@ -166,7 +166,7 @@ func (t *timeline) place(p arrivingPacket) error {
 		// anchoring it at the end of the file instead would record a lag
 		// no packet had, and the baseline would then move the rest of the
 		// segment, and Close's fill, off the wall clock.
-		at := t.pos + roundQuantum(p.arr-base-t.pos)
+		at := t.pos + oggopus.Quantize(p.arr-base-t.pos)
 		if err := t.silence(max(0, at-t.pos)); err != nil {
 			return err
 		}
@@ -209,7 +209,7 @@ func (t *timeline) place(p arrivingPacket) error {
 
 	switch {
 	case base > hardDrift && t.budget >= frameQuantum*1000:
-		ins := min(roundQuantum(base), t.budget/1000/frameQuantum*frameQuantum)
+		ins := min(oggopus.Quantize(base), t.budget/1000/frameQuantum*frameQuantum)
 		if err := t.silence(ins); err != nil {
 			return err
 		}
@@ -269,13 +269,13 @@ func (t *timeline) fillGap(gap, lost, base int64) error {
 			}
 			t.stats.FramesConcealed++
 		}
-		return t.silence(roundQuantum(gap))
+		return t.silence(oggopus.Quantize(gap))
 	}
 	if base > softDrift || base < -softDrift {
 		gap = max(0, gap+base)
 		t.stats.DriftCorrections++
 	}
-	return t.silence(roundQuantum(gap))
+	return t.silence(oggopus.Quantize(gap))
 }
 
 // fillTo writes silence up to target (rounded down to whole frames) when the

@@ -1,4 +1,4 @@
-package recorder
+package stitch
 
 import (
 	"bufio"
@@ -9,24 +9,28 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"slices"
 	"time"
 
+	"github.com/samvad/samvad/internal/newfile"
 	"github.com/samvad/samvad/oggopus"
 )
 
-// MinPreSkip is the smallest pre-skip Stitch writes: libopus' encoder
+// ErrInvalidRange is returned by Room when the recording ends before it
+// starts.
+var ErrInvalidRange = errors.New("stitch: recording ends before it starts")
+
+// MinPreSkip is the smallest pre-skip Room writes: libopus' encoder
 // lookahead, the customary minimum (RFC 7845 section 4.2).
 const MinPreSkip = 312
 
 // SegmentRef names a segment to stitch and when it started.
 type SegmentRef struct {
-	Path  string    // slash-separated, relative to the root given to Stitch
-	Start time.Time // instant of the segment's first played sample (Segment.Start)
+	Path  string    // slash-separated, relative to the root given to Room
+	Start time.Time // instant of the segment's first played sample (capture.Segment.Start)
 }
 
-// SegmentInfo is what Stitch found in one segment, for the manifest.
+// SegmentInfo is what Room found in one segment, for the manifest.
 type SegmentInfo struct {
 	Path     string        `json:"path"`
 	Start    time.Time     `json:"start"`
@@ -52,8 +56,8 @@ type SegmentInfo struct {
 	Error string `json:"error,omitempty"`
 }
 
-// StitchResult describes a stitched file.
-type StitchResult struct {
+// Result describes a stitched file.
+type Result struct {
 	Path     string        `json:"path"`
 	PreSkip  int           `json:"pre_skip"`
 	Samples  int64         `json:"samples"` // played samples
@@ -61,7 +65,7 @@ type StitchResult struct {
 	Segments []SegmentInfo `json:"segments"` // in the order given
 }
 
-// Stitch writes out (relative to root, never overwriting: an existing file
+// Room writes out (relative to root, never overwriting: an existing file
 // is an error wrapping fs.ErrExist) one Ogg Opus file for a room from its
 // segments, on the recording's timeline: its first played sample is the
 // instant start, it plays for end-start (to within 1.25 ms), and each
@@ -76,9 +80,9 @@ type StitchResult struct {
 // The pre-skip is chosen per file in [MinPreSkip, MinPreSkip+120) so that the
 // first segment lands sample-exact; later segments land within half a 2.5 ms
 // frame of their exact place, the finest step silence frames allow.
-func Stitch(root *os.Root, out string, segs []SegmentRef, start, end time.Time) (*StitchResult, error) {
+func Room(root *os.Root, out string, segs []SegmentRef, start, end time.Time) (*Result, error) {
 	if end.Before(start) {
-		return nil, fmt.Errorf("recorder: stitch %s: %w", out, ErrInvalidRange)
+		return nil, fmt.Errorf("stitch %s: %w", out, ErrInvalidRange)
 	}
 	scans := make([]*oggopus.Stream, len(segs))
 	infos := make([]SegmentInfo, len(segs))
@@ -97,28 +101,17 @@ func Stitch(root *os.Root, out string, segs []SegmentRef, start, end time.Time) 
 		describe(&infos[i], scans[i])
 	}
 
-	if dir := path.Dir(out); dir != "." {
-		if err := root.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("recorder: stitch %s: %w", out, err)
+	var res *Result
+	err := newfile.Write(root, out, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		var err error
+		if res, err = layOut(bw, segs, scans, infos, oggopus.SamplesRounded(end.Sub(start)), start); err != nil {
+			return err
 		}
-	}
-	f, err := root.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+		return bw.Flush()
+	})
 	if err != nil {
-		return nil, fmt.Errorf("recorder: stitch %s: %w", out, err)
-	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	res, err := stitch(bw, segs, scans, infos, oggopus.SamplesRounded(end.Sub(start)), start)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("recorder: stitch %s: %w", out, err), root.Remove(out))
+		return nil, fmt.Errorf("stitch %s: %w", out, err)
 	}
 	res.Path = out
 	return res, nil
@@ -142,8 +135,8 @@ type placed struct {
 	seg  int
 }
 
-// stitch lays the readable segments out and writes the result to w.
-func stitch(w io.Writer, segs []SegmentRef, scans []*oggopus.Stream, infos []SegmentInfo, total int64, start time.Time) (*StitchResult, error) {
+// layOut lays the readable segments out and writes the result to w.
+func layOut(w io.Writer, segs []SegmentRef, scans []*oggopus.Stream, infos []SegmentInfo, total int64, start time.Time) (*Result, error) {
 	var order []int
 	for i, sc := range scans {
 		if sc != nil {
@@ -181,7 +174,7 @@ func stitch(w io.Writer, segs []SegmentRef, scans []*oggopus.Stream, infos []Seg
 	if len(all) > 0 {
 		align = all[0].pos
 	}
-	preSkip := MinPreSkip + ((-(MinPreSkip+align))%frameQuantum+frameQuantum)%frameQuantum
+	preSkip := MinPreSkip + ((-(MinPreSkip+align))%oggopus.ShortestFrame+oggopus.ShortestFrame)%oggopus.ShortestFrame
 	ow, err := oggopus.NewWriter(w, int(preSkip))
 	if err != nil {
 		return nil, err
@@ -201,11 +194,11 @@ func stitch(w io.Writer, segs []SegmentRef, scans []*oggopus.Stream, infos []Seg
 	}
 	for _, p := range all {
 		target := preSkip + p.pos
-		if target+frameQuantum/2 < at {
+		if target+oggopus.ShortestFrame/2 < at {
 			infos[p.seg].PacketsCut++ // overlaps what is already written
 			continue
 		}
-		if err := fill(roundQuantum(target - at)); err != nil {
+		if err := fill(oggopus.Quantize(target - at)); err != nil {
 			return nil, err
 		}
 		if err := ow.WritePacket(p.data, p.n); err != nil {
@@ -214,13 +207,13 @@ func stitch(w io.Writer, segs []SegmentRef, scans []*oggopus.Stream, infos []Seg
 		at += int64(p.n)
 		infos[p.seg].PacketsUsed++
 	}
-	if err := fill(roundQuantum(preSkip + total - at)); err != nil {
+	if err := fill(oggopus.Quantize(preSkip + total - at)); err != nil {
 		return nil, err
 	}
 	if err := ow.Close(); err != nil {
 		return nil, err
 	}
-	return &StitchResult{
+	return &Result{
 		PreSkip:  int(preSkip),
 		Samples:  at - preSkip,
 		Duration: oggopus.Duration(at - preSkip),

@@ -1,4 +1,4 @@
-package recorder
+package stitch
 
 import (
 	"crypto/sha256"
@@ -11,67 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/oggopus"
 	"github.com/thesyncim/gopus"
 	"github.com/thesyncim/gopus/container/ogg"
 )
-
-// writeSegment records src as one connection starting at start, packets
-// arriving every 20 ms, into root/name. Unless crash is set it is closed;
-// with crash the process "dies" after the last packet: the file holds what
-// the last flush wrote.
-func writeSegment(t testing.TB, root *os.Root, name string, start time.Time, src source, crash bool) {
-	t.Helper()
-	seg, err := CreateSegment(root, name, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, pk := range src.packets {
-		at := start.Add(time.Duration(i) * 20 * time.Millisecond)
-		if err := seg.Tick(at); err != nil {
-			t.Fatal(err)
-		}
-		if err := seg.PushPayload(uint16(i+77), uint32(i*960), pk, at); err != nil {
-			t.Fatal(err)
-		}
-	}
-	end := start.Add(time.Duration(len(src.packets)) * 20 * time.Millisecond)
-	if crash {
-		if err := seg.Tick(end); err != nil {
-			t.Fatal(err)
-		}
-		seg.file.Close() // the kernel closes it for the dead process
-		return
-	}
-	if err := seg.Close(end); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// pageOffsets lists where each Ogg page starts.
-func pageOffsets(t testing.TB, data []byte) []int {
-	t.Helper()
-	var offs []int
-	for off := 0; off < len(data); {
-		_, n, err := ogg.ParsePage(data[off:])
-		if err != nil {
-			t.Fatalf("page at %d: %v", off, err)
-		}
-		offs = append(offs, off)
-		off += n
-	}
-	return offs
-}
-
-func burst(atMs int, durMs int, hz float64) audiotest.Burst {
-	return audiotest.Burst{At: time.Duration(atMs) * time.Millisecond, Dur: time.Duration(durMs) * time.Millisecond, Freq: hz}
-}
-
-type wantBurst struct {
-	at time.Duration // from the recording's start
-	hz float64
-}
 
 func TestStitch(t *testing.T) {
 	dir := t.TempDir()
@@ -94,28 +39,28 @@ func TestStitch(t *testing.T) {
 	segs := []seg{
 		{ // joined before the recording started: its first 0.5 s is cut
 			name: "segments/ranchi/0001.ogg", start: at(-500),
-			src:  newSource(t, 1500*time.Millisecond, []audiotest.Burst{burst(100, 150, 300), burst(700, 200, 450)}, false),
+			src:  newSource(t, 1500*time.Millisecond, []audiotest.Burst{burst(100, 150, 300), burst(700, 200, 450)}),
 			want: []wantBurst{{200 * time.Millisecond, 450}},
 		},
 		{ // off the 2.5 ms grid
 			name: "segments/ranchi/0002.ogg", start: at(2001.3),
-			src:  newSource(t, 3*time.Second, []audiotest.Burst{burst(500, 200, 600), burst(1800, 300, 750)}, false),
+			src:  newSource(t, 3*time.Second, []audiotest.Burst{burst(500, 200, 600), burst(1800, 300, 750)}),
 			want: []wantBurst{{2501300 * time.Microsecond, 600}, {3801300 * time.Microsecond, 750}},
 		},
 		{ // the bot crashed, and the last page was torn mid-write
 			name: "segments/ranchi/0003.ogg", start: at(6000), crash: true,
-			src: newSource(t, 2*time.Second, []audiotest.Burst{burst(300, 200, 900), burst(1700, 200, 1050)}, false),
+			src: newSource(t, 2*time.Second, []audiotest.Burst{burst(300, 200, 900), burst(1700, 200, 1050)}),
 			damage: func(t *testing.T, data []byte) []byte {
-				offs := pageOffsets(t, data)
+				offs := audiotest.PageOffsets(t, data)
 				return data[:offs[len(offs)*3/4]+17]
 			},
 			want: []wantBurst{{6300 * time.Millisecond, 900}},
 		},
 		{ // five pages in the middle corrupted; cut by the next segment
 			name: "segments/ranchi/0004.ogg", start: at(10000),
-			src: newSource(t, 3*time.Second, []audiotest.Burst{burst(300, 200, 1200), burst(1500, 200, 1350), burst(2500, 200, 1500)}, false),
+			src: newSource(t, 3*time.Second, []audiotest.Burst{burst(300, 200, 1200), burst(1500, 200, 1350), burst(2500, 200, 1500)}),
 			damage: func(t *testing.T, data []byte) []byte {
-				offs := pageOffsets(t, data)
+				offs := audiotest.PageOffsets(t, data)
 				first := 3 + 50 // header, tags, warm-up, then 1.0 s in
 				for k := first; k < first+5; k++ {
 					data[offs[k]+30] ^= 0x55
@@ -126,7 +71,7 @@ func TestStitch(t *testing.T) {
 		},
 		{ // reconnected before the old connection timed out: wins from 12 s
 			name: "segments/ranchi/0005.ogg", start: at(12000),
-			src:  newSource(t, 2*time.Second, []audiotest.Burst{burst(800, 200, 1650)}, false),
+			src:  newSource(t, 2*time.Second, []audiotest.Burst{burst(800, 200, 1650)}),
 			want: []wantBurst{{12800 * time.Millisecond, 1650}},
 		},
 	}
@@ -156,7 +101,7 @@ func TestStitch(t *testing.T) {
 	refs[0], refs[3] = refs[3], refs[0]
 
 	end := at(16000)
-	res, err := Stitch(root, "rooms/ranchi.ogg", refs, rec, end)
+	res, err := Room(root, "rooms/ranchi.ogg", refs, rec, end)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,10 +180,10 @@ func TestStitch(t *testing.T) {
 	}
 
 	// Never overwrite.
-	if _, err := Stitch(root, "rooms/ranchi.ogg", refs, rec, end); !errors.Is(err, fs.ErrExist) {
+	if _, err := Room(root, "rooms/ranchi.ogg", refs, rec, end); !errors.Is(err, fs.ErrExist) {
 		t.Errorf("second stitch: %v, want fs.ErrExist", err)
 	}
-	if _, err := Stitch(root, "rooms/x.ogg", refs, end, rec); !errors.Is(err, ErrInvalidRange) {
+	if _, err := Room(root, "rooms/x.ogg", refs, end, rec); !errors.Is(err, ErrInvalidRange) {
 		t.Errorf("end before start: %v", err)
 	}
 }
@@ -254,7 +199,7 @@ func TestStitchEmpty(t *testing.T) {
 	start := time.Unix(1700000000, 0)
 	// 2.0013 s is 96062.4 samples: not a whole number of frames, yet the
 	// pre-skip makes the silent file exactly 96062 samples long.
-	res, err := Stitch(root, "rooms/absent.ogg", nil, start, start.Add(2*time.Second+1300*time.Microsecond))
+	res, err := Room(root, "rooms/absent.ogg", nil, start, start.Add(2*time.Second+1300*time.Microsecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,8 +241,8 @@ func TestStitchSampleExact(t *testing.T) {
 	var refs []SegmentRef
 	var pcms [][]float32
 	for k, st := range starts {
-		src := newSource(t, time.Second, []audiotest.Burst{burst(200, 500, 500+200*float64(k))}, false)
-		name := SegmentName("dumka", k+1)
+		src := newSource(t, time.Second, []audiotest.Burst{burst(200, 500, 500+200*float64(k))})
+		name := capture.SegmentName("dumka", k+1)
 		writeSegment(t, root, name, rec.Add(st), src, false)
 		dec, err := audiotest.DecodeOggFile(filepath.Join(dir, name))
 		if err != nil {
@@ -306,7 +251,7 @@ func TestStitchSampleExact(t *testing.T) {
 		pcms = append(pcms, dec.PCM)
 		refs = append(refs, SegmentRef{Path: name, Start: rec.Add(st)})
 	}
-	res, err := Stitch(root, "rooms/dumka.ogg", refs, rec, rec.Add(5*time.Second))
+	res, err := Room(root, "rooms/dumka.ogg", refs, rec, rec.Add(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,13 +300,13 @@ func TestStitchForgedGranule(t *testing.T) {
 	}
 	defer root.Close()
 	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
-	src := newSource(t, 2*time.Second, []audiotest.Burst{burst(1500, 300, 600)}, false)
+	src := newSource(t, 2*time.Second, []audiotest.Burst{burst(1500, 300, 600)})
 	writeSegment(t, root, "s.ogg", rec, src, true)
 	data, err := os.ReadFile(filepath.Join(dir, "s.ogg"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	offs := pageOffsets(t, data)
+	offs := audiotest.PageOffsets(t, data)
 	k := len(offs) - 1
 	pg, n, err := ogg.ParsePage(data[offs[k]:])
 	if err != nil {
@@ -384,7 +329,7 @@ func TestStitchForgedGranule(t *testing.T) {
 		t.Fatalf("forged scan: %d bad granules, %d samples (honest %d), %d corrupt pages", sc.BadGranules, sc.Samples(), honest.Samples(), sc.CorruptPages)
 	}
 	end := rec.Add(oggopus.Duration(sc.Samples())) // what the report would take as the end
-	res, err := Stitch(root, "room.ogg", []SegmentRef{{Path: "forged.ogg", Start: rec}}, rec, end)
+	res, err := Room(root, "room.ogg", []SegmentRef{{Path: "forged.ogg", Start: rec}}, rec, end)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package recorder
+package capture
 
 import (
 	"errors"
@@ -153,12 +153,12 @@ func SegmentName(room string, n int) string {
 func CreateSegment(root *os.Root, name string, cfg Config) (*Segment, error) {
 	if dir := path.Dir(name); dir != "." {
 		if err := root.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("recorder: create segment %s: %w", name, err)
+			return nil, fmt.Errorf("capture: create segment %s: %w", name, err)
 		}
 	}
 	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
-		return nil, fmt.Errorf("recorder: create segment %s: %w", name, err)
+		return nil, fmt.Errorf("capture: create segment %s: %w", name, err)
 	}
 	s, err := newSegment(f, name, cfg)
 	if err != nil {
@@ -237,7 +237,7 @@ func (s *Segment) WriteErr() error {
 	}
 	if s.buf.err != s.wrapped {
 		s.wrapped = s.buf.err
-		s.writeErr = fmt.Errorf("recorder: segment %q: write: %w", s.name, s.buf.err)
+		s.writeErr = fmt.Errorf("capture: segment %q: write: %w", s.name, s.buf.err)
 	}
 	return s.writeErr
 }
@@ -381,10 +381,10 @@ func (s *Segment) Close(now time.Time) error {
 	if s.file != nil {
 		// What was written should reach the disk even if the rest could not.
 		if err := s.file.Sync(); err != nil {
-			errs = append(errs, fmt.Errorf("recorder: segment %q: sync: %w", s.name, err))
+			errs = append(errs, fmt.Errorf("capture: segment %q: sync: %w", s.name, err))
 		}
 		if err := s.file.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("recorder: segment %q: close: %w", s.name, err))
+			errs = append(errs, fmt.Errorf("capture: segment %q: close: %w", s.name, err))
 		}
 	}
 	s.closed = true
@@ -401,7 +401,7 @@ func (s *Segment) usable() error {
 
 func (s *Segment) fail(err error) error {
 	if s.err == nil {
-		s.err = fmt.Errorf("recorder: segment %q: %w", s.name, err)
+		s.err = fmt.Errorf("capture: segment %q: %w", s.name, err)
 	}
 	return s.err
 }

@@ -1,4 +1,4 @@
-package recorder
+package capture
 
 // seqUnwrapper extends 16-bit RTP sequence numbers to int64 relative to the
 // highest seen so far, so wrap-around at 65535 keeps counting up and a

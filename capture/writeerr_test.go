@@ -1,4 +1,4 @@
-package recorder
+package capture
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/oggopus"
+	"github.com/samvad/samvad/stitch"
 	"github.com/thesyncim/gopus"
 	"github.com/thesyncim/gopus/container/ogg"
 )
@@ -322,7 +323,7 @@ func TestSegmentCloseOnFullDisk(t *testing.T) {
 // The hold never exceeds MaxHeld; the oldest pages are dropped whole and
 // silence stands in for them, so the file still plays for the wall time it
 // covers, with the audio before the outage and the audio after the dropped
-// stretch at their wall-clock places, for a player and for Stitch.
+// stretch at their wall-clock places, for a player and for stitching.
 func TestSegmentHoldIsBounded(t *testing.T) {
 	const maxHeld = 16 << 10
 	src := burstSource(t, 24)
@@ -437,7 +438,7 @@ func TestSegmentHoldIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := t0.Add(-time.Second)
-	res, err := Stitch(root, "rooms/pakur.ogg", []SegmentRef{{Path: name, Start: t0}}, rec, end.Add(time.Second))
+	res, err := stitch.Room(root, "rooms/pakur.ogg", []stitch.SegmentRef{{Path: name, Start: t0}}, rec, end.Add(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +529,7 @@ func TestSegmentFlakyDiskRandom(t *testing.T) {
 // whose half holds 30.6 s of the silence standing in for dropped pages. The
 // hold stays bounded, the silence is capped there (the older part of the
 // gap is left out of the stream: a player closes it up), and oggopus.Scan and
-// Stitch still place the audio after the outage at its wall-clock place by
+// stitching still place the audio after the outage at its wall-clock place by
 // its granule position.
 func TestSegmentLongOutageSmallHold(t *testing.T) {
 	const maxHeld = 8 << 10
@@ -600,7 +601,7 @@ func TestSegmentLongOutageSmallHold(t *testing.T) {
 	if err := root.WriteFile("0001.ogg", d.data, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Stitch(root, "room.ogg", []SegmentRef{{Path: "0001.ogg", Start: t0}}, t0, end); err != nil {
+	if _, err := stitch.Room(root, "room.ogg", []stitch.SegmentRef{{Path: "0001.ogg", Start: t0}}, t0, end); err != nil {
 		t.Fatal(err)
 	}
 	sdec, err := audiotest.DecodeOggFile(filepath.Join(dir, "room.ogg"))

@@ -1,4 +1,4 @@
-package recorder
+package capture
 
 import (
 	"os"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/stitch"
 )
 
 // TestOpusinfoFindsNothingToWarnAbout runs libopus' own opusinfo (Debian's
@@ -28,7 +29,7 @@ func TestOpusinfoFindsNothingToWarnAbout(t *testing.T) {
 	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
 	src := newSource(t, 2*time.Second, []audiotest.Burst{burst(300, 200, 600)}, true)
 	writeSegment(t, root, "segments/ranchi/0001.ogg", rec.Add(time.Second), src, false)
-	if _, err := Stitch(root, "rooms/ranchi.ogg", []SegmentRef{{Path: "segments/ranchi/0001.ogg", Start: rec.Add(time.Second)}},
+	if _, err := stitch.Room(root, "rooms/ranchi.ogg", []stitch.SegmentRef{{Path: "segments/ranchi/0001.ogg", Start: rec.Add(time.Second)}},
 		rec, rec.Add(4*time.Second)); err != nil {
 		t.Fatal(err)
 	}

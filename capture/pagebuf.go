@@ -1,4 +1,4 @@
-package recorder
+package capture
 
 import (
 	"encoding/binary"
@@ -29,7 +29,7 @@ import (
 // oggopus.Scan places what follows where it belongs. That silence costs
 // about 117 bytes a second of the hold and is capped at half of it (a gap of
 // ten hours for the default MaxHeld); an older part of a longer gap is left
-// out of the stream, which Stitch still places by granule position but a
+// out of the stream, which stitching still places by granule position but a
 // player closes up.
 type pageBuffer struct {
 	w io.Writer

@@ -1,0 +1,39 @@
+package newfile
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"testing"
+)
+
+func TestWrite(t *testing.T) {
+	root, err := os.OpenRoot(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	write := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	if err := Write(root, "rooms/ranchi.ogg", write("first")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(root, "rooms/ranchi.ogg", write("second")); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("overwrite: %v, want fs.ErrExist", err)
+	}
+	if b, _ := root.ReadFile("rooms/ranchi.ogg"); string(b) != "first" {
+		t.Errorf("the file holds %q after a refused overwrite", b)
+	}
+	failed := errors.New("disk full")
+	if err := Write(root, "mix.ogg", func(w io.Writer) error {
+		w.Write([]byte("half"))
+		return failed
+	}); !errors.Is(err, failed) {
+		t.Errorf("failed write: %v", err)
+	}
+	if _, err := root.Stat("mix.ogg"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed write left its file: %v", err)
+	}
+}
