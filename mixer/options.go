@@ -23,8 +23,10 @@ const (
 	DefaultLiveComplexity = 5
 	DefaultFileComplexity = 1
 	// DefaultLatency bounds how long the live mix waits for a room that has
-	// not delivered: above the recorder's reorder hold and its 400 ms quiet
-	// fill, so normal rooms are always on time.
+	// not delivered: above the capture's reorder hold and a segment's 300 ms
+	// settling, so normal rooms are always on time. Audio that comes later
+	// still (a stalled path) is missing from the live mix only: the report
+	// then rebuilds mix.ogg from the room files.
 	DefaultLatency = 450 * time.Millisecond
 	// DefaultFlushInterval: together with the latency, a crash loses under
 	// a second of the live mix.
