@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/samvad/samvad/bot"
@@ -27,16 +25,7 @@ import (
 // it. connected is closed when its media connection with the bot is up.
 func offeringServer(t *testing.T, inline, trickled *stuntest.Sinks) (url string, connected <-chan struct{}) {
 	t.Helper()
-	me, err := media.NewMediaEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	se := webrtc.SettingEngine{}
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se))
+	api := stuntest.LoopbackAPI(t)
 	up := make(chan struct{})
 	var served atomic.Bool
 	h := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,12 +2,10 @@ package relay_test
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/samvad/samvad/internal/stuntest"
@@ -23,16 +21,7 @@ import (
 // media connection is up.
 func hostileRoom(t *testing.T, ms *meetingServer, inline, trickled *stuntest.Sinks) {
 	t.Helper()
-	me, err := media.NewMediaEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	se := webrtc.SettingEngine{}
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	pc, err := stuntest.LoopbackAPI(t).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
