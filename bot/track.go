@@ -286,6 +286,16 @@ func (t *trackRecorder) SegmentStarted(start time.Time) {
 	t.b.emit(recording.Event{At: start, Event: recording.EventSegmentOpened, Room: t.room, Session: t.session, Segment: t.segmentPath})
 }
 
+// SegmentMoved is the segment telling that its first packets came late and
+// its start is earlier than segment_opened said (capture.FrameSink). The
+// report places the segment by the earliest start logged for it.
+func (t *trackRecorder) SegmentMoved(start time.Time) {
+	if t.mixIn != nil {
+		t.mixIn.SegmentMoved(start)
+	}
+	t.b.emit(recording.Event{At: start, Event: recording.EventSegmentMoved, Room: t.room, Session: t.session, Segment: t.segmentPath})
+}
+
 // Frame is a frame the segment wrote (capture.FrameSink).
 func (t *trackRecorder) Frame(f oggopus.Frame) {
 	switch f.Kind {

@@ -15,6 +15,13 @@ type FrameSink interface {
 	// 300 ms (MaxHold) after the first packet (see Segment), and the start
 	// may be up to Config.Hold before the first packet.
 	SegmentStarted(start time.Time)
+	// SegmentMoved is called, between frames, when the segment finds in
+	// its first seconds that its first packets came late and moves its
+	// start back: start is the new Start, earlier than the last one told.
+	// Frames already given keep their Pos; the ones after continue from
+	// them, so the last frame given now overlaps the new timeline by the
+	// move.
+	SegmentMoved(start time.Time)
 	// Frame is called for every frame written, in order. It must not
 	// retain f.Packet.
 	Frame(f oggopus.Frame)
@@ -30,6 +37,9 @@ type Stats struct {
 	FramesConcealed   int64 `json:"frames_concealed"`   // PLC frames written for lost packets
 	SilenceSamples    int64 `json:"silence_samples"`    // silence written, in 48 kHz samples
 	SilenceInsertedMs int64 `json:"silence_inserted_ms"`
+	// StartMovedSamples is how far the segment moved its start back in
+	// its first seconds (see FrameSink.SegmentMoved), in 48 kHz samples.
+	StartMovedSamples int64 `json:"start_moved_samples"`
 	Reanchors         int64 `json:"reanchors"`         // pauses detected by arrival time (frozen RTP time)
 	TimestampJumps    int64 `json:"timestamp_jumps"`   // RTP time jumped ahead of arrival time
 	SequenceJumps     int64 `json:"sequence_jumps"`    // sequence number jumps or SSRC changes

@@ -417,6 +417,16 @@ func (s *Segment) emit(f oggopus.Frame) error {
 	return nil
 }
 
+// moveStart moves the segment's start d samples earlier; the timeline calls
+// it. Arrivals are counted from the start, so every one after this is d
+// later, as the timeline expects.
+func (s *Segment) moveStart(d int64) {
+	s.start = s.start.Add(-oggopus.Duration(d))
+	if s.cfg.Sink != nil {
+		s.cfg.Sink.SegmentMoved(s.start)
+	}
+}
+
 // newStream handles an SSRC change: what is held of the old stream is
 // written, and the new one is placed by arrival time from its first packet.
 func (s *Segment) newStream(now time.Time) error {

@@ -39,6 +39,7 @@ type plan struct {
 type sinkFunc func(oggopus.Frame)
 
 func (f sinkFunc) SegmentStarted(time.Time) {}
+func (f sinkFunc) SegmentMoved(time.Time)   {}
 func (f sinkFunc) Frame(fr oggopus.Frame)   { f(fr) }
 
 // testStart is the instant run plays a plan's time 0 at.

@@ -47,11 +47,29 @@ const (
 	// touching audio.
 	driftRate = 2                                     // milli-samples per sample of arrival time
 	driftCap  = 40 * oggopus.SampleRate / 1000 * 1000 // milli-samples
+	// startLeadFor and maxStartMove: in a connection's first seconds, a
+	// file that runs ahead of the wall clock does so because its start
+	// was placed late, not because a clock drifted (0.01%, a millisecond
+	// in ten seconds): the packets the segment settled on were all slower
+	// than the ones that followed (an SFU's subscription, or a recorder
+	// busy with a whole meeting joining at once, runs slow for a second or
+	// two; the 100-room LiveKit bench lost a frame to this in a room in
+	// six). Within startLeadFor of its first packet, the segment moves its
+	// start back by the lead instead of dropping a frame to catch up, up
+	// to maxStartMove in all, as long as everything so far went by the
+	// sender's clock (timeline.byRTP): the file keeps every frame and is
+	// placed better. Later leads are drift, and cost a frame as before.
+	startLeadFor = 10 * oggopus.SampleRate
+	maxStartMove = 300 * oggopus.SampleRate / 1000
 )
 
-// emitter receives the frames the timeline writes, in order.
+// emitter receives the frames the timeline writes, in order, and moves of
+// the start they are placed from.
 type emitter interface {
 	emit(f oggopus.Frame) error
+	// moveStart moves position 0 d samples earlier on the wall clock.
+	// What was written keeps its positions: the whole file moves.
+	moveStart(d int64)
 }
 
 // arrivingPacket is a packet released by the reorder buffer.
@@ -100,6 +118,12 @@ type timeline struct {
 	haveFirstAt      bool
 
 	lastArr int64 // the latest arrival placed
+	moved   int64 // samples the start was moved back (moveStart)
+	// byRTP: every packet so far went where the first one's RTP time
+	// says; nothing (silence for a lag, a re-anchor, an overlap) put the
+	// file off the sender's clock. Only then does moving the start place
+	// all of it better.
+	byRTP bool
 
 	budget    int64 // milli-samples of silence the drift correction may put in now
 	budgetArr int64 // arrival up to which budget has been accrued
@@ -135,6 +159,7 @@ func (t *timeline) place(p arrivingPacket) error {
 		t.lag.add(p.arr, lag)
 		t.lastArr = p.arr
 		t.budget, t.budgetArr = driftCap, p.arr
+		t.byRTP = true
 		return t.audio(p)
 	}
 	if p.arr > t.budgetArr {
@@ -178,6 +203,7 @@ func (t *timeline) place(p arrivingPacket) error {
 			t.stats.TimestampJumps++
 		}
 		t.anchorTS, t.anchorPos = p.uts, at
+		t.byRTP = false
 		rtpPos = at
 	}
 	t.lag.add(p.arr, p.arr-rtpPos)
@@ -208,6 +234,8 @@ func (t *timeline) place(p arrivingPacket) error {
 	base = t.lag.base()
 
 	switch {
+	case base < -hardDrift && t.byRTP && p.arr < startLeadFor && t.moved-base <= maxStartMove:
+		t.moveStart(-base)
 	case base > hardDrift && t.budget >= frameQuantum*1000:
 		ins := min(oggopus.Quantize(base), t.budget/1000/frameQuantum*frameQuantum)
 		if err := t.silence(ins); err != nil {
@@ -289,8 +317,22 @@ func (t *timeline) fillTo(target int64) error {
 	return t.silence((target - t.pos) / frameQuantum * frameQuantum)
 }
 
+// moveStart moves the start d samples earlier (see startLeadFor). Every
+// arrival, counted from the start, is then d later, and so is every lag the
+// baseline holds: the lead it measured is gone.
+func (t *timeline) moveStart(d int64) {
+	t.lag.start += d
+	t.lag.shift(d)
+	t.lastArr += d
+	t.budgetArr += d
+	t.moved += d
+	t.stats.StartMovedSamples += d
+	t.out.moveStart(d)
+}
+
 // shiftAnchor moves the RTP-to-position mapping by d samples.
 func (t *timeline) shiftAnchor(d int64) {
+	t.byRTP = false
 	t.anchorPos += d
 	t.lag.shift(-d)
 }

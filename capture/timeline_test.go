@@ -9,8 +9,13 @@ import (
 	"github.com/samvad/samvad/oggopus"
 )
 
-// recEmitter records what a timeline writes.
-type recEmitter struct{ frames []oggopus.Frame }
+// recEmitter records what a timeline writes, and how far it moved its start.
+type recEmitter struct {
+	frames []oggopus.Frame
+	moved  int64
+}
+
+func (r *recEmitter) moveStart(d int64) { r.moved += d }
 
 func (r *recEmitter) emit(f oggopus.Frame) error {
 	f.Packet = bytes.Clone(f.Packet)
@@ -44,7 +49,8 @@ func runTimeline(t *testing.T, pkts []tp, hook func(i int, tl *timeline)) (*recE
 		if n == 0 {
 			n = 960
 		}
-		err := tl.place(arrivingPacket{uts: p.ts, arr: ms(p.arrMs), data: []byte{0xF8, byte(i >> 8), byte(i)}, samples: n, lost: p.lost})
+		// Arrivals count from the start, which moveStart moves back.
+		err := tl.place(arrivingPacket{uts: p.ts, arr: ms(p.arrMs) + rec.moved, data: []byte{0xF8, byte(i >> 8), byte(i)}, samples: n, lost: p.lost})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,12 +68,14 @@ func runTimeline(t *testing.T, pkts []tp, hook func(i int, tl *timeline)) (*recE
 	return rec, st, &tl
 }
 
-// audioAt maps packet index to the position it was written at.
+// audioAt maps packet index to the position it was written at, counted
+// from the first packet's arrival as the test's arrivals are (the file's
+// position 0 is earlier by the start's moves).
 func audioAt(rec *recEmitter) map[int]int64 {
 	m := map[int]int64{}
 	for _, f := range rec.frames {
 		if f.Kind == oggopus.FrameAudio {
-			m[int(f.Packet[1])<<8|int(f.Packet[2])] = f.Pos
+			m[int(f.Packet[1])<<8|int(f.Packet[2])] = f.Pos - rec.moved
 		}
 	}
 	return m
@@ -412,4 +420,58 @@ func TestTimelineLoadedReader(t *testing.T) {
 		t.Errorf("a packet landed %.1f ms from its wall time", worst)
 	}
 	t.Logf("worst %.1f ms, %d corrections", worst, st.DriftCorrections)
+}
+
+// TestTimelineSlowStart: a connection's first second comes 14 ms slower
+// than the rest (an SFU subscribing, a recorder busy with a meeting joining
+// at once), so the file, started from those packets, runs 14 ms ahead of
+// the wall clock once the punctual ones come. Within its first seconds the
+// timeline moves the start back instead of dropping a frame: every packet
+// is written, and placed on the punctual packets' delay. The same lead
+// after startLeadFor is drift, and a frame goes.
+func TestTimelineSlowStart(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		slowUntil int // packets, 20 ms each
+		moved     bool
+	}{
+		{"first second slow", 50, true},
+		{"first 12 s slow", 600, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			const n = 1000
+			var pkts []tp
+			for i := 0; i < n; i++ {
+				at := float64(i)*20 + float64(i*7919%3) // 0..2 ms of jitter
+				if i < c.slowUntil {
+					at += 14
+				}
+				pkts = append(pkts, tp{ts: int64(i) * 960, arrMs: at})
+			}
+			rec, st, _ := runTimeline(t, pkts, nil)
+			got := audioAt(rec)
+			if !c.moved {
+				if st.DriftDropped != 1 || rec.moved != 0 {
+					t.Errorf("%d dropped, start moved %.1f ms; want the frame dropped as drift", st.DriftDropped, float64(rec.moved)/48)
+				}
+				return
+			}
+			if len(got) != n || st.DriftDropped != 0 {
+				t.Errorf("%d of %d written, %d dropped for drift", len(got), n, st.DriftDropped)
+			}
+			if m := float64(rec.moved) / 48; m < 10 || m > 14 || st.StartMovedSamples != rec.moved {
+				t.Errorf("start moved %.1f ms (stats %d samples), want most of the 14 ms lead", m, st.StartMovedSamples)
+			}
+			worst := 0.0
+			for i, p := range got {
+				// Measured against the punctual path: 14 ms ahead of the
+				// slow packets' arrivals, within 2 ms of the others'.
+				d := float64(p)/48 - float64(i)*20
+				worst = max(worst, d, -d)
+			}
+			if worst > 3 {
+				t.Errorf("a packet landed %.1f ms from its undelayed time", worst)
+			}
+		})
+	}
 }

@@ -160,11 +160,15 @@ func readEvents(f *recording.Folder) ([]recording.Event, []string, error) {
 
 // collectSegments finds every room's segments and their wall-clock starts:
 // from segment_opened events, which the bot writes (synced) when a segment
-// has settled on its start, before it writes any audio.
+// has settled on its start, before it writes any audio, and segment_moved,
+// which only ever moves a start earlier.
 func collectSegments(f *recording.Folder, events []recording.Event) map[string][]stitch.SegmentRef {
 	start := map[string]time.Time{}
 	for _, e := range events {
-		if e.Event == recording.EventSegmentOpened && e.Segment != "" {
+		if e.Event != recording.EventSegmentOpened && e.Event != recording.EventSegmentMoved || e.Segment == "" {
+			continue
+		}
+		if t, ok := start[e.Segment]; !ok || e.At.Before(t) {
 			start[e.Segment] = e.At
 		}
 	}

@@ -152,6 +152,17 @@ func (in *Input) SegmentStarted(start time.Time) {
 	in.end = max(in.end, in.offset)
 }
 
+// SegmentMoved moves the input to the segment's new, earlier start (see
+// capture.FrameSink). What the mix has of the room stays where it was put;
+// the part of the next frames that overlaps it is left out, so the room is
+// not heard twice: the live mix loses the few milliseconds of the move, the
+// room's file nothing.
+func (in *Input) SegmentMoved(start time.Time) {
+	in.m.mu.Lock()
+	defer in.m.mu.Unlock()
+	in.offset = oggopus.SamplesRounded(start.Sub(in.m.start))
+}
+
 // Level notes the RFC 6464 audio level (0 loud … 127 silent; negative if
 // unknown) of a packet that arrived at arrival. Call it for every received
 // packet, before pushing the packet to the segment. The room is sounding,
@@ -179,6 +190,11 @@ func (in *Input) Frame(f oggopus.Frame) {
 	defer m.mu.Unlock()
 	if m.closed || in.closed {
 		return
+	}
+	if over := min(in.end-pos, int64(len(pcm))); over > 0 {
+		// What the segment moved its start back by (SegmentMoved): the
+		// mix has it already, placed from the old start.
+		pcm, pos = pcm[over:], pos+over
 	}
 	in.end = max(in.end, pos+int64(f.Samples))
 	addDecodeStats(&m.stats, &in.local)

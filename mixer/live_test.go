@@ -109,3 +109,42 @@ func checkLoudOverlap(t *testing.T, pcm []float32) {
 		t.Errorf("loud overlap peaks at %.3f: limited far more than needed", p)
 	}
 }
+
+// TestLiveMixSlowStart: a room's first second of packets comes 14 ms late,
+// so its segment moves its start back once the punctual packets come
+// (capture.FrameSink.SegmentMoved) instead of dropping a frame. The live mix
+// follows the move: the room's tone is heard once across it, never doubled
+// over what the mix had already placed from the old start, and its later
+// burst is where it was said, as in the room's own file.
+func TestLiveMixSlowStart(t *testing.T) {
+	root, dir := openRoot(t)
+	sc := &scenario{end: 3000 * ms, rooms: []*simRoom{
+		{name: "ranchi", start: 100 * ms, length: 2900 * ms, slow: 14 * ms, bursts: []audiotest.Burst{
+			{At: 400 * ms, Dur: 1400 * ms, Freq: 440, Amp: 0.4},
+			{At: 2200 * ms, Dur: 300 * ms, Freq: 660, Amp: 0.4},
+		}},
+	}}
+	sc.run(t, root, "mix.ogg")
+	st := sc.rooms[0].seg.Stats()
+	if st.DriftDropped != 0 || st.StartMovedSamples < ms48(10) {
+		t.Fatalf("segment dropped %d for drift, moved its start %v: the scenario no longer moves it",
+			st.DriftDropped, time.Duration(st.StartMovedSamples)*time.Second/48000)
+	}
+	dec, err := audiotest.DecodeOggFile(filepath.Join(dir, "mix.ogg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := peak(dec.PCM[audiotest.Samples(500*ms):audiotest.Samples(1700*ms)]); p > 0.5 {
+		t.Errorf("the tone across the move peaks at %.3f, want its 0.4: heard twice where the mix overlapped", p)
+	}
+	// The tone's onset went into the mix before the move, from the old
+	// start; the burst after it is placed from the new one.
+	checkBursts(t, dec.PCM, []wantBurst{{400 * ms, 440}, {2200 * ms, 660}}, 15*ms)
+	for _, b := range audiotest.DetectBursts(dec.PCM, audiotest.DetectConfig{}) {
+		if b.Freq > 600 && (b.At-2200*ms).Abs() > 3*ms {
+			t.Errorf("the burst after the move is at %v, want 2.2 s", b.At)
+		}
+	}
+}
+
+func ms48(n int64) int64 { return n * 48 }

@@ -25,6 +25,7 @@ type simRoom struct {
 	lag    time.Duration          // its frames reach the mixer this late
 	noLvl  bool                   // sends no audio level: the mixer must decode it all
 	stall  [2]time.Duration       // its goroutine is stuck from stall[0] to stall[1]
+	slow   time.Duration          // its first second of packets arrives this much late
 	levels func(int, float64) int // optional override of a packet's level
 	// extra, if set, adds more to the room's PCM; shift is what to subtract
 	// from a timeline offset to get the PCM index that decodes there.
@@ -82,7 +83,11 @@ func levelOf(pcm []float32) int {
 }
 
 func (r *simRoom) arrival(i int) time.Time {
-	return t0.Add(r.start + time.Duration(i)*20*time.Millisecond)
+	at := t0.Add(r.start + time.Duration(i)*20*time.Millisecond)
+	if i < 50 {
+		at = at.Add(r.slow)
+	}
+	return at
 }
 
 // stalled reports whether the room's goroutine is stuck at simulated time at.

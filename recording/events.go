@@ -29,10 +29,14 @@ const (
 	EventSpeakingStopped  = "speaking_stopped"
 	EventSegmentOpened    = "segment_opened"
 	EventSegmentClosed    = "segment_closed"
-	EventBotConnected     = "bot_connected"
-	EventBotDisconnected  = "bot_disconnected"
-	EventBotReconnected   = "bot_reconnected"
-	EventWriteError       = "write_error"
+	// EventSegmentMoved: a segment's first packets came late, and its
+	// start (At) is earlier than its segment_opened said. A segment is
+	// placed by the earliest start logged for it.
+	EventSegmentMoved    = "segment_moved"
+	EventBotConnected    = "bot_connected"
+	EventBotDisconnected = "bot_disconnected"
+	EventBotReconnected  = "bot_reconnected"
+	EventWriteError      = "write_error"
 	// EventWriteRecovered: a file that could not be written (a full disk)
 	// takes writes again, and what was held in memory is on it.
 	EventWriteRecovered = "write_recovered"
