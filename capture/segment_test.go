@@ -589,12 +589,13 @@ func TestSegmentBeforeAudio(t *testing.T) {
 }
 
 // TestSegmentCloseEndsOnTheWallClock: Close fills up to its now, whatever
-// the lag baseline says. Here 60 ms packets arrive 25 ms late for ten
+// the lag baseline says. Here 60 ms packets arrive 25 ms late for twelve
 // seconds (the lag baseline follows that delay), then the last one arrives on time:
 // it is written where the others put it, 25 ms behind its arrival, too
-// little to drop a 60 ms frame for, and no packet follows to correct it.
+// little to drop a 60 ms frame for, too late in the connection to move its
+// start for (startLeadFor), and no packet follows to correct it.
 func TestSegmentCloseEndsOnTheWallClock(t *testing.T) {
-	src := newSourceFrames(t, 10*time.Second, nil, false, 2880)
+	src := newSourceFrames(t, 12*time.Second, nil, false, 2880)
 	var buf bytes.Buffer
 	seg, err := NewSegment(&buf, Config{})
 	if err != nil {

@@ -51,16 +51,19 @@ const (
 	// file that runs ahead of the wall clock does so because its start
 	// was placed late, not because a clock drifted (0.01%, a millisecond
 	// in ten seconds): the packets the segment settled on were all slower
-	// than the ones that followed (an SFU's subscription, or a recorder
-	// busy with a whole meeting joining at once, runs slow for a second or
-	// two; the 100-room LiveKit bench lost a frame to this in a room in
-	// six). Within startLeadFor of its first packet, the segment moves its
-	// start back by the lead instead of dropping a frame to catch up, up
-	// to maxStartMove in all, as long as everything so far went by the
-	// sender's clock (timeline.byRTP): the file keeps every frame and is
-	// placed better. Later leads are drift, and cost a frame as before.
+	// than the ones that followed. An SFU's subscription runs slow for a
+	// second or two, and a recorder busy with a whole meeting joining at
+	// once reads a new track's first packets late and then drains them
+	// from its buffer in a burst (the 100-room LiveKit bench: leads of
+	// 11–16 ms in nearly every room, and up to 600 ms in a few). Within
+	// startLeadFor of its first packet, the segment moves its start back
+	// by the lead instead of dropping audio to catch up, as long as
+	// nothing was placed off the sender's clock (timeline.byRTP): the
+	// file keeps every frame and is placed better. No queue holds more
+	// than maxQueueLag, so a start found earlier than that is a sender
+	// whose clock runs fast, and its lead costs frames as drift does.
 	startLeadFor = 10 * oggopus.SampleRate
-	maxStartMove = 300 * oggopus.SampleRate / 1000
+	maxStartMove = maxQueueLag
 )
 
 // emitter receives the frames the timeline writes, in order, and moves of
@@ -119,10 +122,13 @@ type timeline struct {
 
 	lastArr int64 // the latest arrival placed
 	moved   int64 // samples the start was moved back (moveStart)
-	// byRTP: every packet so far went where the first one's RTP time
-	// says; nothing (silence for a lag, a re-anchor, an overlap) put the
-	// file off the sender's clock. Only then does moving the start place
-	// all of it better.
+	// byRTP: nothing so far was placed off the sender's clock: no
+	// packet placed by its arrival (a re-anchor), moved after what was
+	// written (an overlap) or dropped to catch up. Silence put in for
+	// packets that came late does not count: a lead after it means they
+	// were late from the start, and moving the start places everything
+	// after the silence right, and what came before it by that much early,
+	// rather than drop audio.
 	byRTP bool
 
 	budget    int64 // milli-samples of silence the drift correction may put in now
@@ -223,6 +229,7 @@ func (t *timeline) place(p arrivingPacket) error {
 		// ahead of the wall clock. The drift rule below weighs that against
 		// dropping it, with the lag the shift leaves.
 		t.shiftAnchor(-gap)
+		t.byRTP = false
 	case gap > 0:
 		if err := t.fillGap(gap, p.lost, base); err != nil {
 			return err
@@ -250,6 +257,7 @@ func (t *timeline) place(p arrivingPacket) error {
 		// drift or from silence put in before (which the budget bounds),
 		// and the file must not run ahead of the wall clock.
 		t.shiftAnchor(-int64(p.samples))
+		t.byRTP = false
 		t.stats.DriftCorrections++
 		if oggopus.IsSilence(p.data) {
 			t.stats.FillerDropped++
@@ -332,7 +340,6 @@ func (t *timeline) moveStart(d int64) {
 
 // shiftAnchor moves the RTP-to-position mapping by d samples.
 func (t *timeline) shiftAnchor(d int64) {
-	t.byRTP = false
 	t.anchorPos += d
 	t.lag.shift(-d)
 }
