@@ -11,7 +11,11 @@
 // path whose delay changes is not a gap: late packets keep their places by
 // the sender's clock, and the file follows the wall clock through budgeted
 // corrections (at most 40 ms of silence at once, then 2 ms a second), so
-// congestion moves the audio by tens of milliseconds instead of costing it. Its
+// congestion moves the audio by tens of milliseconds instead of costing it.
+// Audio is dropped to catch up only where the file runs more than half a
+// frame ahead; in a connection's first seconds the segment moves its start
+// back instead (FrameSink.SegmentMoved), for a file ahead then was started
+// from packets that came late. Its
 // pages go through a small buffer that is flushed at least every
 // Config.FlushInterval, so a process killed with -9 leaves a file that plays
 // up to the last flush.
