@@ -18,9 +18,9 @@ type FrameSink interface {
 	// SegmentMoved is called, between frames, when the segment finds in
 	// its first seconds that its first packets came late and moves its
 	// start back: start is the new Start, earlier than the last one told.
-	// Frames already given keep their Pos; the ones after continue from
-	// them, so the last frame given now overlaps the new timeline by the
-	// move.
+	// Pos counts from the new start for every frame, given or to come: a
+	// sink that placed the earlier ones from the old start has them that
+	// much late, and the next frame overlaps them by as much.
 	SegmentMoved(start time.Time)
 	// Frame is called for every frame written, in order. It must not
 	// retain f.Packet.

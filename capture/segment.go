@@ -205,8 +205,10 @@ func newSegment(w io.Writer, name string, cfg Config) (*Segment, error) {
 func (s *Segment) Name() string { return s.name }
 
 // Start is the instant of the segment's first played sample: the first
-// packet's arrival, or up to Config.Hold before it when the packets after it
-// show that it came late (see Segment). Zero until the segment has settled.
+// packet's arrival, or up to 300 ms before it when the packets after it
+// show that it came late (see Segment), and up to 2 s more once the
+// packets of its first 10 s show that all of the first came late
+// (FrameSink.SegmentMoved). Zero until the segment has settled.
 func (s *Segment) Start() time.Time { return s.start }
 
 // Written is how much audio the segment holds so far (its playing time).
