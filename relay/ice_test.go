@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
@@ -93,8 +94,8 @@ func TestSingleUDPPort(t *testing.T) {
 	// And media flows through that one port.
 	host := joinRoom(t, ms, "host")
 	ranchi := joinRoom(t, ms, "ranchi")
-	waitFor(t, "ranchi hears host over the single port", func() bool { return ranchi.heard.count("host") > 10 })
-	waitFor(t, "host hears ranchi over the single port", func() bool { return host.heard.count("ranchi") > 10 })
+	meetingtest.WaitUntil(t, "ranchi hears host over the single port", waitLimit, func() bool { return ranchi.heard.count("host") > 10 })
+	meetingtest.WaitUntil(t, "host hears ranchi over the single port", waitLimit, func() bool { return host.heard.count("ranchi") > 10 })
 }
 
 func TestPublicIPsAnnounced(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
@@ -142,16 +143,8 @@ func (r *room) leave() {
 	r.p.Leave()
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// waitLimit is how long a test waits for rooms to hear each other.
+const waitLimit = 15 * time.Second
 
 // checkTone decodes what listener heard from speaker and checks that it is
 // the speaker's tone.
@@ -189,7 +182,7 @@ func TestRoomsHearEachOther(t *testing.T) {
 	for _, l := range rooms {
 		for _, s := range rooms {
 			if l != s {
-				waitFor(t, l.id+" hears "+s.id, func() bool { return l.heard.count(s.id) >= enough })
+				meetingtest.WaitUntil(t, l.id+" hears "+s.id, waitLimit, func() bool { return l.heard.count(s.id) >= enough })
 			}
 		}
 		if n := l.heard.count(l.id); n != 0 {
@@ -207,9 +200,9 @@ func TestRoomsHearEachOther(t *testing.T) {
 	// A fourth room joining later is heard by all, and hears all.
 	bokaro := joinRoom(t, ms, "bokaro")
 	for _, l := range rooms {
-		waitFor(t, l.id+" hears bokaro", func() bool { return l.heard.count("bokaro") >= enough })
+		meetingtest.WaitUntil(t, l.id+" hears bokaro", waitLimit, func() bool { return l.heard.count("bokaro") >= enough })
 		checkTone(t, l, "bokaro")
-		waitFor(t, "bokaro hears "+l.id, func() bool { return bokaro.heard.count(l.id) >= enough })
+		meetingtest.WaitUntil(t, "bokaro hears "+l.id, waitLimit, func() bool { return bokaro.heard.count(l.id) >= enough })
 	}
 	rooms["bokaro"] = bokaro
 
@@ -218,13 +211,13 @@ func TestRoomsHearEachOther(t *testing.T) {
 	rooms["dumka"].leave()
 	for _, id := range []string{"host", "ranchi", "bokaro"} {
 		l := rooms[id]
-		waitFor(t, id+"'s track from dumka ends", func() bool { return l.heard.hasEnded("dumka") })
+		meetingtest.WaitUntil(t, id+"'s track from dumka ends", waitLimit, func() bool { return l.heard.hasEnded("dumka") })
 	}
 	// ... and a room that rejoins is heard again, on a new track.
 	before := rooms["host"].heard.count("dumka")
 	dumka := joinRoom(t, ms, "dumka")
-	waitFor(t, "host hears dumka again", func() bool { return rooms["host"].heard.count("dumka") > before+enough })
-	waitFor(t, "dumka hears host again", func() bool { return dumka.heard.count("host") >= enough })
+	meetingtest.WaitUntil(t, "host hears dumka again", waitLimit, func() bool { return rooms["host"].heard.count("dumka") > before+enough })
+	meetingtest.WaitUntil(t, "dumka hears host again", waitLimit, func() bool { return dumka.heard.count("host") >= enough })
 }
 
 func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
@@ -280,7 +273,7 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 	}
 	defer recorder.Close()
 
-	waitFor(t, "the recorder hears the host", func() bool { return rec.count("host") > 10 })
+	meetingtest.WaitUntil(t, "the recorder hears the host", waitLimit, func() bool { return rec.count("host") > 10 })
 	tmu.Lock()
 	if len(tracks) == 0 || tracks[0].Room != "host" || tracks[0].Stream != "host" || tracks[0].Session != host.p.Welcome().Session {
 		t.Errorf("track messages %+v: want one for the host's session with stream id host", tracks)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
 )
@@ -125,15 +126,15 @@ func TestRunOnANetworkAddressRecords(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"run", "--config", path}, e) }()
 	var base string
-	eventually(t, "samvad run prints its roll-call link", func() bool {
+	printed := meetingtest.Eventually(20*time.Second, func() bool {
 		m := regexp.MustCompile(`roll call:\s+(http://\S+)/rollcall`).FindStringSubmatch(stdout.String())
 		if m != nil {
 			base = m[1]
 		}
 		return m != nil
 	})
-	if base == "" {
-		t.Fatalf("no link:\n%s\n%s", stdout.String(), stderr.String())
+	if !printed {
+		t.Fatalf("samvad run prints no roll-call link:\n%s\n%s", stdout.String(), stderr.String())
 	}
 	host, err := participant.Join(context.Background(), participant.Config{
 		URL: "ws" + strings.TrimPrefix(base, "http") + "/ws", Mic: true, Loopback: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -145,7 +146,7 @@ func TestRunOnANetworkAddressRecords(t *testing.T) {
 	defer host.Close()
 	stopTone := sendTone(host)
 	var seg string
-	eventually(t, "the host's audio in its segment", func() bool {
+	meetingtest.WaitUntil(t, "the host's audio in its segment", 20*time.Second, func() bool {
 		segs, _ := filepath.Glob(filepath.Join(dir, "recordings", "*", "segments", "host", "0001.ogg"))
 		if len(segs) == 1 {
 			seg = segs[0]
