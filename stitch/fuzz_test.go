@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/capturetest"
 	"github.com/samvad/samvad/oggopus"
 )
 
@@ -24,7 +25,7 @@ func FuzzScanOgg(f *testing.F) {
 		f.Fatal(err)
 	}
 	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
-	writeSegment(f, root, "seed.ogg", rec, newSource(f, 500*time.Millisecond, nil), false)
+	capturetest.WriteSegment(f, root, "seed.ogg", rec, newSource(f, 500*time.Millisecond, nil).packets, false)
 	seed, err := os.ReadFile(dir + "/seed.ogg")
 	if err != nil {
 		f.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/capturetest"
 	"github.com/samvad/samvad/oggopus"
 	"github.com/thesyncim/gopus"
 	"github.com/thesyncim/gopus/container/ogg"
@@ -78,7 +79,7 @@ func TestStitch(t *testing.T) {
 	var refs []SegmentRef
 	var want []wantBurst
 	for _, s := range segs {
-		writeSegment(t, root, s.name, s.start, s.src, s.crash)
+		capturetest.WriteSegment(t, root, s.name, s.start, s.src.packets, s.crash)
 		if s.damage != nil {
 			p := filepath.Join(dir, filepath.FromSlash(s.name))
 			data, err := os.ReadFile(p)
@@ -243,7 +244,7 @@ func TestStitchSampleExact(t *testing.T) {
 	for k, st := range starts {
 		src := newSource(t, time.Second, []audiotest.Burst{burst(200, 500, 500+200*float64(k))})
 		name := capture.SegmentName("dumka", k+1)
-		writeSegment(t, root, name, rec.Add(st), src, false)
+		capturetest.WriteSegment(t, root, name, rec.Add(st), src.packets, false)
 		dec, err := audiotest.DecodeOggFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -301,7 +302,7 @@ func TestStitchForgedGranule(t *testing.T) {
 	defer root.Close()
 	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
 	src := newSource(t, 2*time.Second, []audiotest.Burst{burst(1500, 300, 600)})
-	writeSegment(t, root, "s.ogg", rec, src, true)
+	capturetest.WriteSegment(t, root, "s.ogg", rec, src.packets, true)
 	data, err := os.ReadFile(filepath.Join(dir, "s.ogg"))
 	if err != nil {
 		t.Fatal(err)
