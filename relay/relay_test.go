@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -39,15 +38,9 @@ rooms:
 // frequency as well as by msid.
 var tones = map[string]float64{"host": 440, "ranchi": 660, "dumka": 880, "bokaro": 1100}
 
-type meetingServer struct {
-	url   string
-	relay *relay.Relay
-	sig   *signaling.Server
-	http  *httptest.Server
-}
-
-func startMeeting(t *testing.T) *meetingServer {
-	return startMeetingWith(t, relay.Config{LoopbackOnly: true})
+// startMeeting serves meetingYAML with a relay on loopback.
+func startMeeting(t *testing.T) *meetingtest.Server {
+	return meetingtest.StartServer(t, meetingYAML, relay.Config{LoopbackOnly: true})
 }
 
 // heard is what one room received from each other room.
@@ -77,13 +70,13 @@ type room struct {
 	wg    sync.WaitGroup
 }
 
-func joinRoom(t *testing.T, ms *meetingServer, id string) *room {
+func joinRoom(t *testing.T, ms *meetingtest.Server, id string) *room {
 	t.Helper()
 	r := &room{id: id, heard: &heard{packets: map[string][][]byte{}, ended: map[string]bool{}}, stop: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	p, err := participant.Join(ctx, participant.Config{
-		URL:      ms.url,
+		URL:      ms.URL,
 		Join:     signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: id, Token: "t-" + id},
 		Mic:      true,
 		Loopback: true,
@@ -230,7 +223,7 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 	deaf := &heard{packets: map[string][][]byte{}, ended: map[string]bool{}}
 	no := false
 	quiet, err := participant.Join(ctx, participant.Config{
-		URL: ms.url, Loopback: true, Mic: true,
+		URL: ms.URL, Loopback: true, Mic: true,
 		Join: signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: "ranchi", Token: "t-ranchi", Receive: &no},
 	}, participant.Handlers{OnTrack: func(from string, tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		deaf.mu.Lock()
@@ -246,7 +239,7 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 	var tracks []signaling.Message
 	var tmu sync.Mutex
 	recorder, err := participant.Join(ctx, participant.Config{
-		URL: ms.url, Loopback: true,
+		URL: ms.URL, Loopback: true,
 		Join: signaling.Message{Meeting: "test", Role: signaling.RoleRecorder, Token: "rec"},
 	}, participant.Handlers{
 		OnTrack: func(from string, tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -291,8 +284,8 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 }
 
 func TestStaffSeesActivity(t *testing.T) {
-	ms := startMeetingWith(t, relay.Config{LoopbackOnly: true, SilentAfter: time.Second})
-	staff, err := signaling.Dial(context.Background(), ms.url, signaling.Message{Meeting: "test", Role: signaling.RoleStaff, Token: "staff"})
+	ms := meetingtest.StartServer(t, meetingYAML, relay.Config{LoopbackOnly: true, SilentAfter: time.Second})
+	staff, err := signaling.Dial(context.Background(), ms.URL, signaling.Message{Meeting: "test", Role: signaling.RoleStaff, Token: "staff"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"go.uber.org/goleak"
 
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
@@ -41,22 +41,8 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // startServer is the real signalling server and relay, on loopback.
 func startServer(t *testing.T) (*meeting.File, string) {
 	t.Helper()
-	f, err := meeting.Parse("test.yaml", []byte(testMeeting))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := relay.New(relay.Config{LoopbackOnly: true}, relay.WithLogger(quiet()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := signaling.New(f, signaling.WithRelay(r), signaling.WithLogger(quiet()))
-	h := httptest.NewServer(sig.Handler())
-	t.Cleanup(func() {
-		sig.Close()
-		r.Close()
-		h.Close()
-	})
-	return f, "ws" + strings.TrimPrefix(h.URL, "http") + "/ws"
+	s := meetingtest.StartServer(t, testMeeting, relay.Config{LoopbackOnly: true})
+	return s.File, s.URL
 }
 
 // arrival is one packet a listener got.
