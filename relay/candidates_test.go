@@ -122,7 +122,7 @@ func TestRemoteCandidatesCapped(t *testing.T) {
 			// A private network, allowed: only the cap holds. The message
 			// rate is raised so that 400 candidates arrive before the
 			// answer: the cap is what is tested, not the rate limit.
-			ms := meetingtest.StartServer(t, meetingYAML, relay.Config{LoopbackOnly: true, PrivateCandidates: true},
+			ms := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{LoopbackOnly: true, PrivateCandidates: true},
 				signaling.WithLimits(meeting.Limits{MessagesPerSecond: 1000}))
 			var inline, trickled *stuntest.Sinks
 			if tc.inline {
@@ -156,7 +156,7 @@ func TestRemoteCandidatesCapped(t *testing.T) {
 	t.Run("loopback and private refused by default", func(t *testing.T) {
 		// Media on every interface, as a real server: loopback candidates
 		// from rooms are not used, the room gets in through its own checks.
-		ms := meetingtest.StartServer(t, meetingYAML, relay.Config{Loopback: true})
+		ms := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{Loopback: true})
 		sinks := stuntest.Listen(t, "127.0.0.2", 50)
 		hostileRoom(t, ms, sinks, nil)
 		time.Sleep(settle)

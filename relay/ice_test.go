@@ -55,7 +55,7 @@ func serverCandidates(t *testing.T, ms *meetingtest.Server) []string {
 
 func TestSingleUDPPort(t *testing.T) {
 	port := freeUDPPort(t)
-	ms := meetingtest.StartServer(t, meetingYAML, relay.Config{UDPPort: port, LoopbackOnly: true})
+	ms := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{UDPPort: port, LoopbackOnly: true})
 	cands := serverCandidates(t, ms)
 	if len(cands) == 0 {
 		t.Fatal("the relay offered no candidates")
@@ -73,7 +73,7 @@ func TestSingleUDPPort(t *testing.T) {
 }
 
 func TestPublicIPsAnnounced(t *testing.T) {
-	ms := meetingtest.StartServer(t, meetingYAML, relay.Config{PublicIPs: []string{"203.0.113.7"}})
+	ms := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{PublicIPs: []string{"203.0.113.7"}})
 	cands := serverCandidates(t, ms)
 	if len(cands) == 0 {
 		t.Fatal("the relay offered no candidates")

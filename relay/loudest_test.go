@@ -89,7 +89,7 @@ func (tk *talker) growing(room string) bool {
 }
 
 func TestForwardOnlyTheLoudest(t *testing.T) {
-	url := meetingtest.StartServer(t, meetingYAML, relay.Config{LoopbackOnly: true, ForwardLoudest: 1}).URL
+	url := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{LoopbackOnly: true, ForwardLoudest: 1}).URL
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	host := joinTalker(t, url, "host")

@@ -23,24 +23,13 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-const meetingYAML = `
-meeting: {id: test, title: Test, starts_at: 2023-11-21T14:00:00+05:30, demo: true}
-recorder_token: {plain: rec}
-staff_token: {plain: staff}
-rooms:
-  - {id: host, kind: host, name: Host, token: {plain: t-host}}
-  - {id: ranchi, kind: district, name: Ranchi, token: {plain: t-ranchi}}
-  - {id: dumka, kind: district, name: Dumka, token: {plain: t-dumka}}
-  - {id: bokaro, kind: district, name: Bokaro, token: {plain: t-bokaro}}
-`
-
 // Each room speaks its own tone, so a listener can check attribution by
 // frequency as well as by msid.
 var tones = map[string]float64{"host": 440, "ranchi": 660, "dumka": 880, "bokaro": 1100}
 
-// startMeeting serves meetingYAML with a relay on loopback.
+// startMeeting serves meetingtest.MeetingYAML with a relay on loopback.
 func startMeeting(t *testing.T) *meetingtest.Server {
-	return meetingtest.StartServer(t, meetingYAML, relay.Config{LoopbackOnly: true})
+	return meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{LoopbackOnly: true})
 }
 
 // heard is what one room received from each other room.
@@ -284,7 +273,7 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 }
 
 func TestStaffSeesActivity(t *testing.T) {
-	ms := meetingtest.StartServer(t, meetingYAML, relay.Config{LoopbackOnly: true, SilentAfter: time.Second})
+	ms := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{LoopbackOnly: true, SilentAfter: time.Second})
 	staff, err := signaling.Dial(context.Background(), ms.URL, signaling.Message{Meeting: "test", Role: signaling.RoleStaff, Token: "staff"})
 	if err != nil {
 		t.Fatal(err)

@@ -24,24 +24,12 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-const testMeeting = `
-meeting: {id: test, title: Test, starts_at: 2023-11-21T14:00:00+05:30, demo: true}
-recorder_token: {plain: rec}
-staff_token: {plain: staff}
-rooms:
-  - {id: host, kind: host, name: Host, token: {plain: t-host}}
-  - {id: ranchi, kind: district, name: Ranchi, token: {plain: t-ranchi}}
-  - {id: dumka, kind: district, name: Dumka, token: {plain: t-dumka}}
-  - {id: bokaro, kind: district, name: Bokaro, token: {plain: t-bokaro}}
-  - {id: palamu, kind: district, name: Palamu, token: {plain: t-palamu}}
-`
-
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // startServer is the real signalling server and relay, on loopback.
 func startServer(t *testing.T) (*meeting.File, string) {
 	t.Helper()
-	s := meetingtest.StartServer(t, testMeeting, relay.Config{LoopbackOnly: true})
+	s := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{LoopbackOnly: true})
 	return s.File, s.URL
 }
 

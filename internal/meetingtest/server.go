@@ -13,6 +13,21 @@ import (
 	"github.com/samvad/samvad/signaling"
 )
 
+// MeetingYAML is a small meeting file of id test: the host and four
+// districts, each room's token t-<id>, the recorder's rec and the staff's
+// staff. Palamu is there to stay away.
+const MeetingYAML = `
+meeting: {id: test, title: Test, starts_at: 2023-11-21T14:00:00+05:30, demo: true}
+recorder_token: {plain: rec}
+staff_token: {plain: staff}
+rooms:
+  - {id: host, kind: host, name: Host, token: {plain: t-host}}
+  - {id: ranchi, kind: district, name: Ranchi, token: {plain: t-ranchi}}
+  - {id: dumka, kind: district, name: Dumka, token: {plain: t-dumka}}
+  - {id: bokaro, kind: district, name: Bokaro, token: {plain: t-bokaro}}
+  - {id: palamu, kind: district, name: Palamu, token: {plain: t-palamu}}
+`
+
 // Server is a meeting's real signalling server and relay, serving a test
 // on loopback.
 type Server struct {
