@@ -1,7 +1,6 @@
 package stitch
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/capturetest"
+	"github.com/samvad/samvad/internal/disktest"
 )
 
 // TestOpusinfoFindsNothingToWarnAbout runs libopus' own opusinfo (Debian's
@@ -20,12 +20,7 @@ func TestOpusinfoFindsNothingToWarnAbout(t *testing.T) {
 	if err != nil {
 		t.Skip("opusinfo not installed (apt-get install opus-tools): skipping the libopus check")
 	}
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, dir := disktest.TempRoot(t)
 	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
 	// Encoded with DTX, as a browser sends.
 	pkts, err := audiotest.Encode(audiotest.Render(2*time.Second, []audiotest.Burst{burst(300, 200, 600)}), audiotest.EncodeConfig{DTX: true})
