@@ -18,7 +18,6 @@ import (
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
-	"github.com/samvad/samvad/voice"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -55,13 +54,13 @@ type room struct {
 	id    string
 	p     *participant.Participant
 	heard *heard
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	// stopMic ends the room's tone: no more packets.
+	stopMic func()
 }
 
 func joinRoom(t *testing.T, ms *meetingtest.Server, id string) *room {
 	t.Helper()
-	r := &room{id: id, heard: &heard{packets: map[string][][]byte{}, ended: map[string]bool{}}, stop: make(chan struct{})}
+	r := &room{id: id, heard: &heard{packets: map[string][][]byte{}, ended: map[string]bool{}}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	p, err := participant.Join(ctx, participant.Config{
@@ -89,39 +88,18 @@ func joinRoom(t *testing.T, ms *meetingtest.Server, id string) *room {
 		t.Fatalf("join %s: %v", id, err)
 	}
 	r.p = p
-	tone := voice.Tone(tones[id], time.Second)
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-tick.C:
-				pk := tone.Packet(i % tone.Len())
-				p.Mic().Send(pk.Opus, voice.FrameSamples, pk.Level)
-			case <-r.stop:
-				return
-			}
-		}
-	}()
+	r.stopMic = meetingtest.SendTone(p, tones[id])
 	t.Cleanup(r.close)
 	return r
 }
 
 func (r *room) close() {
-	select {
-	case <-r.stop:
-	default:
-		close(r.stop)
-	}
-	r.wg.Wait()
+	r.stopMic()
 	r.p.Close()
 }
 
 func (r *room) leave() {
-	close(r.stop)
-	r.wg.Wait()
+	r.stopMic()
 	r.p.Leave()
 }
 
@@ -299,8 +277,7 @@ func TestStaffSeesActivity(t *testing.T) {
 			got = append(got, state)
 			if state == "speaking" && !stopped {
 				stopped = true
-				close(host.stop) // the microphone stops: no more packets
-				host.wg.Wait()
+				host.stopMic() // the microphone stops: no more packets
 			}
 		case <-deadline:
 			t.Fatalf("activity so far %v: want speaking, quiet, silent", got)

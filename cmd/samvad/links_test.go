@@ -144,7 +144,7 @@ func TestRunOnANetworkAddressRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer host.Close()
-	stopTone := sendTone(host)
+	stopTone := meetingtest.SendTone(host, 440)
 	var seg string
 	meetingtest.WaitUntil(t, "the host's audio in its segment", 20*time.Second, func() bool {
 		segs, _ := filepath.Glob(filepath.Join(dir, "recordings", "*", "segments", "host", "0001.ogg"))

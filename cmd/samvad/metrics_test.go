@@ -15,7 +15,6 @@ import (
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
-	"github.com/samvad/samvad/voice"
 )
 
 const metricsMeeting = `
@@ -63,7 +62,7 @@ func TestMetricsEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer host.Close()
-	defer sendTone(host)()
+	defer meetingtest.SendTone(host, 440)()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel() // a failed wait ends the test before it stops the bot
@@ -106,29 +105,6 @@ func TestMetricsEndpoints(t *testing.T) {
 	if strings.Contains(stderr.String(), "metrics server") {
 		t.Errorf("metrics server error:\n%s", stderr.String())
 	}
-}
-
-// sendTone has p's microphone send a 440 Hz tone, a packet every 20 ms,
-// until the returned func is called.
-func sendTone(p *participant.Participant) (stop func()) {
-	done := make(chan struct{})
-	ended := make(chan struct{})
-	go func() {
-		defer close(ended)
-		tone := voice.Tone(440, time.Second)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-tick.C:
-				pk := tone.Packet(i % tone.Len())
-				p.Mic().Send(pk.Opus, voice.FrameSamples, pk.Level)
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { close(done); <-ended }
 }
 
 // startTestServer runs the meeting file text (named name in errors) on a

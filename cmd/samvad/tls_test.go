@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
 )
@@ -109,7 +110,7 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("room over wss: %v", err)
 	}
 	defer host.Close()
-	defer sendTone(host)()
+	defer meetingtest.SendTone(host, 440)()
 
 	out := filepath.Join(dir, "recordings")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
