@@ -133,14 +133,7 @@ func TestRemoteCandidatesCapped(t *testing.T) {
 			}
 			hostileRoom(t, ms, inline, trickled)
 			time.Sleep(settle)
-			total := 0
-			for _, s := range []*stuntest.Sinks{inline, trickled} {
-				if s != nil {
-					got, _ := s.Reached()
-					total += got
-					t.Log(s)
-				}
-			}
+			total := stuntest.ReachedAll(t, inline, trickled)
 			// Trickled ones come first and may take every place: the
 			// room's own candidate is then refused, and it gets in
 			// through its own checks.
