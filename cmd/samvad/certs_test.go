@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/logtest"
 	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/signaling"
@@ -172,7 +173,7 @@ func TestTLSRefusesBadCertificates(t *testing.T) {
 func TestTLSCertificateReload(t *testing.T) {
 	dir := t.TempDir()
 	writeCert(t, dir, certSpec{serial: 1})
-	var logs syncBuffer
+	var logs logtest.Buffer
 	srv, err := startTLS(t, dir, 50*time.Millisecond, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)

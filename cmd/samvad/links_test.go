@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/logtest"
 	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
@@ -38,7 +39,7 @@ func runUntilLinks(t *testing.T, terminal bool, args ...string) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{}), terminal: terminal}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"run", "--config", path}, args...), e) }()
@@ -121,7 +122,7 @@ func TestRunOnANetworkAddressRecords(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"run", "--config", path}, e) }()
