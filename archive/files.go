@@ -46,21 +46,20 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w)
 		return
 	}
-	root, err := os.OpenRoot(s.dir)
+	root, err := s.openFolder(id)
 	if err != nil {
 		s.notFound(w)
 		return
 	}
 	defer root.Close()
-	name := id + "/" + p
 	// Only regular files: a FIFO would block the server, and a symlink
 	// (which the root would follow only inside it anyway) is not something
 	// the recorder makes.
-	if st, err := root.Lstat(name); err != nil || !st.Mode().IsRegular() {
+	if st, err := root.Lstat(p); err != nil || !st.Mode().IsRegular() {
 		s.notFound(w)
 		return
 	}
-	f, err := root.Open(name)
+	f, err := root.Open(p)
 	if err != nil {
 		s.notFound(w)
 		return
@@ -89,6 +88,18 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	// Serve only the bytes the file had when it was opened: events.jsonl
 	// may grow meanwhile, and its length must match what was announced.
 	http.ServeContent(w, r, "", st.ModTime(), io.NewSectionReader(f, 0, st.Size()))
+}
+
+// openFolder opens recording id's folder through the recordings
+// directory's root: the folder cannot lead out of the directory, nor
+// anything under it out of the folder.
+func (s *Server) openFolder(id string) (*os.Root, error) {
+	root, err := os.OpenRoot(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close() // the folder's root stands on its own
+	return root.OpenRoot(id)
 }
 
 func (s *Server) notFound(w http.ResponseWriter) {
@@ -123,13 +134,7 @@ func (s *Server) serveZip(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("This meeting is still being recorded: its zip comes when it ends.\nयह बैठक अभी रिकॉर्ड हो रही है: ज़िप उसके ख़त्म होने पर मिलेगा।\n"))
 		return
 	}
-	root, err := os.OpenRoot(s.dir)
-	if err != nil {
-		s.notFound(w)
-		return
-	}
-	defer root.Close()
-	sub, err := root.OpenRoot(id)
+	sub, err := s.openFolder(id)
 	if err != nil {
 		s.notFound(w)
 		return

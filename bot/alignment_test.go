@@ -15,6 +15,7 @@ import (
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/meetingtest"
+	"github.com/samvad/samvad/relay"
 )
 
 // TestAlignmentAtMeetingSize records the real meeting's size, 25 rooms,
@@ -42,8 +43,8 @@ func TestAlignmentAtMeetingSize(t *testing.T) {
 		}
 		fmt.Fprintf(&yaml, "  - {id: %s, kind: %s, name: Room %s, token: {plain: tok-%s-x7}}\n", id, kind, id, id)
 	}
-	srv := startServerYAML(t, yaml.String())
-	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: t.TempDir(), File: srv.file, Loopback: true, Logger: quiet()})
+	srv := meetingtest.StartServer(t, yaml.String(), relay.Config{LoopbackOnly: true})
+	b := bot.New(bot.Config{URL: srv.URL, Meeting: "test", Token: "rec-9f2c41", Dir: t.TempDir(), File: srv.File, Loopback: true, Logger: quiet()})
 	stop := meetingtest.RunBot(t, b)
 	<-b.Ready()
 

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"math"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/meetingtest"
-	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/recording"
@@ -40,41 +38,10 @@ rooms:
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-type server struct {
-	url   string
-	file  *meeting.File
-	close func()
-}
-
-func startServer(t *testing.T) *server {
+// startServer serves meetingYAML with a relay on loopback.
+func startServer(t *testing.T) *meetingtest.Server {
 	t.Helper()
-	return startServerYAML(t, meetingYAML)
-}
-
-// startServerYAML starts a server for a meeting file of id test.
-func startServerYAML(t *testing.T, yaml string) *server {
-	t.Helper()
-	f, err := meeting.Parse("test.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := relay.New(relay.Config{LoopbackOnly: true}, relay.WithLogger(quiet()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := signaling.New(f, signaling.WithRelay(r), signaling.WithLogger(quiet()))
-	h := httptest.NewServer(sig.Handler())
-	s := &server{url: "ws" + strings.TrimPrefix(h.URL, "http") + "/ws", file: f}
-	var once sync.Once
-	s.close = func() {
-		once.Do(func() {
-			sig.Close()
-			r.Close()
-			h.Close()
-		})
-	}
-	t.Cleanup(s.close)
-	return s
+	return meetingtest.StartServer(t, meetingYAML, relay.Config{LoopbackOnly: true})
 }
 
 // speaker is a room sending a pre-encoded script on a wall-clock schedule:
@@ -94,12 +61,12 @@ type speaker struct {
 	dropAt, rejoinAt int
 }
 
-func (s *speaker) join(t *testing.T, srv *server) *participant.Participant {
+func (s *speaker) join(t *testing.T, srv *meetingtest.Server) *participant.Participant {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	no := false
 	p, err := participant.Join(ctx, participant.Config{
-		URL: srv.url, Mic: true, Loopback: true, Logger: quiet(),
+		URL: srv.URL, Mic: true, Loopback: true, Logger: quiet(),
 		Join: signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: s.id, Token: "tok-" + s.id + "-x7", Receive: &no},
 	}, participant.Handlers{})
 	if err != nil {
@@ -109,7 +76,7 @@ func (s *speaker) join(t *testing.T, srv *server) *participant.Participant {
 	return p
 }
 
-func (s *speaker) run(t *testing.T, srv *server, p *participant.Participant, t0 time.Time) {
+func (s *speaker) run(t *testing.T, srv *meetingtest.Server, p *participant.Participant, t0 time.Time) {
 	for k := range s.packets {
 		time.Sleep(time.Until(t0.Add(time.Duration(k) * 20 * time.Millisecond)))
 		switch {
@@ -169,7 +136,7 @@ func TestRecordsAlignedToWallClock(t *testing.T) {
 	var rollLines strings.Builder
 	var rollMu sync.Mutex
 	b := bot.New(bot.Config{
-		URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, File: srv.file,
+		URL: srv.URL, Meeting: "test", Token: "rec-9f2c41", Dir: dir, File: srv.File,
 		Loopback: true, Logger: quiet(), SilenceAfter: 2 * time.Second,
 		RollCall: writerFunc(func(p []byte) { rollMu.Lock(); rollLines.Write(p); rollMu.Unlock() }),
 	})

@@ -136,14 +136,7 @@ func TestBotCapsServerCandidates(t *testing.T) {
 				t.Fatal("the bot's media connection did not come up")
 			}
 			time.Sleep(settle)
-			total := 0
-			for _, s := range []*stuntest.Sinks{inline, trickled} {
-				if s != nil {
-					got, _ := s.Reached()
-					total += got
-					t.Log(s)
-				}
-			}
+			total := stuntest.ReachedAll(t, inline, trickled)
 			if total > media.DefaultMaxCandidates {
 				t.Errorf("the bot checked %d of the addresses the server named; the cap is %d", total, media.DefaultMaxCandidates)
 			}

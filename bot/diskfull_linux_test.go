@@ -23,7 +23,7 @@ func TestDiskFull(t *testing.T) {
 	dir := disktest.Tmpfs(t, "4m")
 
 	srv := startServer(t)
-	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: filepath.Join(dir, "rec"), File: srv.file,
+	b := bot.New(bot.Config{URL: srv.URL, Meeting: "test", Token: "rec-9f2c41", Dir: filepath.Join(dir, "rec"), File: srv.File,
 		Loopback: true, Logger: quiet()})
 	stop := meetingtest.RunBot(t, b)
 	<-b.Ready()

@@ -22,7 +22,7 @@ func TestSlowEventsDoNotStallTheAudio(t *testing.T) {
 	stalled := make(chan struct{})
 	var mu sync.Mutex
 	var seen []string
-	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: t.TempDir(), File: srv.file,
+	b := bot.New(bot.Config{URL: srv.URL, Meeting: "test", Token: "rec-9f2c41", Dir: t.TempDir(), File: srv.File,
 		Loopback: true, Logger: quiet(), OnEvent: func(e recording.Event) {
 			if e.Event == recording.EventAudioStarted {
 				once.Do(func() {

@@ -254,17 +254,6 @@ func (s *steadySpeaker) halt() {
 	s.wg.Wait()
 }
 
-func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func onlyFolder(t *testing.T, dir string) string {
 	t.Helper()
 	entries, _ := os.ReadDir(dir)
@@ -309,12 +298,12 @@ func TestBotKilledAndRestarted(t *testing.T) {
 
 	bot1 := startBotProcess(t, srv.url, dir)
 	var folder string
-	waitUntil(t, "the bot opens its folder", 10*time.Second, func() bool { folder = onlyFolder(t, dir); return folder != "" })
+	meetingtest.WaitUntil(t, "the bot opens its folder", 10*time.Second, func() bool { folder = onlyFolder(t, dir); return folder != "" })
 	t0 := time.Now().Add(200 * time.Millisecond)
 	host.run(t, t0)
 	defer host.halt()
 	seg1 := filepath.Join(folder, "segments", "host", "0001.ogg")
-	waitUntil(t, "a segment is being written", 10*time.Second, func() bool {
+	meetingtest.WaitUntil(t, "a segment is being written", 10*time.Second, func() bool {
 		st, err := os.Stat(seg1)
 		return err == nil && st.Size() > 4000
 	})
@@ -342,7 +331,7 @@ func TestBotKilledAndRestarted(t *testing.T) {
 	// A bot started again continues the same folder in new segments.
 	bot2 := startBotProcess(t, srv.url, dir)
 	seg2 := filepath.Join(folder, "segments", "host", "0002.ogg")
-	waitUntil(t, "the restarted bot writes a new segment", 15*time.Second, func() bool {
+	meetingtest.WaitUntil(t, "the restarted bot writes a new segment", 15*time.Second, func() bool {
 		_, err := os.Stat(seg2)
 		return err == nil
 	})

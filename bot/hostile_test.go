@@ -29,7 +29,7 @@ import (
 func TestHostileClientsDoNotDisturbTheMeeting(t *testing.T) {
 	srv := startServer(t)
 	dir := t.TempDir()
-	b := bot.New(bot.Config{URL: srv.url, Meeting: "test", Token: "rec-9f2c41", Dir: dir, File: srv.file, Loopback: true, Logger: quiet()})
+	b := bot.New(bot.Config{URL: srv.URL, Meeting: "test", Token: "rec-9f2c41", Dir: dir, File: srv.File, Loopback: true, Logger: quiet()})
 	stop := meetingtest.RunBot(t, b)
 	<-b.Ready()
 
@@ -42,8 +42,8 @@ func TestHostileClientsDoNotDisturbTheMeeting(t *testing.T) {
 
 	// The attack, from 1 s to 5 s into the meeting.
 	time.Sleep(time.Until(t0.Add(time.Second)))
-	host := strings.TrimPrefix(strings.TrimSuffix(srv.url, "/ws"), "ws://")
-	attack(t, srv.url, host, t0.Add(5*time.Second))
+	host := strings.TrimPrefix(strings.TrimSuffix(srv.URL, "/ws"), "ws://")
+	attack(t, srv.URL, host, t0.Add(5*time.Second))
 
 	wait()
 	time.Sleep(300 * time.Millisecond)

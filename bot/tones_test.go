@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recording"
 )
@@ -24,7 +25,7 @@ func toneSpeakers(t *testing.T, total time.Duration, tones map[string]float64) [
 
 // playAll joins the speakers and starts each sending from t0; wait waits
 // until all have sent their script and left.
-func playAll(t *testing.T, srv *server, speakers []*speaker, t0 time.Time) (wait func()) {
+func playAll(t *testing.T, srv *meetingtest.Server, speakers []*speaker, t0 time.Time) (wait func()) {
 	var wg sync.WaitGroup
 	for _, s := range speakers {
 		p := s.join(t, srv)

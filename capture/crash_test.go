@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/disktest"
 	"github.com/samvad/samvad/oggopus"
 )
 
@@ -18,12 +19,7 @@ import (
 // page boundary, and hold everything up to the last flush, which happened no
 // longer than FlushInterval before the kill.
 func TestSegmentFileIsCrashSafe(t *testing.T) {
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, dir := disktest.TempRoot(t)
 	src := fourSeconds(t, false)
 	t0 := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
 	for _, kill := range []int{1, 40, 120, 199} {
@@ -65,12 +61,7 @@ func TestSegmentFileIsCrashSafe(t *testing.T) {
 // TestTickFlushesWithoutPackets: a muted room sends nothing, yet the file
 // keeps growing with silence and reaches the disk.
 func TestTickFlushesWithoutPackets(t *testing.T) {
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, _ := disktest.TempRoot(t)
 	src := fourSeconds(t, false)
 	seg, err := CreateSegment(root, "segments/godda/0001.ogg", Config{FlushInterval: time.Second})
 	if err != nil {
@@ -120,12 +111,7 @@ func TestTickFlushesWithoutPackets(t *testing.T) {
 }
 
 func TestCreateSegmentFiles(t *testing.T) {
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, dir := disktest.TempRoot(t)
 	name := SegmentName("east-singhbhum", 1)
 	if name != "segments/east-singhbhum/0001.ogg" {
 		t.Fatalf("SegmentName = %q", name)

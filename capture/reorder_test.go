@@ -6,7 +6,7 @@ import (
 )
 
 func TestSeqUnwrap(t *testing.T) {
-	var u seqUnwrapper
+	var u unwrapper[uint16]
 	in := []uint16{65533, 65535, 65534, 0, 2, 1, 65535, 3}
 	want := []int64{65533, 65535, 65534, 65536, 65538, 65537, 65535, 65539}
 	for i, v := range in {
@@ -17,7 +17,7 @@ func TestSeqUnwrap(t *testing.T) {
 }
 
 func TestTSUnwrap(t *testing.T) {
-	var u tsUnwrapper
+	var u unwrapper[uint32]
 	start := uint32(1<<32 - 960)
 	in := []uint32{start, start + 960, start + 1920, start + 960, start + 1920}
 	base := int64(start)

@@ -120,8 +120,8 @@ type Segment struct {
 	first    time.Time // arrival of the first packet
 	settled  bool      // start is known; packets are released
 	start    time.Time
-	seq      seqUnwrapper
-	ts       tsUnwrapper
+	seq      unwrapper[uint16]
+	ts       unwrapper[uint32]
 	ssrc     uint32
 	haveSSRC bool
 	ro       reorder
@@ -435,7 +435,7 @@ func (s *Segment) newStream(now time.Time) error {
 	if err := s.release(now, true); err != nil {
 		return err
 	}
-	s.seq, s.ts = seqUnwrapper{}, tsUnwrapper{}
+	s.seq, s.ts = unwrapper[uint16]{}, unwrapper[uint32]{}
 	s.ro.restart()
 	s.haveLast = false
 	s.tl.reanchorNext = true

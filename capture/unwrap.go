@@ -1,37 +1,28 @@
 package capture
 
-// seqUnwrapper extends 16-bit RTP sequence numbers to int64 relative to the
-// highest seen so far, so wrap-around at 65535 keeps counting up and a
-// reordered packet from just before the wrap lands just below.
-type seqUnwrapper struct {
+// unwrapper extends a wrapping RTP counter (16-bit sequence numbers, 32-bit
+// timestamps) to int64 relative to the highest value seen so far, so
+// wrap-around keeps counting up and a reordered packet from just before the
+// wrap lands just below. A value is taken as the nearer of ahead of or
+// behind the highest: only differences within half the counter's range are
+// resolved. Timestamps may legitimately stand still or jump (paused tracks,
+// DTX); the timeline sorts that out.
+type unwrapper[T uint16 | uint32] struct {
 	highest int64
 	started bool
 }
 
-func (u *seqUnwrapper) unwrap(v uint16) int64 {
+func (u *unwrapper[T]) unwrap(v T) int64 {
 	if !u.started {
 		u.started, u.highest = true, int64(v)
 		return u.highest
 	}
-	x := u.highest + int64(int16(v-uint16(u.highest)))
-	u.highest = max(u.highest, x)
-	return x
-}
-
-// tsUnwrapper extends 32-bit RTP timestamps the same way. Timestamps may
-// legitimately stand still or jump (paused tracks, DTX), which the timeline
-// sorts out; only differences within ±2^31 are resolved.
-type tsUnwrapper struct {
-	highest int64
-	started bool
-}
-
-func (u *tsUnwrapper) unwrap(v uint32) int64 {
-	if !u.started {
-		u.started, u.highest = true, int64(v)
-		return u.highest
+	span := int64(^T(0)) + 1     // 2^16 or 2^32
+	d := int64(v - T(u.highest)) // how far ahead, going round: 0 to span-1
+	if d >= span/2 {
+		d -= span // more than half way round: behind
 	}
-	x := u.highest + int64(int32(v-uint32(u.highest)))
+	x := u.highest + d
 	u.highest = max(u.highest, x)
 	return x
 }

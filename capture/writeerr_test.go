@@ -7,13 +7,13 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/disktest"
 	"github.com/samvad/samvad/oggopus"
 	"github.com/samvad/samvad/stitch"
 	"github.com/thesyncim/gopus"
@@ -424,12 +424,7 @@ func TestSegmentHoldIsBounded(t *testing.T) {
 	check("segment", dec.PCM, 0)
 
 	// Stitched into a recording that began a second before the room joined.
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, dir := disktest.TempRoot(t)
 	name := SegmentName("pakur", 1)
 	if err := root.MkdirAll("segments/pakur", 0o750); err != nil {
 		t.Fatal(err)
@@ -592,12 +587,7 @@ func TestSegmentLongOutageSmallHold(t *testing.T) {
 		t.Errorf("wall clock %v; oggopus.Scan places %v, a player plays %v", wall, placed, played)
 	}
 
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, dir := disktest.TempRoot(t)
 	if err := root.WriteFile("0001.ogg", d.data, 0o640); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@
 package meeting
 
 import (
+	"cmp"
 	"time"
 )
 
@@ -102,24 +103,12 @@ func DefaultLimits() Limits {
 // WithDefaults fills zero fields from DefaultLimits.
 func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits()
-	if l.ConnectionsPerIP == 0 {
-		l.ConnectionsPerIP = d.ConnectionsPerIP
-	}
-	if l.MessagesPerSecond == 0 {
-		l.MessagesPerSecond = d.MessagesPerSecond
-	}
-	if l.FailedJoinsPerIP == 0 {
-		l.FailedJoinsPerIP = d.FailedJoinsPerIP
-	}
-	if l.Lockout == 0 {
-		l.Lockout = d.Lockout
-	}
-	if l.MaxStaff == 0 {
-		l.MaxStaff = d.MaxStaff
-	}
-	if l.MaxRecorders == 0 {
-		l.MaxRecorders = d.MaxRecorders
-	}
+	l.ConnectionsPerIP = cmp.Or(l.ConnectionsPerIP, d.ConnectionsPerIP)
+	l.MessagesPerSecond = cmp.Or(l.MessagesPerSecond, d.MessagesPerSecond)
+	l.FailedJoinsPerIP = cmp.Or(l.FailedJoinsPerIP, d.FailedJoinsPerIP)
+	l.Lockout = cmp.Or(l.Lockout, d.Lockout)
+	l.MaxStaff = cmp.Or(l.MaxStaff, d.MaxStaff)
+	l.MaxRecorders = cmp.Or(l.MaxRecorders, d.MaxRecorders)
 	return l
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/logtest"
 	"github.com/samvad/samvad/oggopus"
 	"github.com/samvad/samvad/voice"
 )
@@ -18,7 +19,7 @@ import (
 // pace, and (under -race) nothing races.
 func TestConcurrentRooms(t *testing.T) {
 	const rooms, steps = 25, 150 // 3 s
-	var buf syncBuffer
+	var buf logtest.Buffer
 	m, err := New(&buf, t0, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -131,22 +132,4 @@ func TestLiveMixAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(200, step); n != 0 {
 		t.Errorf("%.1f allocations per 20 ms of meeting; want none", n)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe to read after concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Bytes()
 }

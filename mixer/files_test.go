@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/disktest"
 	"github.com/samvad/samvad/stitch"
 )
 
@@ -17,7 +18,7 @@ import (
 // room's segments as the report does, and returns the stitched rooms.
 func stitchMeeting(t *testing.T) (*scenario, []Room, string) {
 	t.Helper()
-	root, dir := openRoot(t)
+	root, dir := disktest.TempRoot(t)
 	sc := meeting()
 	sc.run(t, root, "live.ogg")
 	var rooms []Room

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/disktest"
 )
 
 const ms = time.Millisecond
@@ -34,19 +35,8 @@ func meeting() *scenario {
 	}}
 }
 
-func openRoot(t *testing.T) (*os.Root, string) {
-	t.Helper()
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { root.Close() })
-	return root, dir
-}
-
 func TestLiveMix(t *testing.T) {
-	root, dir := openRoot(t)
+	root, dir := disktest.TempRoot(t)
 	sc := meeting()
 	var writtenAt3400 time.Duration
 	sc.during = func(at time.Duration, m *Mixer) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/disktest"
 	"github.com/samvad/samvad/stitch"
 )
 
@@ -48,7 +49,7 @@ func alignment(ref, got []float32, max int) int {
 // rebuilt mix it is at exactly that sample. Burst onsets (±20 ms) cannot
 // see a pre-skip or look-ahead that is a millisecond off; this can.
 func TestTimelineIsSampleExact(t *testing.T) {
-	root, dir := openRoot(t)
+	root, dir := disktest.TempRoot(t)
 	const at = 1234500 * time.Microsecond   // 59256 samples
 	const start = 333375 * time.Microsecond // 16002 samples
 	ref := noiseAt(at, 200*ms)
@@ -82,7 +83,7 @@ func TestTimelineIsSampleExact(t *testing.T) {
 // TestLiveMixSurvivesCrash kills the process (no Close) in mid-meeting: the
 // file on disk decodes cleanly up to the last flush, with what was said.
 func TestLiveMixSurvivesCrash(t *testing.T) {
-	root, dir := openRoot(t)
+	root, dir := disktest.TempRoot(t)
 	sc := meeting()
 	sc.stop = 3 * time.Second
 	m := sc.run(t, root, "mix.ogg")

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/samvad/samvad/internal/disktest"
 )
 
 // errSharingViolation is what Windows says when a rename meets a file that
@@ -25,11 +27,7 @@ type windowsRoot struct {
 }
 
 func newWindowsRoot(t *testing.T) *windowsRoot {
-	root, err := os.OpenRoot(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { root.Close() })
+	root, _ := disktest.TempRoot(t)
 	return &windowsRoot{root: root, held: map[string]bool{}}
 }
 
@@ -152,12 +150,7 @@ func TestReplaceOtherErrorsAtOnce(t *testing.T) {
 // Windows a file open elsewhere is replaced at once, and its reader keeps
 // the old content.
 func TestReplaceOverOpenFile(t *testing.T) {
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, dir := disktest.TempRoot(t)
 	if err := root.WriteFile("mix.ogg", []byte("old"), FileMode); err != nil {
 		t.Fatal(err)
 	}

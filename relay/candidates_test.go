@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/internal/stuntest"
 	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/meeting"
@@ -19,7 +20,7 @@ import (
 // answers the relay honestly, but also names every sink as a candidate:
 // inline in its answer, or trickled before it. It returns once its own
 // media connection is up.
-func hostileRoom(t *testing.T, ms *meetingServer, inline, trickled *stuntest.Sinks) {
+func hostileRoom(t *testing.T, ms *meetingtest.Server, inline, trickled *stuntest.Sinks) {
 	t.Helper()
 	pc, err := stuntest.LoopbackAPI(t).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -35,7 +36,7 @@ func hostileRoom(t *testing.T, ms *meetingServer, inline, trickled *stuntest.Sin
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := signaling.Dial(ctx, ms.url, signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: "ranchi", Token: "t-ranchi"})
+	c, err := signaling.Dial(ctx, ms.URL, signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: "ranchi", Token: "t-ranchi"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestRemoteCandidatesCapped(t *testing.T) {
 			// A private network, allowed: only the cap holds. The message
 			// rate is raised so that 400 candidates arrive before the
 			// answer: the cap is what is tested, not the rate limit.
-			ms := startMeetingWith(t, relay.Config{LoopbackOnly: true, PrivateCandidates: true},
+			ms := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{LoopbackOnly: true, PrivateCandidates: true},
 				signaling.WithLimits(meeting.Limits{MessagesPerSecond: 1000}))
 			var inline, trickled *stuntest.Sinks
 			if tc.inline {
@@ -132,14 +133,7 @@ func TestRemoteCandidatesCapped(t *testing.T) {
 			}
 			hostileRoom(t, ms, inline, trickled)
 			time.Sleep(settle)
-			total := 0
-			for _, s := range []*stuntest.Sinks{inline, trickled} {
-				if s != nil {
-					got, _ := s.Reached()
-					total += got
-					t.Log(s)
-				}
-			}
+			total := stuntest.ReachedAll(t, inline, trickled)
 			// Trickled ones come first and may take every place: the
 			// room's own candidate is then refused, and it gets in
 			// through its own checks.
@@ -155,7 +149,7 @@ func TestRemoteCandidatesCapped(t *testing.T) {
 	t.Run("loopback and private refused by default", func(t *testing.T) {
 		// Media on every interface, as a real server: loopback candidates
 		// from rooms are not used, the room gets in through its own checks.
-		ms := startMeetingWith(t, relay.Config{Loopback: true})
+		ms := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{Loopback: true})
 		sinks := stuntest.Listen(t, "127.0.0.2", 50)
 		hostileRoom(t, ms, sinks, nil)
 		time.Sleep(settle)

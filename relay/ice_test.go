@@ -2,41 +2,16 @@ package relay_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/samvad/samvad/meeting"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
 )
-
-func startMeetingWith(t *testing.T, cfg relay.Config, opts ...signaling.Option) *meetingServer {
-	t.Helper()
-	f, err := meeting.Parse("test.yaml", []byte(meetingYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r, err := relay.New(cfg, relay.WithLogger(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := signaling.New(f, append([]signaling.Option{signaling.WithRelay(r), signaling.WithLogger(log)}, opts...)...)
-	h := httptest.NewServer(sig.Handler())
-	ms := &meetingServer{url: "ws" + strings.TrimPrefix(h.URL, "http") + "/ws", relay: r, sig: sig, http: h}
-	t.Cleanup(func() {
-		sig.Close()
-		r.Close()
-		h.Close()
-	})
-	return ms
-}
 
 func freeUDPPort(t *testing.T) int {
 	t.Helper()
@@ -50,9 +25,9 @@ func freeUDPPort(t *testing.T) int {
 
 // serverCandidates joins a room by hand and collects the relay's
 // candidates for a moment.
-func serverCandidates(t *testing.T, ms *meetingServer) []string {
+func serverCandidates(t *testing.T, ms *meetingtest.Server) []string {
 	t.Helper()
-	c, err := signaling.Dial(context.Background(), ms.url, signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: "host", Token: "t-host"})
+	c, err := signaling.Dial(context.Background(), ms.URL, signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: "host", Token: "t-host"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +55,7 @@ func serverCandidates(t *testing.T, ms *meetingServer) []string {
 
 func TestSingleUDPPort(t *testing.T) {
 	port := freeUDPPort(t)
-	ms := startMeetingWith(t, relay.Config{UDPPort: port, LoopbackOnly: true})
+	ms := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{UDPPort: port, LoopbackOnly: true})
 	cands := serverCandidates(t, ms)
 	if len(cands) == 0 {
 		t.Fatal("the relay offered no candidates")
@@ -93,12 +68,12 @@ func TestSingleUDPPort(t *testing.T) {
 	// And media flows through that one port.
 	host := joinRoom(t, ms, "host")
 	ranchi := joinRoom(t, ms, "ranchi")
-	waitFor(t, "ranchi hears host over the single port", func() bool { return ranchi.heard.count("host") > 10 })
-	waitFor(t, "host hears ranchi over the single port", func() bool { return host.heard.count("ranchi") > 10 })
+	meetingtest.WaitUntil(t, "ranchi hears host over the single port", waitLimit, func() bool { return ranchi.heard.count("host") > 10 })
+	meetingtest.WaitUntil(t, "host hears ranchi over the single port", waitLimit, func() bool { return host.heard.count("ranchi") > 10 })
 }
 
 func TestPublicIPsAnnounced(t *testing.T) {
-	ms := startMeetingWith(t, relay.Config{PublicIPs: []string{"203.0.113.7"}})
+	ms := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{PublicIPs: []string{"203.0.113.7"}})
 	cands := serverCandidates(t, ms)
 	if len(cands) == 0 {
 		t.Fatal("the relay offered no candidates")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
@@ -88,7 +89,7 @@ func (tk *talker) growing(room string) bool {
 }
 
 func TestForwardOnlyTheLoudest(t *testing.T) {
-	url := startMeetingWith(t, relay.Config{LoopbackOnly: true, ForwardLoudest: 1}).url
+	url := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{LoopbackOnly: true, ForwardLoudest: 1}).URL
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	host := joinTalker(t, url, "host")
@@ -117,8 +118,8 @@ func TestForwardOnlyTheLoudest(t *testing.T) {
 
 	// The host is always heard, speaking or not; quiet districts are not
 	// forwarded at all, but the recorder gets every room.
-	waitFor(t, "the recorder hears quiet bokaro", func() bool { return rec.count("bokaro") > 25 })
-	waitFor(t, "dumka hears the host", func() bool { return dumka.heard.count("host") > 25 })
+	meetingtest.WaitUntil(t, "the recorder hears quiet bokaro", waitLimit, func() bool { return rec.count("bokaro") > 25 })
+	meetingtest.WaitUntil(t, "dumka hears the host", waitLimit, func() bool { return dumka.heard.count("host") > 25 })
 	time.Sleep(500 * time.Millisecond)
 	if n := dumka.heard.count("ranchi") + dumka.heard.count("bokaro"); n != 0 {
 		t.Errorf("dumka got %d packets from quiet districts", n)
@@ -126,8 +127,8 @@ func TestForwardOnlyTheLoudest(t *testing.T) {
 
 	// Ranchi speaks: everyone hears it.
 	ranchi.talk.Store(true)
-	waitFor(t, "dumka hears ranchi speaking", func() bool { return dumka.heard.count("ranchi") > 25 })
-	waitFor(t, "the host hears ranchi speaking", func() bool { return host.heard.count("ranchi") > 25 })
+	meetingtest.WaitUntil(t, "dumka hears ranchi speaking", waitLimit, func() bool { return dumka.heard.count("ranchi") > 25 })
+	meetingtest.WaitUntil(t, "the host hears ranchi speaking", waitLimit, func() bool { return host.heard.count("ranchi") > 25 })
 	if dumka.heard.count("bokaro") != 0 {
 		t.Error("dumka hears quiet bokaro")
 	}
@@ -135,7 +136,7 @@ func TestForwardOnlyTheLoudest(t *testing.T) {
 	// Ranchi falls quiet and Bokaro speaks: with one place, Bokaro takes it.
 	ranchi.talk.Store(false)
 	bokaro.talk.Store(true)
-	waitFor(t, "dumka hears bokaro speaking", func() bool { return dumka.heard.count("bokaro") > 25 })
+	meetingtest.WaitUntil(t, "dumka hears bokaro speaking", waitLimit, func() bool { return dumka.heard.count("bokaro") > 25 })
 	time.Sleep(time.Second) // ranchi's last packets drain
 	if dumka.growing("ranchi") {
 		t.Error("dumka still receives ranchi after bokaro took the place")

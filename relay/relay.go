@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -169,10 +171,7 @@ func (r *Relay) Close() error {
 		return nil
 	}
 	r.closed = true
-	peers := make([]*Peer, 0, len(r.peers))
-	for p := range r.peers {
-		peers = append(peers, p)
-	}
+	peers := slices.Collect(maps.Keys(r.peers))
 	r.mu.Unlock()
 	for _, p := range peers {
 		p.Close()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -15,38 +14,21 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
-	"github.com/samvad/samvad/voice"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-const meetingYAML = `
-meeting: {id: test, title: Test, starts_at: 2023-11-21T14:00:00+05:30, demo: true}
-recorder_token: {plain: rec}
-staff_token: {plain: staff}
-rooms:
-  - {id: host, kind: host, name: Host, token: {plain: t-host}}
-  - {id: ranchi, kind: district, name: Ranchi, token: {plain: t-ranchi}}
-  - {id: dumka, kind: district, name: Dumka, token: {plain: t-dumka}}
-  - {id: bokaro, kind: district, name: Bokaro, token: {plain: t-bokaro}}
-`
 
 // Each room speaks its own tone, so a listener can check attribution by
 // frequency as well as by msid.
 var tones = map[string]float64{"host": 440, "ranchi": 660, "dumka": 880, "bokaro": 1100}
 
-type meetingServer struct {
-	url   string
-	relay *relay.Relay
-	sig   *signaling.Server
-	http  *httptest.Server
-}
-
-func startMeeting(t *testing.T) *meetingServer {
-	return startMeetingWith(t, relay.Config{LoopbackOnly: true})
+// startMeeting serves meetingtest.MeetingYAML with a relay on loopback.
+func startMeeting(t *testing.T) *meetingtest.Server {
+	return meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{LoopbackOnly: true})
 }
 
 // heard is what one room received from each other room.
@@ -72,17 +54,17 @@ type room struct {
 	id    string
 	p     *participant.Participant
 	heard *heard
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	// stopMic ends the room's tone: no more packets.
+	stopMic func()
 }
 
-func joinRoom(t *testing.T, ms *meetingServer, id string) *room {
+func joinRoom(t *testing.T, ms *meetingtest.Server, id string) *room {
 	t.Helper()
-	r := &room{id: id, heard: &heard{packets: map[string][][]byte{}, ended: map[string]bool{}}, stop: make(chan struct{})}
+	r := &room{id: id, heard: &heard{packets: map[string][][]byte{}, ended: map[string]bool{}}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	p, err := participant.Join(ctx, participant.Config{
-		URL:      ms.url,
+		URL:      ms.URL,
 		Join:     signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: id, Token: "t-" + id},
 		Mic:      true,
 		Loopback: true,
@@ -106,52 +88,23 @@ func joinRoom(t *testing.T, ms *meetingServer, id string) *room {
 		t.Fatalf("join %s: %v", id, err)
 	}
 	r.p = p
-	tone := voice.Tone(tones[id], time.Second)
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-tick.C:
-				pk := tone.Packet(i % tone.Len())
-				p.Mic().Send(pk.Opus, voice.FrameSamples, pk.Level)
-			case <-r.stop:
-				return
-			}
-		}
-	}()
+	r.stopMic = meetingtest.SendTone(p, tones[id])
 	t.Cleanup(r.close)
 	return r
 }
 
 func (r *room) close() {
-	select {
-	case <-r.stop:
-	default:
-		close(r.stop)
-	}
-	r.wg.Wait()
+	r.stopMic()
 	r.p.Close()
 }
 
 func (r *room) leave() {
-	close(r.stop)
-	r.wg.Wait()
+	r.stopMic()
 	r.p.Leave()
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// waitLimit is how long a test waits for rooms to hear each other.
+const waitLimit = 15 * time.Second
 
 // checkTone decodes what listener heard from speaker and checks that it is
 // the speaker's tone.
@@ -189,7 +142,7 @@ func TestRoomsHearEachOther(t *testing.T) {
 	for _, l := range rooms {
 		for _, s := range rooms {
 			if l != s {
-				waitFor(t, l.id+" hears "+s.id, func() bool { return l.heard.count(s.id) >= enough })
+				meetingtest.WaitUntil(t, l.id+" hears "+s.id, waitLimit, func() bool { return l.heard.count(s.id) >= enough })
 			}
 		}
 		if n := l.heard.count(l.id); n != 0 {
@@ -207,9 +160,9 @@ func TestRoomsHearEachOther(t *testing.T) {
 	// A fourth room joining later is heard by all, and hears all.
 	bokaro := joinRoom(t, ms, "bokaro")
 	for _, l := range rooms {
-		waitFor(t, l.id+" hears bokaro", func() bool { return l.heard.count("bokaro") >= enough })
+		meetingtest.WaitUntil(t, l.id+" hears bokaro", waitLimit, func() bool { return l.heard.count("bokaro") >= enough })
 		checkTone(t, l, "bokaro")
-		waitFor(t, "bokaro hears "+l.id, func() bool { return bokaro.heard.count(l.id) >= enough })
+		meetingtest.WaitUntil(t, "bokaro hears "+l.id, waitLimit, func() bool { return bokaro.heard.count(l.id) >= enough })
 	}
 	rooms["bokaro"] = bokaro
 
@@ -218,13 +171,13 @@ func TestRoomsHearEachOther(t *testing.T) {
 	rooms["dumka"].leave()
 	for _, id := range []string{"host", "ranchi", "bokaro"} {
 		l := rooms[id]
-		waitFor(t, id+"'s track from dumka ends", func() bool { return l.heard.hasEnded("dumka") })
+		meetingtest.WaitUntil(t, id+"'s track from dumka ends", waitLimit, func() bool { return l.heard.hasEnded("dumka") })
 	}
 	// ... and a room that rejoins is heard again, on a new track.
 	before := rooms["host"].heard.count("dumka")
 	dumka := joinRoom(t, ms, "dumka")
-	waitFor(t, "host hears dumka again", func() bool { return rooms["host"].heard.count("dumka") > before+enough })
-	waitFor(t, "dumka hears host again", func() bool { return dumka.heard.count("host") >= enough })
+	meetingtest.WaitUntil(t, "host hears dumka again", waitLimit, func() bool { return rooms["host"].heard.count("dumka") > before+enough })
+	meetingtest.WaitUntil(t, "dumka hears host again", waitLimit, func() bool { return dumka.heard.count("host") >= enough })
 }
 
 func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
@@ -237,7 +190,7 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 	deaf := &heard{packets: map[string][][]byte{}, ended: map[string]bool{}}
 	no := false
 	quiet, err := participant.Join(ctx, participant.Config{
-		URL: ms.url, Loopback: true, Mic: true,
+		URL: ms.URL, Loopback: true, Mic: true,
 		Join: signaling.Message{Meeting: "test", Role: signaling.RoleRoom, Room: "ranchi", Token: "t-ranchi", Receive: &no},
 	}, participant.Handlers{OnTrack: func(from string, tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		deaf.mu.Lock()
@@ -253,7 +206,7 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 	var tracks []signaling.Message
 	var tmu sync.Mutex
 	recorder, err := participant.Join(ctx, participant.Config{
-		URL: ms.url, Loopback: true,
+		URL: ms.URL, Loopback: true,
 		Join: signaling.Message{Meeting: "test", Role: signaling.RoleRecorder, Token: "rec"},
 	}, participant.Handlers{
 		OnTrack: func(from string, tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -280,7 +233,7 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 	}
 	defer recorder.Close()
 
-	waitFor(t, "the recorder hears the host", func() bool { return rec.count("host") > 10 })
+	meetingtest.WaitUntil(t, "the recorder hears the host", waitLimit, func() bool { return rec.count("host") > 10 })
 	tmu.Lock()
 	if len(tracks) == 0 || tracks[0].Room != "host" || tracks[0].Stream != "host" || tracks[0].Session != host.p.Welcome().Session {
 		t.Errorf("track messages %+v: want one for the host's session with stream id host", tracks)
@@ -298,8 +251,8 @@ func TestRecorderHearsEveryRoomAndRoomsCanOptOut(t *testing.T) {
 }
 
 func TestStaffSeesActivity(t *testing.T) {
-	ms := startMeetingWith(t, relay.Config{LoopbackOnly: true, SilentAfter: time.Second})
-	staff, err := signaling.Dial(context.Background(), ms.url, signaling.Message{Meeting: "test", Role: signaling.RoleStaff, Token: "staff"})
+	ms := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{LoopbackOnly: true, SilentAfter: time.Second})
+	staff, err := signaling.Dial(context.Background(), ms.URL, signaling.Message{Meeting: "test", Role: signaling.RoleStaff, Token: "staff"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,8 +277,7 @@ func TestStaffSeesActivity(t *testing.T) {
 			got = append(got, state)
 			if state == "speaking" && !stopped {
 				stopped = true
-				close(host.stop) // the microphone stops: no more packets
-				host.wg.Wait()
+				host.stopMic() // the microphone stops: no more packets
 			}
 		case <-deadline:
 			t.Fatalf("activity so far %v: want speaking, quiet, silent", got)

@@ -3,8 +3,10 @@ package signaling
 import (
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -261,10 +263,7 @@ func (s *Server) ServeHealth(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.closed = true
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
+	conns := slices.Collect(maps.Keys(s.conns))
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.fatal(CodeShuttingDown, "the meeting server is shutting down")

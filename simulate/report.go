@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/recording"
 )
 
@@ -18,8 +19,19 @@ type RoomReport struct {
 	Room string
 	// Sent: packets the simulator handed to the room's microphone.
 	Sent int64
-	// Received: packets that reached the recorder (its segments'
-	// packets_received).
+	// Counts: what the recorder's closed segments said they did.
+	Counts
+	// Segments closed, and segments opened but not (yet) closed.
+	Segments, Open int
+	// JoinStarted: when the room began to join (simulator); FirstAudio:
+	// when its first packet reached the recorder (segment_opened).
+	JoinStarted, FirstAudio time.Time
+}
+
+// Counts is what a recorder did with a room's packets: the statistics of
+// its segments (capture.Stats, logged with segment_closed), added up.
+type Counts struct {
+	// Received: packets that reached the recorder (packets_received).
 	Received int64
 	// What the recorder did not write of what it received: late (after
 	// their time was already written), invalid, dropped by the drift
@@ -29,11 +41,34 @@ type RoomReport struct {
 	// Concealed: gaps filled with concealment frames; Drift: corrections
 	// to follow the wall clock (silence added or frames dropped).
 	Concealed, Drift int64
-	// Segments closed, and segments opened but not (yet) closed.
-	Segments, Open int
-	// JoinStarted: when the room began to join (simulator); FirstAudio:
-	// when its first packet reached the recorder (segment_opened).
-	JoinStarted, FirstAudio time.Time
+}
+
+// countsOf is the part of one segment's statistics a report adds up.
+func countsOf(st capture.Stats) Counts {
+	return Counts{
+		Received:     st.Received,
+		Late:         st.LateDropped,
+		Invalid:      st.InvalidDropped,
+		DriftDropped: st.DriftDropped,
+		Duplicates:   st.DuplicatesDropped,
+		Padding:      st.PaddingDropped,
+		Filler:       st.FillerDropped,
+		Concealed:    st.FramesConcealed,
+		Drift:        st.DriftCorrections,
+	}
+}
+
+// add adds o to c.
+func (c *Counts) add(o Counts) {
+	c.Received += o.Received
+	c.Late += o.Late
+	c.Invalid += o.Invalid
+	c.DriftDropped += o.DriftDropped
+	c.Duplicates += o.Duplicates
+	c.Padding += o.Padding
+	c.Filler += o.Filler
+	c.Concealed += o.Concealed
+	c.Drift += o.Drift
 }
 
 // RecorderLoss is audio that reached the recorder but not its files
@@ -146,29 +181,11 @@ func readReport(folder string, sent []RoomStats) (*Report, error) {
 			r := room(e.Room)
 			r.Open--
 			r.Segments++
-			var st struct {
-				Received   int64 `json:"packets_received"`
-				Duplicates int64 `json:"duplicates_dropped"`
-				Padding    int64 `json:"padding_dropped"`
-				Late       int64 `json:"late_dropped"`
-				Invalid    int64 `json:"invalid_dropped"`
-				Concealed  int64 `json:"frames_concealed"`
-				Drift      int64 `json:"drift_corrections"`
-				DriftDrop  int64 `json:"drift_dropped"`
-				Filler     int64 `json:"filler_dropped"`
-			}
+			var st capture.Stats
 			if err := json.Unmarshal(e.Stats, &st); err != nil {
 				return nil, fmt.Errorf("%s: segment_closed of %s: stats: %w", folder, e.Segment, err)
 			}
-			r.Received += st.Received
-			r.Duplicates += st.Duplicates
-			r.Padding += st.Padding
-			r.Late += st.Late
-			r.Invalid += st.Invalid
-			r.Concealed += st.Concealed
-			r.Drift += st.Drift
-			r.DriftDropped += st.DriftDrop
-			r.Filler += st.Filler
+			r.Counts.add(countsOf(st))
 		}
 	}
 	if len(order) == 0 {
@@ -183,14 +200,14 @@ func readReport(folder string, sent []RoomStats) (*Report, error) {
 
 // Summary is the report's totals.
 type Summary struct {
-	Rooms, Recorded                 int
-	Sent, Received, RecorderLoss    int64
-	Late, Invalid, Concealed, Drift int64
-	DriftDropped, Filler            int64
-	OpenSegments                    int
-	JoinMedian, JoinMax             time.Duration
-	FirstJoin, LastAudio            time.Time
-	SlowestRoom                     string
+	Rooms, Recorded    int
+	Sent, RecorderLoss int64
+	// Counts: all rooms' counts added up.
+	Counts
+	OpenSegments         int
+	JoinMedian, JoinMax  time.Duration
+	FirstJoin, LastAudio time.Time
+	SlowestRoom          string
 }
 
 // Summary adds the rooms up.
@@ -203,14 +220,8 @@ func (rep *Report) Summary() Summary {
 			s.Recorded++
 		}
 		s.Sent += r.Sent
-		s.Received += r.Received
 		s.RecorderLoss += r.RecorderLoss()
-		s.Late += r.Late
-		s.Invalid += r.Invalid
-		s.Concealed += r.Concealed
-		s.Drift += r.Drift
-		s.DriftDropped += r.DriftDropped
-		s.Filler += r.Filler
+		s.Counts.add(r.Counts)
 		s.OpenSegments += r.Open
 		if !r.JoinStarted.IsZero() && (s.FirstJoin.IsZero() || r.JoinStarted.Before(s.FirstJoin)) {
 			s.FirstJoin = r.JoinStarted

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"go.uber.org/goleak"
 
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/media"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
@@ -24,39 +24,13 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-const testMeeting = `
-meeting: {id: test, title: Test, starts_at: 2023-11-21T14:00:00+05:30, demo: true}
-recorder_token: {plain: rec}
-staff_token: {plain: staff}
-rooms:
-  - {id: host, kind: host, name: Host, token: {plain: t-host}}
-  - {id: ranchi, kind: district, name: Ranchi, token: {plain: t-ranchi}}
-  - {id: dumka, kind: district, name: Dumka, token: {plain: t-dumka}}
-  - {id: bokaro, kind: district, name: Bokaro, token: {plain: t-bokaro}}
-  - {id: palamu, kind: district, name: Palamu, token: {plain: t-palamu}}
-`
-
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // startServer is the real signalling server and relay, on loopback.
 func startServer(t *testing.T) (*meeting.File, string) {
 	t.Helper()
-	f, err := meeting.Parse("test.yaml", []byte(testMeeting))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := relay.New(relay.Config{LoopbackOnly: true}, relay.WithLogger(quiet()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := signaling.New(f, signaling.WithRelay(r), signaling.WithLogger(quiet()))
-	h := httptest.NewServer(sig.Handler())
-	t.Cleanup(func() {
-		sig.Close()
-		r.Close()
-		h.Close()
-	})
-	return f, "ws" + strings.TrimPrefix(h.URL, "http") + "/ws"
+	s := meetingtest.StartServer(t, meetingtest.MeetingYAML, relay.Config{LoopbackOnly: true})
+	return s.File, s.URL
 }
 
 // arrival is one packet a listener got.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/capturetest"
+	"github.com/samvad/samvad/internal/disktest"
 	"github.com/samvad/samvad/oggopus"
 )
 
@@ -18,13 +20,9 @@ import (
 // Stitching is done in memory (layOut, not Room: file creation and fsync
 // per input would slow the fuzzer a hundredfold and add nothing to find).
 func FuzzScanOgg(f *testing.F) {
-	dir := f.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		f.Fatal(err)
-	}
+	root, dir := disktest.TempRoot(f)
 	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
-	writeSegment(f, root, "seed.ogg", rec, newSource(f, 500*time.Millisecond, nil), false)
+	capturetest.WriteSegment(f, root, "seed.ogg", rec, newSource(f, 500*time.Millisecond, nil).packets, false)
 	seed, err := os.ReadFile(dir + "/seed.ogg")
 	if err != nil {
 		f.Fatal(err)

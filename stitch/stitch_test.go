@@ -13,18 +13,15 @@ import (
 
 	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/capturetest"
+	"github.com/samvad/samvad/internal/disktest"
 	"github.com/samvad/samvad/oggopus"
 	"github.com/thesyncim/gopus"
 	"github.com/thesyncim/gopus/container/ogg"
 )
 
 func TestStitch(t *testing.T) {
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, dir := disktest.TempRoot(t)
 	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
 	at := func(ms float64) time.Time { return rec.Add(time.Duration(ms * float64(time.Millisecond))) }
 
@@ -78,7 +75,7 @@ func TestStitch(t *testing.T) {
 	var refs []SegmentRef
 	var want []wantBurst
 	for _, s := range segs {
-		writeSegment(t, root, s.name, s.start, s.src, s.crash)
+		capturetest.WriteSegment(t, root, s.name, s.start, s.src.packets, s.crash)
 		if s.damage != nil {
 			p := filepath.Join(dir, filepath.FromSlash(s.name))
 			data, err := os.ReadFile(p)
@@ -191,11 +188,7 @@ func TestStitch(t *testing.T) {
 // TestStitchEmpty: a room that never connected gets a file of silence as
 // long as the recording.
 func TestStitchEmpty(t *testing.T) {
-	root, err := os.OpenRoot(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, _ := disktest.TempRoot(t)
 	start := time.Unix(1700000000, 0)
 	// 2.0013 s is 96062.4 samples: not a whole number of frames, yet the
 	// pre-skip makes the silent file exactly 96062 samples long.
@@ -230,12 +223,7 @@ func TestStitchEmpty(t *testing.T) {
 // shortest frame): the stitched PCM matches each segment's own decoded PCM
 // there.
 func TestStitchSampleExact(t *testing.T) {
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, dir := disktest.TempRoot(t)
 	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
 	starts := []time.Duration{1001300 * time.Microsecond, 3004700 * time.Microsecond}
 	var refs []SegmentRef
@@ -243,7 +231,7 @@ func TestStitchSampleExact(t *testing.T) {
 	for k, st := range starts {
 		src := newSource(t, time.Second, []audiotest.Burst{burst(200, 500, 500+200*float64(k))})
 		name := capture.SegmentName("dumka", k+1)
-		writeSegment(t, root, name, rec.Add(st), src, false)
+		capturetest.WriteSegment(t, root, name, rec.Add(st), src.packets, false)
 		dec, err := audiotest.DecodeOggFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -293,15 +281,10 @@ func TestStitchSampleExact(t *testing.T) {
 // and the stitch stay the recording's, with every packet where it was and
 // the page reported.
 func TestStitchForgedGranule(t *testing.T) {
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, dir := disktest.TempRoot(t)
 	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
 	src := newSource(t, 2*time.Second, []audiotest.Burst{burst(1500, 300, 600)})
-	writeSegment(t, root, "s.ogg", rec, src, true)
+	capturetest.WriteSegment(t, root, "s.ogg", rec, src.packets, true)
 	data, err := os.ReadFile(filepath.Join(dir, "s.ogg"))
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/bot"
+	"github.com/samvad/samvad/internal/logtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/relay"
 	"github.com/samvad/samvad/signaling"
@@ -35,25 +35,6 @@ rooms:
 `
 
 var e2eSecrets = []string{"rec-secret-e2e", "staff-secret-e2e", "host-secret-e2e", "ranchi-secret-e2e", "dumka-secret-e2e", "bokaro-secret-e2e"}
-
-// lockedBuffer collects the server's and the bot's logs, to prove that no
-// token ever reaches them.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // connListener remembers every accepted connection so a test can cut
 // them all, as a network drop would.
@@ -87,7 +68,7 @@ type liveMeeting struct {
 	base      string // for the rooms' join pages
 	staffBase string // for the roll call and the bot
 	ln        *connListener
-	logs      *lockedBuffer
+	logs      *logtest.Buffer // the server's and the bot's: no token may reach them
 	mu        sync.Mutex
 	requests  []string // every URL the server was asked for
 	bot       *bot.Bot
@@ -103,7 +84,7 @@ func startMeeting(t *testing.T) *liveMeeting {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &liveMeeting{logs: &lockedBuffer{}, botDone: make(chan string, 1)}
+	m := &liveMeeting{logs: &logtest.Buffer{}, botDone: make(chan string, 1)}
 	log := slog.New(slog.NewTextHandler(m.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rl, err := relay.New(relay.Config{LoopbackOnly: true}, relay.WithLogger(log))
 	if err != nil {

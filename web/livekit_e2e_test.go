@@ -16,6 +16,7 @@ import (
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/livekittest"
+	"github.com/samvad/samvad/internal/logtest"
 	"github.com/samvad/samvad/livekit"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
@@ -37,7 +38,7 @@ func startLiveKitMeeting(t *testing.T) (*liveMeeting, *livekittest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &liveMeeting{logs: &lockedBuffer{}, botDone: make(chan string, 1)}
+	m := &liveMeeting{logs: &logtest.Buffer{}, botDone: make(chan string, 1)}
 	log := slog.New(slog.NewTextHandler(m.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	livekit.SetProcessLogger(log)
 	grants, err := livekit.NewGrants(f)

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/samvad/samvad/archive"
+	"github.com/samvad/samvad/internal/logtest"
 	"github.com/samvad/samvad/internal/recordingtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/web"
@@ -64,7 +65,7 @@ func TestE2ERecordingsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	mux := http.NewServeMux()
 	web.New(f).Register(mux)

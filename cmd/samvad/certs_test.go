@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/logtest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/signaling"
 )
@@ -171,7 +173,7 @@ func TestTLSRefusesBadCertificates(t *testing.T) {
 func TestTLSCertificateReload(t *testing.T) {
 	dir := t.TempDir()
 	writeCert(t, dir, certSpec{serial: 1})
-	var logs syncBuffer
+	var logs logtest.Buffer
 	srv, err := startTLS(t, dir, 50*time.Millisecond, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +182,7 @@ func TestTLSCertificateReload(t *testing.T) {
 		t.Fatalf("serving certificate %d, want 1", got)
 	}
 	writeCert(t, dir, certSpec{serial: 2})
-	eventually(t, "the renewed certificate served", func() bool { return servedSerial(t, srv.baseURL) == 2 })
+	meetingtest.WaitUntil(t, "the renewed certificate served", 20*time.Second, func() bool { return servedSerial(t, srv.baseURL) == 2 })
 	c, err := signaling.Dial(context.Background(), srv.wsURL, signaling.Message{Meeting: "tls", Role: signaling.RoleStaff, Token: "staff"}, srv.localDialOptions()...)
 	if err != nil {
 		t.Fatalf("the in-process client after the renewal: %v", err)
@@ -188,7 +190,7 @@ func TestTLSCertificateReload(t *testing.T) {
 	c.Close()
 
 	writeCert(t, dir, certSpec{serial: 3, notBefore: time.Now().Add(-48 * time.Hour), notAfter: time.Now().Add(-time.Hour)})
-	eventually(t, "the failed renewal logged", func() bool { return strings.Contains(logs.String(), "TLS certificate not reloaded") })
+	meetingtest.WaitUntil(t, "the failed renewal logged", 20*time.Second, func() bool { return strings.Contains(logs.String(), "TLS certificate not reloaded") })
 	if got := servedSerial(t, srv.baseURL); got != 2 {
 		t.Errorf("after an expired renewal serving certificate %d, want 2 kept", got)
 	}

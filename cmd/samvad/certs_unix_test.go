@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/samvad/samvad/internal/meetingtest"
 )
 
 // TestTLSReloadOnSIGHUP: SIGHUP loads the certificate files again at
@@ -27,5 +29,5 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the certificate reloaded on SIGHUP", func() bool { return servedSerial(t, srv.baseURL) == 2 })
+	meetingtest.WaitUntil(t, "the certificate reloaded on SIGHUP", 20*time.Second, func() bool { return servedSerial(t, srv.baseURL) == 2 })
 }

@@ -11,33 +11,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
 	"github.com/samvad/samvad/internal/livekittest"
+	"github.com/samvad/samvad/internal/logtest"
 	"github.com/samvad/samvad/internal/recordingtest"
 	"github.com/samvad/samvad/recording"
 )
-
-// syncBuffer is a bytes.Buffer many goroutines may write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // roomStory is what the folder must show of one room of the demo.
 type roomStory struct {
@@ -87,7 +69,7 @@ func TestDemoOnLiveKit(t *testing.T) {
 // each kind and checks the folder it leaves against the script.
 func checkDemo(t *testing.T, config string, liveKit bool) {
 	out := t.TempDir()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

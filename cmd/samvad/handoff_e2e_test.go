@@ -19,6 +19,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/samvad/samvad/handoff"
+	"github.com/samvad/samvad/internal/logtest"
 	"github.com/samvad/samvad/internal/s3test"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/recording"
@@ -100,7 +101,7 @@ func TestMeetingHandsOff(t *testing.T) {
 	out := t.TempDir()
 	config := handoffMeeting(t, hook.URL, store, argsFile, out)
 
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -164,7 +165,7 @@ func TestMeetingHandsOff(t *testing.T) {
 	checkRecordingsServed(t, config, folder)
 
 	// Again, by hand, as after a receiver was down.
-	stdout = syncBuffer{}
+	stdout.Reset()
 	if err := run(ctx, []string{"report", folder, "--hand-off", "--config", config}, e); err != nil {
 		t.Fatalf("report --hand-off: %v\n%s", err, stdout.String())
 	}
@@ -188,7 +189,7 @@ func checkRecordingsServed(t *testing.T, config, folder string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs logtest.Buffer
 	srv, err := startServer(f, "127.0.0.1:0", slog.New(slog.NewTextHandler(&logs, nil)), serverOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/logtest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
 )
@@ -37,7 +39,7 @@ func runUntilLinks(t *testing.T, terminal bool, args ...string) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{}), terminal: terminal}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"run", "--config", path}, args...), e) }()
@@ -120,20 +122,20 @@ func TestRunOnANetworkAddressRecords(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"run", "--config", path}, e) }()
 	var base string
-	eventually(t, "samvad run prints its roll-call link", func() bool {
+	printed := meetingtest.Eventually(20*time.Second, func() bool {
 		m := regexp.MustCompile(`roll call:\s+(http://\S+)/rollcall`).FindStringSubmatch(stdout.String())
 		if m != nil {
 			base = m[1]
 		}
 		return m != nil
 	})
-	if base == "" {
-		t.Fatalf("no link:\n%s\n%s", stdout.String(), stderr.String())
+	if !printed {
+		t.Fatalf("samvad run prints no roll-call link:\n%s\n%s", stdout.String(), stderr.String())
 	}
 	host, err := participant.Join(context.Background(), participant.Config{
 		URL: "ws" + strings.TrimPrefix(base, "http") + "/ws", Mic: true, Loopback: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -143,9 +145,9 @@ func TestRunOnANetworkAddressRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer host.Close()
-	stopTone := sendTone(host)
+	stopTone := meetingtest.SendTone(host, 440)
 	var seg string
-	eventually(t, "the host's audio in its segment", func() bool {
+	meetingtest.WaitUntil(t, "the host's audio in its segment", 20*time.Second, func() bool {
 		segs, _ := filepath.Glob(filepath.Join(dir, "recordings", "*", "segments", "host", "0001.ogg"))
 		if len(segs) == 1 {
 			seg = segs[0]

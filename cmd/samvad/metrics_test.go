@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/logtest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
-	"github.com/samvad/samvad/voice"
 )
 
 const metricsMeeting = `
@@ -44,18 +45,6 @@ func scrape(t *testing.T, url, series string) float64 {
 	return v
 }
 
-// eventually polls cond every 100 ms for up to 20 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for range 200 {
-		if cond() {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Errorf("never: %s", what)
-}
-
 // The server serves /metrics on its own listener, and samvad bot --metrics
 // on the address given: a room's packets show up received and forwarded by
 // the relay, and received and written by the bot.
@@ -74,35 +63,34 @@ func TestMetricsEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer host.Close()
-	defer sendTone(host)()
+	defer meetingtest.SendTone(host, 440)()
 
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	defer cancel() // a failed wait ends the test before it stops the bot
+	var stdout, stderr logtest.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"bot", "--url", srv.wsURL, "--meeting", "m", "--token", "rec", "--out", t.TempDir(), "--metrics", "127.0.0.1:0"}, e)
 	}()
 	var botMetrics string
-	eventually(t, "the bot says where its metrics are", func() bool {
+	meetingtest.WaitUntil(t, "the bot says where its metrics are", 20*time.Second, func() bool {
 		m := regexp.MustCompile(`metrics at (\S+)`).FindStringSubmatch(stdout.String())
 		if m != nil {
 			botMetrics = m[1]
 		}
 		return m != nil
 	})
-	if botMetrics != "" {
-		eventually(t, "the bot receives and writes the host's packets", func() bool {
-			return scrape(t, botMetrics, `samvad_bot_packets_written_total{room="host"}`) > 10 &&
-				scrape(t, botMetrics, `samvad_bot_packets_received_total{room="host"}`) > 10
-		})
-		for _, s := range []string{"samvad_bot_rooms_connected", "samvad_bot_disk_free_bytes", `samvad_bot_segments_opened_total{room="host"}`, "go_goroutines"} {
-			if v := scrape(t, botMetrics, s); v <= 0 {
-				t.Errorf("bot: %s = %v, want more than 0", s, v)
-			}
+	meetingtest.WaitUntil(t, "the bot receives and writes the host's packets", 20*time.Second, func() bool {
+		return scrape(t, botMetrics, `samvad_bot_packets_written_total{room="host"}`) > 10 &&
+			scrape(t, botMetrics, `samvad_bot_packets_received_total{room="host"}`) > 10
+	})
+	for _, s := range []string{"samvad_bot_rooms_connected", "samvad_bot_disk_free_bytes", `samvad_bot_segments_opened_total{room="host"}`, "go_goroutines"} {
+		if v := scrape(t, botMetrics, s); v <= 0 {
+			t.Errorf("bot: %s = %v, want more than 0", s, v)
 		}
 	}
-	eventually(t, "the relay forwards the host's packets to the recorder", func() bool {
+	meetingtest.WaitUntil(t, "the relay forwards the host's packets to the recorder", 20*time.Second, func() bool {
 		return scrape(t, serverMetrics, `samvad_relay_packets_forwarded_total{room="host"}`) > 10
 	})
 	if v := scrape(t, serverMetrics, "samvad_rooms_connected"); v != 1 {
@@ -118,29 +106,6 @@ func TestMetricsEndpoints(t *testing.T) {
 	if strings.Contains(stderr.String(), "metrics server") {
 		t.Errorf("metrics server error:\n%s", stderr.String())
 	}
-}
-
-// sendTone has p's microphone send a 440 Hz tone, a packet every 20 ms,
-// until the returned func is called.
-func sendTone(p *participant.Participant) (stop func()) {
-	done := make(chan struct{})
-	ended := make(chan struct{})
-	go func() {
-		defer close(ended)
-		tone := voice.Tone(440, time.Second)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-tick.C:
-				pk := tone.Packet(i % tone.Len())
-				p.Mic().Send(pk.Opus, voice.FrameSamples, pk.Level)
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { close(done); <-ended }
 }
 
 // startTestServer runs the meeting file text (named name in errors) on a

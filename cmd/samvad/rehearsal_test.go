@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/logtest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/signaling"
@@ -31,7 +32,7 @@ func TestRunRehearsal(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/samvad/samvad/internal/logtest"
 )
 
 // TestWatchSignalsReal sends this process a real SIGINT, then a SIGTERM:
@@ -17,7 +19,7 @@ func TestWatchSignalsReal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	hard := make(chan struct{})
-	var w syncBuffer
+	var w logtest.Buffer
 	s := watchSignals(cancel, hard, &w)
 	defer s.Close()
 

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/logtest"
+	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/signaling"
 )
@@ -109,12 +111,12 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("room over wss: %v", err)
 	}
 	defer host.Close()
-	defer sendTone(host)()
+	defer meetingtest.SendTone(host, 440)()
 
 	out := filepath.Join(dir, "recordings")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, hard: make(chan struct{})}
 	if err := run(ctx, []string{"bot", "--url", srv.wsURL, "--meeting", "tls", "--token", "rec", "--ca", caPath, "--out", out}, e); err != nil {
 		t.Fatalf("samvad bot --ca: %v\n%s", err, stderr.String())

@@ -1,5 +1,7 @@
 // Package meetingtest is what the tests of several packages share to run a
-// meeting: for now, a recorder bot run in the background.
+// meeting: its signalling server and relay on loopback, a recorder bot run
+// in the background, each room's story in its events, and waiting for what
+// the meeting's goroutines do.
 package meetingtest
 
 import (

@@ -4,16 +4,13 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"os"
 	"testing"
+
+	"github.com/samvad/samvad/internal/disktest"
 )
 
 func TestWrite(t *testing.T) {
-	root, err := os.OpenRoot(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	root, _ := disktest.TempRoot(t)
 	write := func(s string) func(io.Writer) error {
 		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/samvad/samvad/capture"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/capturetest"
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/minutes"
 	"github.com/samvad/samvad/recording"
@@ -110,13 +111,7 @@ func WriteSegment(t testing.TB, f *recording.Folder, room string, start, end tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, p := range pkts {
-		at := start.Add(time.Duration(i) * 20 * time.Millisecond)
-		seg.Tick(at)
-		if err := seg.PushPayload(uint16(i), uint32(i*960), p, at); err != nil {
-			t.Fatal(err)
-		}
-	}
+	capturetest.Play(t, seg, start, pkts)
 	if err := seg.Close(end); err != nil {
 		t.Fatal(err)
 	}

@@ -94,6 +94,22 @@ func (s *Sinks) Reached() (sockets, requests int) {
 	return sockets, requests
 }
 
+// ReachedAll is how many sockets of all the sets (nil ones are skipped)
+// got at least one binding request; it logs each set to t, so that a
+// failure shows which were reached.
+func ReachedAll(t testing.TB, sets ...*Sinks) int {
+	t.Helper()
+	total := 0
+	for _, s := range sets {
+		if s != nil {
+			got, _ := s.Reached()
+			total += got
+			t.Log(s)
+		}
+	}
+	return total
+}
+
 // String describes what reached the sinks, for failure messages.
 func (s *Sinks) String() string {
 	n, r := s.Reached()

@@ -1,6 +1,7 @@
-// common.js: what the join page and the roll call share. The websocket
-// session that joins, reconnects with backoff and stops on fatal errors;
-// tokens from the URL fragment; bilingual labels; time formatting.
+// common.js: what the join page, the roll call and the recordings page
+// share. The websocket session that joins, reconnects with backoff and
+// stops on fatal errors; tokens from the URL fragment or the token form;
+// bilingual labels; time formatting.
 // Plain browser JavaScript, no modules, so it also loads in node for tests.
 'use strict';
 
@@ -62,6 +63,24 @@ var samvad = (function () {
   }
   function forgetToken(key) {
     try { sessionStorage.removeItem(key); } catch (e) { /* nothing stored */ }
+  }
+
+  // onTokenForm hands use the code typed into the page's token form
+  // (#token-form, #token-input), kept like one from a link, and hides the
+  // form. use runs inside the submit, a user's gesture, so a page may start
+  // audio there.
+  function onTokenForm(key, use) {
+    var form = document.getElementById('token-form');
+    var input = document.getElementById('token-input');
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var v = input.value.trim();
+      if (!v) return;
+      storeToken(key, v);
+      input.value = '';
+      form.hidden = true;
+      use(v);
+    });
   }
 
   function wsURL() {
@@ -260,7 +279,7 @@ var samvad = (function () {
 
   return {
     bi: bi, make: make, tokenFromHash: tokenFromHash, readToken: readToken,
-    storeToken: storeToken, forgetToken: forgetToken, wsURL: wsURL,
+    storeToken: storeToken, forgetToken: forgetToken, onTokenForm: onTokenForm, wsURL: wsURL,
     clockOf: clockOf, offsetOf: offsetOf, clockNow: clockNow,
     parseDuration: parseDuration, span: span, hms: hms, bytes: bytes,
     Session: Session, STOP_CODES: STOP_CODES

@@ -552,14 +552,8 @@
   if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
     navigator.mediaDevices.addEventListener('devicechange', listMics);
   }
-  $('token-form').addEventListener('submit', function (e) {
-    e.preventDefault();
-    var v = $('token-input').value.trim();
-    if (!v) return;
+  S.onTokenForm(tokenKey, function (v) {
     token = v;
-    S.storeToken(tokenKey, v);
-    $('token-input').value = '';
-    $('token-form').hidden = true;
     showMessage('');
     if (!joined) join(); // the submit is the click that lets audio start
   });

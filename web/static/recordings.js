@@ -218,14 +218,8 @@
     return li;
   }
 
-  $('token-form').addEventListener('submit', function (e) {
-    e.preventDefault();
-    var v = $('token-input').value.trim();
-    if (!v) return;
+  S.onTokenForm(tokenKey, function (v) {
     token = v;
-    S.storeToken(tokenKey, v);
-    $('token-input').value = '';
-    $('token-form').hidden = true;
     message('');
     load();
   });

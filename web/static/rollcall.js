@@ -318,14 +318,8 @@
     }
   }
 
-  $('token-form').addEventListener('submit', function (e) {
-    e.preventDefault();
-    var v = $('token-input').value.trim();
-    if (!v) return;
+  S.onTokenForm(tokenKey, function (v) {
     token = v;
-    S.storeToken(tokenKey, v);
-    $('token-input').value = '';
-    $('token-form').hidden = true;
     showMessage('');
     session.start();
   });

@@ -1,7 +1,6 @@
-package capture
+package stitch
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -9,7 +8,8 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/audiotest"
-	"github.com/samvad/samvad/stitch"
+	"github.com/samvad/samvad/internal/capturetest"
+	"github.com/samvad/samvad/internal/disktest"
 )
 
 // TestOpusinfoFindsNothingToWarnAbout runs libopus' own opusinfo (Debian's
@@ -20,16 +20,15 @@ func TestOpusinfoFindsNothingToWarnAbout(t *testing.T) {
 	if err != nil {
 		t.Skip("opusinfo not installed (apt-get install opus-tools): skipping the libopus check")
 	}
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
+	root, dir := disktest.TempRoot(t)
+	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
+	// Encoded with DTX, as a browser sends.
+	pkts, err := audiotest.Encode(audiotest.Render(2*time.Second, []audiotest.Burst{burst(300, 200, 600)}), audiotest.EncodeConfig{DTX: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer root.Close()
-	rec := time.Date(2023, 11, 21, 14, 0, 0, 0, time.UTC)
-	src := newSource(t, 2*time.Second, []audiotest.Burst{burst(300, 200, 600)}, true)
-	writeSegment(t, root, "segments/ranchi/0001.ogg", rec.Add(time.Second), src, false)
-	if _, err := stitch.Room(root, "rooms/ranchi.ogg", []stitch.SegmentRef{{Path: "segments/ranchi/0001.ogg", Start: rec.Add(time.Second)}},
+	capturetest.WriteSegment(t, root, "segments/ranchi/0001.ogg", rec.Add(time.Second), pkts, false)
+	if _, err := Room(root, "rooms/ranchi.ogg", []SegmentRef{{Path: "segments/ranchi/0001.ogg", Start: rec.Add(time.Second)}},
 		rec, rec.Add(4*time.Second)); err != nil {
 		t.Fatal(err)
 	}
