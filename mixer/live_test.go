@@ -107,7 +107,7 @@ func checkLoudOverlap(t *testing.T, pcm []float32) {
 // over what the mix had already placed from the old start, and its later
 // burst is where it was said, as in the room's own file.
 func TestLiveMixSlowStart(t *testing.T) {
-	root, dir := openRoot(t)
+	root, dir := disktest.TempRoot(t)
 	sc := &scenario{end: 3000 * ms, rooms: []*simRoom{
 		{name: "ranchi", start: 100 * ms, length: 2900 * ms, slow: 14 * ms, bursts: []audiotest.Burst{
 			{At: 400 * ms, Dur: 1400 * ms, Freq: 440, Amp: 0.4},
