@@ -327,6 +327,11 @@ func TestSegmentScenarios(t *testing.T) {
 	// from a sender resuming with jitter.
 	add(scenario{name: "network stall, then a drain", plan: draining(src, 40, 90, 13, 7*time.Millisecond), tick: true})
 	add(scenario{name: "network stall, then a slower drain", plan: draining(src, 40, 63, 13, 16*time.Millisecond), tick: true})
+	// A drain at 1.14 times real time, 17.5 ms a packet: 200 ms of
+	// packets come in 87.5% of their RTP span, as a sender's with jitter
+	// may; a second of them, in 87.5% again, which jitter cannot make of
+	// real time.
+	add(scenario{name: "network stall, then a drain at 1.14 times real time", plan: draining(src, 10, 31, 13, 17500*time.Microsecond), tick: true})
 
 	jump := straight(src, 5, 5)
 	for i := 100; i < n; i++ {
