@@ -112,6 +112,12 @@ type timeline struct {
 	lag                 lagTracker
 
 	reanchorNext bool // place the next packet by arrival (new SSRC)
+	// sound: a packet other than digital silence has been placed. An SFU
+	// may send its own blank frames (oggopus.IsSilence) before the first
+	// real packet, with timestamps of its own making: LiveKit's put a
+	// subscription's first audio 40–60 ms off, which the drift correction
+	// then took seconds to follow. The first sound is placed by its arrival.
+	sound bool
 
 	// firstAt, if haveFirstAt, is where the packet with RTP time firstTS
 	// goes: its place on the path's least delay, which the segment worked
@@ -122,13 +128,12 @@ type timeline struct {
 
 	lastArr int64 // the latest arrival placed
 	moved   int64 // samples the start was moved back (moveStart)
-	// byRTP: nothing so far was placed off the sender's clock: no
-	// packet placed by its arrival (a re-anchor), moved after what was
-	// written (an overlap) or dropped to catch up. Silence put in for
-	// packets that came late does not count: a lead after it means they
-	// were late from the start, and moving the start places everything
-	// after the silence right, and what came before it by that much early,
-	// rather than drop audio.
+	// byRTP: every packet so far went where the first sound's RTP time
+	// says: nothing was placed by arrival (a re-anchor), after what was
+	// written (an overlap) or dropped, and no silence went in for a lag.
+	// Only then does a lead say that the start was placed late, and moving
+	// the start place everything better; otherwise the audio before would
+	// land early. (Gaps the arrivals shortened keep the file on them.)
 	byRTP bool
 
 	budget    int64 // milli-samples of silence the drift correction may put in now
@@ -166,6 +171,7 @@ func (t *timeline) place(p arrivingPacket) error {
 		t.lastArr = p.arr
 		t.budget, t.budgetArr = driftCap, p.arr
 		t.byRTP = true
+		t.sound = !oggopus.IsSilence(p.data)
 		return t.audio(p)
 	}
 	if p.arr > t.budgetArr {
@@ -175,7 +181,9 @@ func (t *timeline) place(p arrivingPacket) error {
 	rtpPos := t.anchorPos + (p.uts - t.anchorTS)
 	base := t.lag.base()
 	dev := p.arr - rtpPos - base
-	force := t.reanchorNext
+	soundStarts := !t.sound && !oggopus.IsSilence(p.data)
+	t.sound = t.sound || soundStarts
+	force := t.reanchorNext || soundStarts
 	t.reanchorNext = false
 	// A packet much later than its RTP time says is placed by arrival only
 	// when its RTP place is already written (silence went in while the
@@ -209,7 +217,9 @@ func (t *timeline) place(p arrivingPacket) error {
 			t.stats.TimestampJumps++
 		}
 		t.anchorTS, t.anchorPos = p.uts, at
-		t.byRTP = false
+		// Only silence went before the first sound: moving the start
+		// later moves nothing anyone hears.
+		t.byRTP = soundStarts
 		rtpPos = at
 	}
 	t.lag.add(p.arr, p.arr-rtpPos)
@@ -249,6 +259,7 @@ func (t *timeline) place(p arrivingPacket) error {
 			return err
 		}
 		t.shiftAnchor(ins)
+		t.byRTP = false
 		t.budget -= ins * 1000
 		t.stats.DriftCorrections++
 	case base < -hardDrift && -2*base >= int64(p.samples)+softDrift:

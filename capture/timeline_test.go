@@ -428,8 +428,9 @@ func TestTimelineLoadedReader(t *testing.T) {
 // them, runs ahead of the wall clock once the punctual ones come. Within
 // its first seconds the timeline moves the start back instead of dropping
 // frames: every packet is written, and placed on the punctual packets'
-// delay. The same lead after startLeadFor is drift, and a frame goes; and
-// a start cannot move back further than a queue holds.
+// delay. The same lead after startLeadFor is drift, and a frame goes, as
+// it does for timestamps that leap ahead of the arrivals; and a start
+// cannot move back further than a queue holds.
 func TestTimelineSlowStart(t *testing.T) {
 	jitter := func(i int) float64 { return float64(i * 7919 % 3) } // 0..2 ms
 	for _, c := range []struct {
@@ -456,6 +457,10 @@ func TestTimelineSlowStart(t *testing.T) {
 			}
 			return float64(i)*20 + jitter(i)
 		}, [2]float64{0, 0}, 1},
+		// Not a late start: an SFU re-basing the timestamps it forwards,
+		// 25 ms ahead from the second second on. The gap the arrivals do
+		// not show is not filled; the start stays where it was.
+		{"timestamps leaping 25 ms ahead", nil, [2]float64{0, 0}, 0},
 		{"a sender's clock running 1.5 times fast", func(i int) float64 {
 			return float64(i) * 20 / 1.5
 		}, [2]float64{1990, 2000}, 1},
@@ -467,6 +472,14 @@ func TestTimelineSlowStart(t *testing.T) {
 			}
 			var pkts []tp
 			for i := 0; i < n; i++ {
+				if c.arr == nil {
+					ts := int64(i) * 960
+					if i >= 50 {
+						ts += ms(25)
+					}
+					pkts = append(pkts, tp{ts: ts, arrMs: float64(i)*20 + jitter(i)})
+					continue
+				}
 				pkts = append(pkts, tp{ts: int64(i) * 960, arrMs: c.arr(i)})
 			}
 			rec, st, _ := runTimeline(t, pkts, nil)
@@ -514,5 +527,43 @@ func TestTimelineHalfFrameLead(t *testing.T) {
 	rec, st, _ := runTimeline(t, pkts, nil)
 	if got := audioAt(rec); len(got) != n || st.DriftDropped != 0 || rec.moved != 0 {
 		t.Errorf("%d of %d written, %d dropped for drift, start moved %d", len(got), n, st.DriftDropped, rec.moved)
+	}
+}
+
+// TestTimelineFirstSoundAfterFiller: an SFU sends a second of its own blank
+// frames (digital silence, oggopus.IsSilence) before the room's first real
+// packet, with timestamps of its own making that put the real audio 50 ms
+// earlier than it came. The first sound is placed by its arrival, and what
+// follows by its RTP time from there: no silence put in to catch up over
+// seconds, nothing early.
+func TestTimelineFirstSoundAfterFiller(t *testing.T) {
+	rec := &recEmitter{}
+	st := &Stats{}
+	tl := newTimeline(rec, st)
+	blank := []byte{0xF8, 0xFF, 0xFE}
+	for i := 0; i < 50; i++ {
+		if err := tl.place(arrivingPacket{uts: int64(i) * 960, arr: ms(float64(i) * 20), data: blank, samples: 960}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := 0; k < 500; k++ {
+		p := arrivingPacket{uts: int64(50+k)*960 - ms(50), arr: ms(1000 + float64(k)*20 + float64(k*7919%3)),
+			data: []byte{0xF8, byte(k >> 8), byte(k)}, samples: 960}
+		if err := tl.place(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	worst := 0.0
+	for _, f := range rec.frames {
+		if f.Kind != oggopus.FrameAudio || oggopus.IsSilence(f.Packet) {
+			continue
+		}
+		k := int(f.Packet[1])<<8 | int(f.Packet[2])
+		d := float64(f.Pos)/48 - (1000 + float64(k)*20)
+		worst = max(worst, d, -d)
+	}
+	if worst > 3 || st.DriftCorrections != 0 || st.SilenceSamples != 0 {
+		t.Errorf("a packet landed %.1f ms from its arrival; %d drift corrections, %.1f ms of silence",
+			worst, st.DriftCorrections, float64(st.SilenceSamples)/48)
 	}
 }
