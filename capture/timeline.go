@@ -127,7 +127,6 @@ type timeline struct {
 	haveFirstAt      bool
 
 	lastArr int64 // the latest arrival placed
-	moved   int64 // samples the start was moved back (moveStart)
 	// byRTP: every packet so far went where the first sound's RTP time
 	// says: nothing was placed by arrival (a re-anchor), after what was
 	// written (an overlap) or dropped, and no silence went in for a lag.
@@ -251,7 +250,7 @@ func (t *timeline) place(p arrivingPacket) error {
 	base = t.lag.base()
 
 	switch {
-	case base < -hardDrift && t.byRTP && p.arr < startLeadFor && t.moved-base <= maxStartMove:
+	case base < -hardDrift && t.byRTP && p.arr < startLeadFor && t.stats.StartMovedSamples-base <= maxStartMove:
 		t.moveStart(-base)
 	case base > hardDrift && t.budget >= frameQuantum*1000:
 		ins := min(oggopus.Quantize(base), t.budget/1000/frameQuantum*frameQuantum)
@@ -348,7 +347,6 @@ func (t *timeline) moveStart(d int64) {
 	t.lag.shift(d)
 	t.lastArr += d
 	t.budgetArr += d
-	t.moved += d
 	t.stats.StartMovedSamples += d
 	t.out.moveStart(d)
 }
