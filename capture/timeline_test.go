@@ -510,26 +510,6 @@ func TestTimelineSlowStart(t *testing.T) {
 	}
 }
 
-// TestTimelineHalfFrameLead: after its first seconds, a path gets 11 ms
-// faster. Dropping a 20 ms frame would leave the file 9 ms behind instead
-// of 11 ms ahead: no nearer, and audio lost. So nothing is dropped, and the
-// file stays within the lead of the wall clock.
-func TestTimelineHalfFrameLead(t *testing.T) {
-	const n = 1000
-	var pkts []tp
-	for i := 0; i < n; i++ {
-		at := float64(i)*20 - 1
-		if i < 600 {
-			at += 11 // 10 ms: the first packet's, on a quantum
-		}
-		pkts = append(pkts, tp{ts: int64(i) * 960, arrMs: at})
-	}
-	rec, st, _ := runTimeline(t, pkts, nil)
-	if got := audioAt(rec); len(got) != n || st.DriftDropped != 0 || rec.moved != 0 {
-		t.Errorf("%d of %d written, %d dropped for drift, start moved %d", len(got), n, st.DriftDropped, rec.moved)
-	}
-}
-
 // TestTimelineFirstSoundAfterFiller: an SFU sends a second of its own blank
 // frames (digital silence, oggopus.IsSilence) before the room's first real
 // packet, with timestamps of its own making that put the real audio 50 ms
