@@ -12,8 +12,8 @@
 // the sender's clock, and the file follows the wall clock through budgeted
 // corrections (at most 40 ms of silence at once, then 2 ms a second), so
 // congestion moves the audio by tens of milliseconds instead of costing it.
-// Audio is dropped to catch up only where the file runs more than half a
-// frame ahead; in a connection's first seconds the segment moves its start
+// Audio is dropped to catch up only where the file runs half a frame or
+// more ahead; in a connection's first seconds the segment moves its start
 // back instead (FrameSink.SegmentMoved), for a file ahead then was started
 // from packets that came late. Its
 // pages go through a small buffer that is flushed at least every
