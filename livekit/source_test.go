@@ -115,7 +115,17 @@ func (s *speaker) join(t *testing.T, f *meeting.File, url string) *livekit.Room 
 	return r
 }
 
-func (s *speaker) run(r *livekit.Room, t0 time.Time) {
+// run sends the speaker's packets from t0 and leaves, lag after the last.
+// Rooms that end together leave lag apart: livekit-server v1.13.5 loses a
+// leave now and then when several come in the same millisecond (a CI run
+// of TestBotRecordsLiveKitRoom: ranchi's and Visitor's leaves were logged
+// as "participant closing", the host's never was, and LiveKit's write of
+// their departure to the host failed with a broken pipe in that
+// millisecond), and the room is then gone only when LiveKit times it out.
+// People do not leave in the same millisecond; the test is about the bot.
+func (s *speaker) run(r *livekit.Room, t0 time.Time, lag time.Duration) {
+	defer r.Leave()
+	defer time.Sleep(lag)
 	for k := range s.packets {
 		time.Sleep(time.Until(t0.Add(time.Duration(k) * 20 * time.Millisecond)))
 		if s.leaveAt > 0 && k == s.leaveAt {
@@ -127,7 +137,6 @@ func (s *speaker) run(r *livekit.Room, t0 time.Time) {
 		}
 		r.Mic().Send(s.packets[k], 960, s.levels[k])
 	}
-	r.Leave()
 }
 
 func burst(at time.Duration, hz float64) audiotest.Burst {
@@ -179,7 +188,7 @@ func TestBotRecordsLiveKitRoom(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.run(rooms[i], t0)
+			s.run(rooms[i], t0, time.Duration(i)*150*time.Millisecond)
 		}()
 	}
 	wg.Wait()
