@@ -267,8 +267,9 @@ func (t *timeline) place(p arrivingPacket) error {
 		// drift or from silence put in before (which the budget bounds),
 		// and the file must not run ahead of the wall clock. (Waiting for
 		// a 5 ms gain before dropping, tried in 373b96e, saved a few
-		// frames a run but made TestDemoOnLiveKit miss rooms' leaves one
-		// run in three, for a reason not found; taken back.)
+		// frames a run; it was taken back when TestDemoOnLiveKit missed
+		// rooms' leaves, which turned out to be livekit-server losing
+		// leaves sent in the same millisecond, not this rule.)
 		t.shiftAnchor(-int64(p.samples))
 		t.byRTP = false
 		t.stats.DriftCorrections++
