@@ -45,6 +45,14 @@ type Config struct {
 	// signalling and relay at URL: a meeting whose media runs on LiveKit.
 	// listen, when not nil, wants every track the room hears.
 	Join func(ctx context.Context, room Room, listen func(*webrtc.TrackRemote)) (Conn, error)
+	// LeaveSpread, when set, has the rooms still connected at the script's
+	// end leave one after another over this long, in the script's order,
+	// instead of in the same instant. livekit-server v1.13.5 loses a leave
+	// now and then when several arrive in the same millisecond (its write
+	// of one room's departure to another that is closing fails, and that
+	// room's own leave is never handled): the room is then dropped only
+	// when LiveKit times it out, long after the meeting.
+	LeaveSpread time.Duration
 }
 
 // Conn is one room's connection to the meeting, whichever engine carries
@@ -138,7 +146,8 @@ func Start(ctx context.Context, s Script, cfg Config) (*Runner, error) {
 	for _, room := range s.Rooms {
 		rr := &roomRun{
 			r: r, room: room, plan: room.plan(s.Duration), stats: &roomCounters{},
-			imp: newImpairment(room), tone: tone, silent: silent,
+			leaveAfter: time.Duration(len(r.rooms)) * cfg.LeaveSpread / time.Duration(len(s.Rooms)),
+			imp:        newImpairment(room), tone: tone, silent: silent,
 		}
 		if !room.Absent && !room.Silent {
 			rr.speech = speech(room.ID)

@@ -136,6 +136,7 @@ func (d *demoMeeting) play(ctx context.Context, script simulate.Script, dir stri
 	cfg := simulate.Config{URL: srv.wsURL, Loopback: true, Logger: log}
 	if f.IsLiveKit() {
 		cfg.Join = liveKitRooms(srv.wsURL, f.Meeting.ID, nil, nil, log)
+		cfg.LeaveSpread = time.Second
 	}
 	if verbose {
 		// The roll call already tells the story; the rooms' own account

@@ -71,6 +71,7 @@ func runSimulate(ctx context.Context, args []string, e *env) error {
 			urls = strings.Split(*nodes, ",")
 		}
 		cfg.Join = liveKitRooms(u, f.Meeting.ID, nil, urls, log)
+		cfg.LeaveSpread = time.Second
 	}
 	if *probe != "" {
 		bursts, err := os.Create(*probe)
