@@ -34,7 +34,7 @@ type roomRun struct {
 
 	speech, tone, silent voice.Utterance
 
-	// leaveAfter: how long after the script's end the room leaves
+	// leaveAfter: how long after its plan's end the room leaves
 	// (Config.LeaveSpread).
 	leaveAfter time.Duration
 
@@ -56,19 +56,10 @@ type roomRun struct {
 // run plays the room's plan from t0 until its end or ctx, and leaves.
 func (rr *roomRun) run(ctx context.Context, t0 time.Time) {
 	defer func() {
-		if rr.p == nil {
-			return
+		if rr.p != nil {
+			rr.p.Leave()
+			rr.p = nil
 		}
-		if rr.leaveAfter > 0 {
-			t := time.NewTimer(rr.leaveAfter)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-			}
-		}
-		rr.p.Leave()
-		rr.p = nil
 	}()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -184,6 +175,14 @@ func (rr *roomRun) apply(ctx context.Context, a action, tick int) {
 	case actLeave:
 		if rr.p != nil {
 			rr.flush(tick, true)
+			if rr.leaveAfter > 0 {
+				t := time.NewTimer(rr.leaveAfter)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+				}
+			}
 			rr.p.Leave()
 			rr.p = nil
 		}

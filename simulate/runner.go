@@ -45,9 +45,9 @@ type Config struct {
 	// signalling and relay at URL: a meeting whose media runs on LiveKit.
 	// listen, when not nil, wants every track the room hears.
 	Join func(ctx context.Context, room Room, listen func(*webrtc.TrackRemote)) (Conn, error)
-	// LeaveSpread, when set, has the rooms still connected at the script's
-	// end leave one after another over this long, in the script's order,
-	// instead of in the same instant. livekit-server v1.13.5 loses a leave
+	// LeaveSpread, when set, has the rooms leave one after another over
+	// this long after their plans end, in the script's order, instead of
+	// in the same instant at the script's end. livekit-server v1.13.5 loses a leave
 	// now and then when several arrive in the same millisecond (its write
 	// of one room's departure to another that is closing fails, and that
 	// room's own leave is never handled): the room is then dropped only
@@ -143,11 +143,21 @@ func Start(ctx context.Context, s Script, cfg Config) (*Runner, error) {
 	ctx, stop := context.WithCancel(ctx)
 	r := &Runner{script: s, cfg: cfg, log: log.With("component", "simulate"), stop: stop, done: make(chan struct{})}
 	silent := voice.Silence(voice.FrameDuration)
+	playing := 0
+	for _, room := range s.Rooms {
+		if !room.Absent {
+			playing++
+		}
+	}
+	k := 0
 	for _, room := range s.Rooms {
 		rr := &roomRun{
 			r: r, room: room, plan: room.plan(s.Duration), stats: &roomCounters{},
-			leaveAfter: time.Duration(len(r.rooms)) * cfg.LeaveSpread / time.Duration(len(s.Rooms)),
-			imp:        newImpairment(room), tone: tone, silent: silent,
+			imp: newImpairment(room), tone: tone, silent: silent,
+		}
+		if !room.Absent {
+			rr.leaveAfter = time.Duration(k) * cfg.LeaveSpread / time.Duration(playing)
+			k++
 		}
 		if !room.Absent && !room.Silent {
 			rr.speech = speech(room.ID)

@@ -256,3 +256,69 @@ func TestRunnerStops(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// leaveClock is a room's real connection that notes when it left.
+type leaveClock struct {
+	*participant.Participant
+	mu   *sync.Mutex
+	left map[string]time.Time
+	room string
+}
+
+func (c leaveClock) Leave() error {
+	c.mu.Lock()
+	c.left[c.room] = time.Now()
+	c.mu.Unlock()
+	return c.Participant.Leave()
+}
+
+// LeaveSpread: the rooms connected at the end leave one after another, in
+// the script's order, over the spread (LiveKit loses leaves that arrive
+// together).
+func TestRunnerSpreadsTheLastLeaves(t *testing.T) {
+	f, url := startServer(t)
+	s, err := Build(f, Options{Duration: 2 * time.Second, Rooms: []string{"host", "ranchi", "dumka"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	left := map[string]time.Time{}
+	join := func(ctx context.Context, room Room, _ func(*webrtc.TrackRemote)) (Conn, error) {
+		p, err := participant.Join(ctx, participant.Config{
+			URL: url, Mic: true, Loopback: true, Logger: quiet(),
+			Join: signaling.Message{Meeting: s.Meeting, Role: signaling.RoleRoom, Room: room.ID, Token: room.Token},
+		}, participant.Handlers{})
+		if err != nil {
+			return nil, err
+		}
+		return leaveClock{Participant: p, mu: &mu, left: left, room: room.ID}, nil
+	}
+	const spread = 900 * time.Millisecond
+	if _, err := Run(context.Background(), s, Config{URL: url, Loopback: true, Logger: quiet(), Join: join, LeaveSpread: spread}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var playing []string
+	for _, r := range s.Rooms {
+		if !r.Absent {
+			playing = append(playing, r.ID)
+		}
+	}
+	if len(playing) != 3 {
+		t.Fatalf("rooms playing: %v", playing)
+	}
+	for i, id := range playing {
+		if _, ok := left[id]; !ok {
+			t.Fatalf("%s never left: %v", id, left)
+		}
+		if i == 0 {
+			continue
+		}
+		// A third of the spread apart, give or take a loaded machine.
+		want := spread / 3
+		if gap := left[id].Sub(left[playing[i-1]]); gap < want-100*time.Millisecond || gap > want+200*time.Millisecond {
+			t.Errorf("%s left %v after %s, want about %v", id, gap, playing[i-1], want)
+		}
+	}
+}
