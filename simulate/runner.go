@@ -47,11 +47,12 @@ type Config struct {
 	Join func(ctx context.Context, room Room, listen func(*webrtc.TrackRemote)) (Conn, error)
 	// LeaveSpread, when set, has the rooms leave one after another over
 	// this long after their plans end, in the script's order, instead of
-	// in the same instant at the script's end. livekit-server v1.13.5 loses a leave
-	// now and then when several arrive in the same millisecond (its write
-	// of one room's departure to another that is closing fails, and that
-	// room's own leave is never handled): the room is then dropped only
-	// when LiveKit times it out, long after the meeting.
+	// in the same instant at the script's end. livekit-server v1.13.5
+	// loses a leave now and then when several arrive in the same
+	// millisecond (its write of one room's departure to another that is
+	// closing fails, and that room's own leave is never handled): the
+	// room is then dropped only when LiveKit times it out, long after the
+	// meeting.
 	LeaveSpread time.Duration
 }
 
