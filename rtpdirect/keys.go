@@ -114,8 +114,11 @@ func (k *handshakeKeys) remoteContext() (*srtp.Context, error) {
 	if err := cfg.ExtractSessionKeysFromDTLS(k, false); err != nil {
 		return nil, fmt.Errorf("derive SRTP keys: %w", err)
 	}
+	// Cryptex (RFC 9335, header extensions encrypted too) is accepted as
+	// well as plain packets: pion offers it, and the SDP that says whether
+	// the remote side uses it is not the direct path's to read.
 	c, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, k.profile,
-		srtp.SRTPReplayProtection(replayWindow))
+		srtp.SRTPReplayProtection(replayWindow), srtp.Cryptex(srtp.CryptexModeEnabled))
 	if err != nil {
 		return nil, fmt.Errorf("SRTP context: %w", err)
 	}

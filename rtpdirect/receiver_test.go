@@ -24,6 +24,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 type pair struct {
 	offer, answer *webrtc.PeerConnection
 	local         *webrtc.TrackLocalStaticRTP
+	sender        *webrtc.RTPSender
 	r             *Receiver
 	remote        chan *webrtc.TrackRemote
 }
@@ -65,7 +66,7 @@ func newPair(t *testing.T, opts ...Option) *pair {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.offer.AddTrack(p.local); err != nil {
+	if p.sender, err = p.offer.AddTrack(p.local); err != nil {
 		t.Fatal(err)
 	}
 	p.answer.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { p.remote <- tr })
@@ -99,11 +100,23 @@ func newPair(t *testing.T, opts ...Option) *pair {
 // payload is packet seq's recognisable payload.
 func payload(seq uint16) []byte { return []byte(fmt.Sprintf("opus frame %05d", seq)) }
 
+// send sends packet seq with an RFC 6464 audio level, as rooms do: pion
+// encrypts header extensions too (cryptex, RFC 9335) when both ends offer it.
 func (p *pair) send(t *testing.T, seq uint16) {
 	t.Helper()
-	err := p.local.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq,
-		Timestamp: uint32(seq) * 960, SSRC: 1}, Payload: payload(seq)})
-	if err != nil {
+	pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq,
+		Timestamp: uint32(seq) * 960, SSRC: 1}, Payload: payload(seq)}
+	for _, e := range p.sender.GetParameters().HeaderExtensions {
+		if e.URI == media.AudioLevelURI {
+			if err := pkt.SetExtension(uint8(e.ID), []byte{0x80 | 30}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(pkt.Extensions) == 0 {
+		t.Fatal("no audio level extension negotiated")
+	}
+	if err := p.local.WriteRTP(pkt); err != nil {
 		t.Fatal(err)
 	}
 }
