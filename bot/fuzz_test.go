@@ -36,7 +36,7 @@ func FuzzServerMessages(f *testing.F) {
 		// The bot's websocket went to 127.0.0.1; it may check that, and
 		// public addresses, and nothing else.
 		server := netip.MustParseAddr("127.0.0.1")
-		remote := media.NewRemoteCandidates(src.participantConfig(log).CandidatePolicy(server))
+		remote := media.NewRemoteCandidates(src.participantConfig(log, nil).CandidatePolicy(server))
 		checked := map[string]bool{}
 		screen := func(kind, c string) {
 			f := strings.Fields(strings.TrimPrefix(c, "candidate:"))

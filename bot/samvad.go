@@ -14,6 +14,7 @@ import (
 	"github.com/samvad/samvad/meeting"
 	"github.com/samvad/samvad/participant"
 	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/rtpdirect"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -48,14 +49,16 @@ func (s *SamvadSource) Join(ctx context.Context, h Handlers) (Conn, error) {
 	}
 	jctx, cancel := context.WithTimeout(ctx, joinTimeout)
 	defer cancel()
-	p, err := participant.Join(jctx, s.participantConfig(log), participant.Handlers{
+	direct := rtpdirect.New(rtpdirect.WithLogger(log))
+	p, err := participant.Join(jctx, s.participantConfig(log, direct), participant.Handlers{
 		OnTrack: func(room string, t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 			h.Track(Track{Room: room, Session: strings.TrimPrefix(t.ID(), "mic-"), Remote: t, Receiver: r,
-				LevelExtension: media.LevelExtension(r)})
+				LevelExtension: media.LevelExtension(r), Direct: direct})
 		},
 		OnMessage: func(m signaling.Message) { s.onMessage(m, h, log) },
 	})
 	if err != nil {
+		direct.Close()
 		var je *signaling.JoinError
 		if errors.As(err, &je) && (je.Code == signaling.CodeBadToken || je.Code == signaling.CodeUnknownMeeting) {
 			return nil, fmt.Errorf("%w: %s", ErrRefused, je.Text)
@@ -65,13 +68,14 @@ func (s *SamvadSource) Join(ctx context.Context, h Handlers) (Conn, error) {
 	w, err := s.welcome(p.Welcome(), log)
 	if err != nil {
 		p.Close()
+		direct.Close()
 		return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
-	return &samvadConn{p: p, w: w}, nil
+	return &samvadConn{p: p, w: w, direct: direct}, nil
 }
 
 // participantConfig is how the bot joins a samvad server.
-func (s *SamvadSource) participantConfig(log *slog.Logger) participant.Config {
+func (s *SamvadSource) participantConfig(log *slog.Logger, direct *rtpdirect.Receiver) participant.Config {
 	return participant.Config{
 		URL:               s.URL,
 		Join:              signaling.Message{Meeting: s.Meeting, Role: signaling.RoleRecorder, Token: s.Token},
@@ -81,6 +85,8 @@ func (s *SamvadSource) participantConfig(log *slog.Logger) participant.Config {
 		Logger:            log,
 		// Every room comes in on this one socket.
 		SocketBuffer: media.SocketBuffer,
+		// and the bot takes its tracks off it below pion's pipeline.
+		Direct: direct,
 	}
 }
 
@@ -140,15 +146,16 @@ func (s *SamvadSource) onMessage(m signaling.Message, h Handlers, log *slog.Logg
 }
 
 type samvadConn struct {
-	p *participant.Participant
-	w Welcome
+	p      *participant.Participant
+	w      Welcome
+	direct *rtpdirect.Receiver
 }
 
 func (c *samvadConn) Welcome() Welcome      { return c.w }
 func (c *samvadConn) Done() <-chan struct{} { return c.p.Done() }
 func (c *samvadConn) Err() error            { return c.p.Err() }
-func (c *samvadConn) Leave()                { c.p.Leave() }
-func (c *samvadConn) Close()                { c.p.Close() }
+func (c *samvadConn) Leave()                { c.p.Leave(); c.direct.Close() }
+func (c *samvadConn) Close()                { c.p.Close(); c.direct.Close() }
 
 func (c *samvadConn) Report(st signaling.RecorderStatus) {
 	c.p.Client.Send(signaling.Message{Type: signaling.TypeStatus, Status: &st})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/samvad/samvad/recording"
 	"github.com/samvad/samvad/rollcall"
+	"github.com/samvad/samvad/rtpdirect"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -92,6 +93,10 @@ type Track struct {
 	// extension, 0 when it was not negotiated (the bot then measures the
 	// level by decoding).
 	LevelExtension uint8
+	// Direct, when set, lets the bot take the track's packets off the
+	// connection's sockets, below pion's pipeline; what it does not take
+	// still comes through Remote.
+	Direct *rtpdirect.Receiver
 	// Done, when not nil, is closed when the source ends the track while
 	// its reads may still go on (an unsubscribed track).
 	Done <-chan struct{}

@@ -17,6 +17,7 @@ import (
 	"github.com/samvad/samvad/mixer"
 	"github.com/samvad/samvad/oggopus"
 	"github.com/samvad/samvad/recording"
+	"github.com/samvad/samvad/rtpdirect"
 )
 
 // tickEvery is how often a track's loop lets time pass in its segment when
@@ -65,6 +66,9 @@ func (b *Bot) recordTrack(tr Track) {
 	}
 	defer wg.Wait()
 
+	if tr.Direct != nil && b.recordDirect(tr, t) {
+		return
+	}
 	buf := make([]byte, 1500)
 	track.SetReadDeadline(t.lastTick.Add(readIdle))
 	for {
@@ -87,6 +91,45 @@ func (b *Bot) recordTrack(tr Track) {
 		}
 	}
 	t.close(time.Now())
+}
+
+// recordDirect records a track whose packets the bot takes off the
+// sockets itself (package rtpdirect): they come in batches on the direct
+// path's drain goroutine, which also lets time pass in the segment. The
+// track's own reads still get what came up pion's path (the packets before
+// the claim, and any that did not decrypt on the direct path) and tell when
+// the track ends. It reports false, having recorded nothing, when the
+// direct path cannot take the track.
+func (b *Bot) recordDirect(tr Track, t *trackRecorder) bool {
+	var mu sync.Mutex // t is the drain's and the track's reader's in turn
+	release, err := tr.Direct.Claim(uint32(tr.Remote.SSRC()), func(pkts []rtpdirect.Packet, now time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range pkts {
+			t.packet(p.Data, p.At)
+		}
+		if now.Sub(t.lastTick) >= tickEvery {
+			t.tick(now)
+		}
+	})
+	if err != nil {
+		t.log.Debug("track read through pion's pipeline", "err", err)
+		return false
+	}
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := tr.Remote.Read(buf)
+		now := time.Now()
+		if err != nil {
+			break
+		}
+		mu.Lock()
+		t.packet(buf[:n], now)
+		mu.Unlock()
+	}
+	release()
+	t.close(time.Now())
+	return true
 }
 
 // closed reports whether done (which may be nil: never) is closed.

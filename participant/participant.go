@@ -14,9 +14,11 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/samvad/samvad/media"
+	"github.com/samvad/samvad/rtpdirect"
 	"github.com/samvad/samvad/signaling"
 )
 
@@ -51,6 +53,12 @@ type Config struct {
 	// receives every room on one socket); a kernel that grants less is
 	// logged as a warning.
 	SocketBuffer int
+	// Direct, when set, is configured on the connection, so that a track
+	// handler can claim its track's packets off the sockets, below pion's
+	// receive pipeline (package rtpdirect): for a recorder, which hears
+	// every room. The participant then answers as DTLS server. The caller
+	// closes it after the participant.
+	Direct *rtpdirect.Receiver
 }
 
 // CandidatePolicy is which of the server's ICE candidates a participant
@@ -103,7 +111,7 @@ func Join(ctx context.Context, cfg Config, h Handlers) (*Participant, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	api, err := newAPI(cfg.Loopback, cfg.SocketBuffer, log)
+	api, err := newAPI(cfg.Loopback, cfg.SocketBuffer, cfg.Direct, log)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +324,7 @@ func drainRTCP(s *webrtc.RTPSender) {
 // audio-level extension, RTCP reports and nothing else (no NACK: a late
 // retransmission is worse than concealment for audio; no TWCC or stats
 // interceptors: nothing here reads them).
-func newAPI(loopback bool, socketBuffer int, log *slog.Logger) (*webrtc.API, error) {
+func newAPI(loopback bool, socketBuffer int, direct *rtpdirect.Receiver, log *slog.Logger) (*webrtc.API, error) {
 	me, err := media.NewMediaEngine()
 	if err != nil {
 		return nil, err
@@ -330,12 +338,18 @@ func newAPI(loopback bool, socketBuffer int, log *slog.Logger) (*webrtc.API, err
 		reg.Add(f)
 	}
 	se := webrtc.SettingEngine{}
+	var n transport.Net
 	if socketBuffer > 0 {
-		bn, err := media.BufferedNet(socketBuffer, func(granted, asked int) { log.Warn(media.BufferWarning(granted, asked)) })
+		n, err = media.BufferedNet(socketBuffer, func(granted, asked int) { log.Warn(media.BufferWarning(granted, asked)) })
 		if err != nil {
 			return nil, err
 		}
-		se.SetNet(bn)
+		se.SetNet(n)
+	}
+	if direct != nil {
+		if err := direct.Configure(&se, n); err != nil {
+			return nil, err
+		}
 	}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
