@@ -71,7 +71,7 @@ func (s *SamvadSource) Join(ctx context.Context, h Handlers) (Conn, error) {
 		direct.Close()
 		return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
-	return &samvadConn{p: p, w: w, direct: direct}, nil
+	return &samvadConn{p: p, w: w, direct: direct, log: log}, nil
 }
 
 // participantConfig is how the bot joins a samvad server.
@@ -149,13 +149,27 @@ type samvadConn struct {
 	p      *participant.Participant
 	w      Welcome
 	direct *rtpdirect.Receiver
+	log    *slog.Logger
 }
 
 func (c *samvadConn) Welcome() Welcome      { return c.w }
 func (c *samvadConn) Done() <-chan struct{} { return c.p.Done() }
 func (c *samvadConn) Err() error            { return c.p.Err() }
-func (c *samvadConn) Leave()                { c.p.Leave(); c.direct.Close() }
-func (c *samvadConn) Close()                { c.p.Close(); c.direct.Close() }
+func (c *samvadConn) Leave()                { c.p.Leave(); c.closeDirect() }
+func (c *samvadConn) Close()                { c.p.Close(); c.closeDirect() }
+
+// closeDirect closes the direct receive path and says how it went: packets
+// sent up pion's path are recorded too, but many of them mean the direct
+// path could not decrypt (a server it does not understand).
+func (c *samvadConn) closeDirect() {
+	c.direct.Close()
+	st := c.direct.Stats()
+	log := c.log.Info
+	if st.Returned > st.Direct/100 {
+		log = c.log.Warn
+	}
+	log("recorder's receive path", "below_pion", st.Direct, "up_pion", st.Returned)
+}
 
 func (c *samvadConn) Report(st signaling.RecorderStatus) {
 	c.p.Client.Send(signaling.Message{Type: signaling.TypeStatus, Status: &st})
