@@ -67,7 +67,7 @@ func BenchmarkDirectPacket(b *testing.B) {
 			b.Fatalf("packet %d not kept (stats %+v)", i, r.Stats())
 		}
 		if i%50 == 49 {
-			s.drain(now)
+			s.drain()
 		}
 	}
 }

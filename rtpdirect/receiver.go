@@ -59,7 +59,8 @@ type Packet struct {
 }
 
 // Handler takes a claimed stream's packets that came since its last call,
-// in arrival order (possibly none), and the time of the drain. It runs on
+// in arrival order (possibly none), and the time they were taken for it,
+// which none of them is later than. It runs on
 // the receiver's drain goroutine, one stream after another; the packets'
 // bytes are reused once it returns.
 type Handler func(pkts []Packet, now time.Time)
@@ -227,7 +228,7 @@ func (r *Receiver) release(ssrc uint32, s *stream) {
 	s.released = true // a socket that found s before the map changed sends its packet up pion's path
 	s.mu.Unlock()
 	r.drainMu.Lock()
-	s.drain(time.Now())
+	s.drain()
 	r.drainMu.Unlock()
 }
 
@@ -282,17 +283,17 @@ func (r *Receiver) run() {
 		case <-r.done:
 			return
 		case <-t.C:
-			r.drainAll(time.Now())
+			r.drainAll()
 		}
 	}
 }
 
-func (r *Receiver) drainAll(now time.Time) {
+func (r *Receiver) drainAll() {
 	r.drainMu.Lock()
 	defer r.drainMu.Unlock()
 	if m := r.streams.Load(); m != nil {
 		for _, s := range *m {
-			s.drain(now)
+			s.drain()
 		}
 	}
 }
@@ -342,11 +343,16 @@ func (s *stream) push(p []byte, at time.Time) bool {
 	return true
 }
 
-func (s *stream) drain(now time.Time) {
+// drain hands the stream's packets to its handler with the time they were
+// taken: no packet of the batch came later, so the handler may let time pass
+// up to it. (One being decrypted at that moment comes in the next batch,
+// stamped microseconds before it: as if it had come a little later.)
+func (s *stream) drain() {
 	s.mu.Lock()
 	s.data, s.dData = s.dData[:0], s.data
 	s.marks, s.dMarks = s.dMarks[:0], s.marks
 	s.mu.Unlock()
+	now := time.Now()
 	s.pkts = s.pkts[:0]
 	start := 0
 	for _, m := range s.dMarks {
