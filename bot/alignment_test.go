@@ -2,9 +2,12 @@ package bot_test
 
 import (
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/samvad/samvad/bot"
 	"github.com/samvad/samvad/internal/audiotest"
+	"github.com/samvad/samvad/internal/logtest"
 	"github.com/samvad/samvad/internal/meetingtest"
 	"github.com/samvad/samvad/relay"
 )
@@ -23,7 +27,9 @@ import (
 // and measures from outside where every tone burst landed in the room's
 // file and in mix.ogg against the instant its sender captured it. Every
 // burst must be within ±20 ms, the median within ±5 ms, from each room's
-// first seconds on (issue 17).
+// first seconds on (issue 17). The bot takes the rooms' packets off its
+// socket below pion's pipeline (package rtpdirect), stamped there and handed
+// over every 20 ms; its log must say so.
 func TestAlignmentAtMeetingSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 30 s meeting of 25 rooms")
@@ -44,7 +50,9 @@ func TestAlignmentAtMeetingSize(t *testing.T) {
 		fmt.Fprintf(&yaml, "  - {id: %s, kind: %s, name: Room %s, token: {plain: tok-%s-x7}}\n", id, kind, id, id)
 	}
 	srv := meetingtest.StartServer(t, yaml.String(), relay.Config{LoopbackOnly: true})
-	b := bot.New(bot.Config{URL: srv.URL, Meeting: "test", Token: "rec-9f2c41", Dir: t.TempDir(), File: srv.File, Loopback: true, Logger: quiet()})
+	var logs logtest.Buffer
+	b := bot.New(bot.Config{URL: srv.URL, Meeting: "test", Token: "rec-9f2c41", Dir: t.TempDir(), File: srv.File, Loopback: true,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	stop := meetingtest.RunBot(t, b)
 	<-b.Ready()
 
@@ -84,6 +92,7 @@ func TestAlignmentAtMeetingSize(t *testing.T) {
 	wg.Wait()
 	time.Sleep(500 * time.Millisecond)
 	folder := stop()
+	checkDirect(t, logs.String())
 	man := report(t, folder)
 	look, err := audiotest.EncoderLookahead(gopus.ApplicationVoIP)
 	if err != nil {
@@ -175,5 +184,22 @@ func (s *speaker) impaired(mic interface {
 		}
 		time.Sleep(time.Until(p.at))
 		mic.SendStamped(p.seq, p.ts, s.packets[p.k], s.levels[p.k])
+	}
+}
+
+// checkDirect reads the bot's account of its receive path: most packets
+// must have come below pion's pipeline. Those before each track's claim,
+// and the duplicates the impaired paths make, come up pion's path.
+func checkDirect(t *testing.T, log string) {
+	t.Helper()
+	m := regexp.MustCompile(`msg="recorder's receive path".* below_pion=(\d+) up_pion=(\d+)`).FindStringSubmatch(log)
+	if m == nil {
+		t.Fatalf("the bot did not say how its packets came:\n%s", log)
+	}
+	below, _ := strconv.Atoi(m[1])
+	up, _ := strconv.Atoi(m[2])
+	t.Logf("packets below pion's pipeline %d, up it %d", below, up)
+	if below == 0 || up > below/50 {
+		t.Errorf("%d packets came below pion's pipeline and %d up it: the direct path is not taking them", below, up)
 	}
 }
