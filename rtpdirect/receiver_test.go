@@ -3,7 +3,9 @@ package rtpdirect
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"testing"
@@ -347,5 +349,76 @@ func TestClaimBeforeHandshake(t *testing.T) {
 	defer r.Close()
 	if _, err := r.Claim(1, func([]Packet, time.Time) {}); err == nil {
 		t.Fatal("claim without keys succeeded")
+	}
+}
+
+// TestGarbageAtTheSocket: datagrams from anyone, with the claimed SSRC and
+// the look of RTP or without, are not handed over, cost the stream nothing,
+// and the real packets after them still come direct.
+func TestGarbageAtTheSocket(t *testing.T) {
+	p := newPair(t)
+	tr, next := p.firstTrack(t)
+	c := &collector{seqs: map[uint16][]byte{}}
+	release, err := p.r.Claim(uint32(tr.SSRC()), c.handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	seen := make(chan uint16, 1000)
+	go readTrack(tr, seen)
+
+	pair, err := p.answer.GetReceivers()[0].Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil {
+		t.Fatalf("no selected pair: %v", err)
+	}
+	to := &net.UDPAddr{IP: net.ParseIP(pair.Local.Address), Port: int(pair.Local.Port)}
+	attacker, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer attacker.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	rtpLike := 0
+	for i := 0; i < 500; i++ {
+		b := make([]byte, rng.IntN(1400))
+		for j := range b {
+			b[j] = byte(rng.Uint32())
+		}
+		if i%2 == 0 && len(b) >= 12 { // RTP's version, a payload type, the claimed SSRC
+			b[0], b[1] = 0x80, 111
+			binary.BigEndian.PutUint32(b[8:12], uint32(tr.SSRC()))
+			rtpLike++
+		}
+		if _, err := attacker.WriteToUDP(b, to); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Microsecond) // not faster than the socket's default buffer takes them
+	}
+	first := next
+	for i := 0; i < 100; i++ {
+		p.send(t, next)
+		next++
+		time.Sleep(time.Millisecond)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for c.count() < 100 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for s := first; s != next; s++ {
+		if got, ok := c.seqs[s]; !ok || !bytes.Equal(got, payload(s)) {
+			t.Errorf("real packet %d after the garbage: %q, %v", s, got, ok)
+		}
+	}
+	if len(c.seqs) != 100 {
+		t.Errorf("%d packets handed over, want the 100 real ones", len(c.seqs))
+	}
+	// The kernel may drop some of the garbage at a busy socket; what it
+	// delivered that looked like the stream's RTP went up pion's path.
+	st := p.r.Stats()
+	t.Logf("%d of %d datagrams looked like the stream's RTP; stats %+v", rtpLike, 500, st)
+	if st.Returned == 0 || st.Returned > uint64(rtpLike) {
+		t.Errorf("stats %+v: of %d datagrams that looked like the stream's RTP, none (or more) went up pion's path", st, rtpLike)
 	}
 }
