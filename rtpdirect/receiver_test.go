@@ -185,27 +185,41 @@ func readTrack(tr *webrtc.TrackRemote, seen chan<- uint16) {
 	}
 }
 
+// claim claims tr's stream for a new collector, and reads what still comes
+// up pion's path into the returned channel until the track ends.
+func (p *pair) claim(t *testing.T, tr *webrtc.TrackRemote) (*collector, func(), <-chan uint16) {
+	t.Helper()
+	c := &collector{seqs: map[uint16][]byte{}}
+	release, err := p.r.Claim(uint32(tr.SSRC()), c.handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(release)
+	seen := make(chan uint16, 1000)
+	go readTrack(tr, seen)
+	return c, release, seen
+}
+
+// sendSome sends n packets from *next on, a millisecond apart.
+func (p *pair) sendSome(t *testing.T, next *uint16, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		p.send(t, *next)
+		*next++
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // TestClaimedStreamComesDirect: after a claim, every packet of the stream
 // arrives through the handler, decrypted, none through pion's track; what
 // came before arrived through pion. Nothing is lost or doubled.
 func TestClaimedStreamComesDirect(t *testing.T) {
 	p := newPair(t, WithDrainInterval(10*time.Millisecond))
 	tr, next := p.firstTrack(t)
-	c := &collector{seqs: map[uint16][]byte{}}
-	release, err := p.r.Claim(uint32(tr.SSRC()), c.handle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := make(chan uint16, 1000)
-	go readTrack(tr, seen)
-
+	c, release, seen := p.claim(t, tr)
 	const n = 300
 	first := next
-	for i := 0; i < n; i++ {
-		p.send(t, next)
-		next++
-		time.Sleep(time.Millisecond)
-	}
+	p.sendSome(t, &next, n)
 	// Wait for the direct path to have them (loopback loses nothing).
 	deadline := time.Now().Add(5 * time.Second)
 	for c.count() < n-20 && time.Now().Before(deadline) {
@@ -252,30 +266,16 @@ func TestClaimedStreamComesDirect(t *testing.T) {
 func TestReleaseHandsBackToPion(t *testing.T) {
 	p := newPair(t)
 	tr, next := p.firstTrack(t)
-	c := &collector{seqs: map[uint16][]byte{}}
-	release, err := p.r.Claim(uint32(tr.SSRC()), c.handle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, release, seen := p.claim(t, tr)
 	if _, err := p.r.Claim(uint32(tr.SSRC()), c.handle); err == nil {
 		t.Error("a second claim of the same stream was taken")
 	}
-	seen := make(chan uint16, 1000)
-	go readTrack(tr, seen)
-	for i := 0; i < 50; i++ {
-		p.send(t, next)
-		next++
-		time.Sleep(time.Millisecond)
-	}
+	p.sendSome(t, &next, 50)
 	time.Sleep(100 * time.Millisecond)
 	release()
 	calls := c.calls
 	after := next
-	for i := 0; i < 50; i++ {
-		p.send(t, next)
-		next++
-		time.Sleep(time.Millisecond)
-	}
+	p.sendSome(t, &next, 50)
 	got := 0
 	timeout := time.After(5 * time.Second)
 	for got < 40 {
@@ -309,20 +309,9 @@ func TestWrongKeysLoseNothing(t *testing.T) {
 	p.r.keyMu.Lock()
 	p.r.keys.master[0] ^= 1
 	p.r.keyMu.Unlock()
-	c := &collector{seqs: map[uint16][]byte{}}
-	release, err := p.r.Claim(uint32(tr.SSRC()), c.handle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
-	seen := make(chan uint16, 1000)
-	go readTrack(tr, seen)
+	c, _, seen := p.claim(t, tr)
 	first := next
-	for i := 0; i < 100; i++ {
-		p.send(t, next)
-		next++
-		time.Sleep(time.Millisecond)
-	}
+	p.sendSome(t, &next, 100)
 	got := map[uint16]bool{}
 	timeout := time.After(5 * time.Second)
 	for len(got) < 100 {
@@ -358,14 +347,7 @@ func TestClaimBeforeHandshake(t *testing.T) {
 func TestGarbageAtTheSocket(t *testing.T) {
 	p := newPair(t)
 	tr, next := p.firstTrack(t)
-	c := &collector{seqs: map[uint16][]byte{}}
-	release, err := p.r.Claim(uint32(tr.SSRC()), c.handle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
-	seen := make(chan uint16, 1000)
-	go readTrack(tr, seen)
+	c, _, _ := p.claim(t, tr)
 
 	pair, err := p.answer.GetReceivers()[0].Transport().ICETransport().GetSelectedCandidatePair()
 	if err != nil || pair == nil {
@@ -395,11 +377,7 @@ func TestGarbageAtTheSocket(t *testing.T) {
 		time.Sleep(200 * time.Microsecond) // not faster than the socket's default buffer takes them
 	}
 	first := next
-	for i := 0; i < 100; i++ {
-		p.send(t, next)
-		next++
-		time.Sleep(time.Millisecond)
-	}
+	p.sendSome(t, &next, 100)
 	deadline := time.Now().Add(5 * time.Second)
 	for c.count() < 100 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
