@@ -3,7 +3,6 @@ package rtpdirect
 import (
 	"net"
 	"net/netip"
-	"time"
 
 	"github.com/pion/transport/v5"
 )
@@ -91,7 +90,7 @@ func (c *conn) keep(b []byte) bool {
 	if !isRTP(b) {
 		return false
 	}
-	return c.r.receive(b, &c.scratch, time.Now())
+	return c.r.receive(b, &c.scratch)
 }
 
 // isRTP tells SRTP from what shares the socket (RFC 7983: STUN 0–3, DTLS

@@ -232,9 +232,10 @@ func (r *Receiver) release(ssrc uint32, s *stream) {
 	r.drainMu.Unlock()
 }
 
-// receive keeps packet b, read at at, if it belongs to a claimed stream and
-// decrypts; scratch is the reading socket's buffer for the plaintext.
-func (r *Receiver) receive(b []byte, scratch *[]byte, at time.Time) bool {
+// receive keeps packet b, just read, if it belongs to a claimed stream and
+// decrypts; scratch is the reading socket's buffer for the plaintext. The
+// clock is read only for a claimed stream's packet, before its decryption.
+func (r *Receiver) receive(b []byte, scratch *[]byte) bool {
 	m := r.streams.Load()
 	if m == nil {
 		return false
@@ -243,6 +244,7 @@ func (r *Receiver) receive(b []byte, scratch *[]byte, at time.Time) bool {
 	if s == nil {
 		return false
 	}
+	at := time.Now()
 	r.ctxMu.Lock()
 	out, err := r.srtp.DecryptRTP((*scratch)[:0], b, &r.hdr)
 	r.ctxMu.Unlock()
