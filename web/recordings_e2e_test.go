@@ -84,7 +84,10 @@ func TestE2ERecordingsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	go srv.Serve(ln)
-	defer srv.Close()
+	// Closed after the browser (cleanups run last first): the player may
+	// still be fetching a range when the test ends, and a server gone
+	// before the tab is a refused connection in its console.
+	t.Cleanup(func() { srv.Close() })
 	base := "http://" + ln.Addr().String()
 
 	b := startBrowser(t, toneWAV(t, t.TempDir()))
@@ -249,7 +252,7 @@ func TestE2ERecordingsWrongCode(t *testing.T) {
 	}
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
-	defer srv.Close()
+	t.Cleanup(func() { srv.Close() }) // after the browser, as above
 	b := startBrowser(t, toneWAV(t, t.TempDir()))
 	// Not b.tab, which fails the test on a console error: the browser logs
 	// the refused API call as a failed load, which is what this test wants.
