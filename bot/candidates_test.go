@@ -93,6 +93,13 @@ func offeringServer(t *testing.T, inline, trickled *stuntest.Sinks) (url string,
 			}
 			switch {
 			case m.Type == signaling.TypeAnswer:
+				// Take the answer a second late, as a hostile server may:
+				// until this side nominates a pair, the bot checks every
+				// pair it admitted; once one is chosen pion checks no new
+				// ones. Without the wait, the count depended on whether
+				// the trickled candidates were checked before a quick
+				// nomination (0 of 400 under -race on a busy machine).
+				time.Sleep(time.Second)
 				if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP}); err != nil {
 					t.Errorf("the bot's answer: %v", err)
 				}
